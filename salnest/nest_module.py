@@ -1,0 +1,65 @@
+"""Load salnest's NEST extension module into the running NEST kernel.
+
+This is the one place that knows NEST-specific loading details:
+``nest.ResetKernel()`` (and so ``pyNN.nest.setup()``) unloads modules and model
+copies, so :func:`install` checks the kernel and loads again when needed.
+NESTML names co-generated models ``N__with_S`` and ``S__with_N``; the module is
+registered under the clean names of :data:`MODEL_NAMES` as well.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from salnest.build import ModuleSpec, build_module, default_module_spec
+
+log = logging.getLogger(__name__)
+
+#: Clean model names -> names of the generated models.
+MODEL_NAMES = {
+    "sampling_neuron": "sampling_neuron__with_sal_synapse",
+    "sal_synapse": "sal_synapse__with_sampling_neuron",
+}
+
+#: Codes of the ``sal_window`` parameter of ``sal_synapse``.
+SAL_WINDOWS = {"exponential": 0, "triangular": 1}
+
+
+def _is_loaded(nest, spec: ModuleSpec, aliases: dict[str, str]) -> bool:
+    generated = {gen for gen in aliases.values()}
+    models = set(nest.node_models) | set(nest.synapse_models)
+    return generated <= models
+
+
+def install(spec: ModuleSpec | None = None, aliases: dict[str, str] | None = None,
+            build: bool = True) -> Path:
+    """Make the models of ``spec`` available in the current NEST kernel.
+
+    Builds the module first when it is not in the cache (``build=True``), loads
+    it unless it is already loaded, and registers the clean ``aliases``
+    (default :data:`MODEL_NAMES`) with ``nest.CopyModel``. Call it after
+    ``nest.ResetKernel()`` or ``pyNN.nest.setup()``; it is cheap when nothing
+    needs doing. Returns the module path.
+    """
+    import nest
+
+    spec = spec or default_module_spec()
+    aliases = MODEL_NAMES if aliases is None and spec.name == default_module_spec().name else (aliases or {})
+    path = build_module(spec) if build else _cached_or_raise(spec)
+    if not _is_loaded(nest, spec, aliases):
+        nest.Install(str(path))
+        log.debug("installed %s", path)
+    for clean, generated in aliases.items():
+        if clean not in nest.node_models and clean not in nest.synapse_models:
+            nest.CopyModel(generated, clean)
+    return path
+
+
+def _cached_or_raise(spec: ModuleSpec) -> Path:
+    from salnest.build import module_path
+
+    path = module_path(spec)
+    if path is None:
+        raise RuntimeError(f"module {spec.name} is not built for this NEST; run 'salnest build' first")
+    return path
