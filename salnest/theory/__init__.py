@@ -1,0 +1,1 @@
+"""Exact references, no simulator: plasticity windows, spike pairing, Boltzmann distributions."""
