@@ -26,10 +26,9 @@ MODEL_NAMES = {
 SAL_WINDOWS = {"exponential": 0, "triangular": 1}
 
 
-def _is_loaded(nest, spec: ModuleSpec, aliases: dict[str, str]) -> bool:
-    generated = {gen for gen in aliases.values()}
+def _is_loaded(nest, spec: ModuleSpec) -> bool:
     models = set(nest.node_models) | set(nest.synapse_models)
-    return generated <= models
+    return all(f"{neuron}__with_{syn}" in models for neuron, syns in spec.pairs for syn in syns)
 
 
 def install(spec: ModuleSpec | None = None, aliases: dict[str, str] | None = None,
@@ -45,9 +44,15 @@ def install(spec: ModuleSpec | None = None, aliases: dict[str, str] | None = Non
     import nest
 
     spec = spec or default_module_spec()
-    aliases = MODEL_NAMES if aliases is None and spec.name == default_module_spec().name else (aliases or {})
+    if aliases is None:
+        aliases = MODEL_NAMES if spec.name == default_module_spec().name else {}
     path = build_module(spec) if build else _cached_or_raise(spec)
-    if not _is_loaded(nest, spec, aliases):
+    if not _is_loaded(nest, spec):
+        if nest.network_size > 0:
+            raise RuntimeError(
+                f"NEST loads extension modules only before the first node is created: call "
+                f"salnest.install() right after nest.ResetKernel() (PyNN's setup() does it for you "
+                f"once salnest.pynn_types is imported)")
         nest.Install(str(path))
         log.debug("installed %s", path)
     for clean, generated in aliases.items():

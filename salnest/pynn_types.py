@@ -1,0 +1,204 @@
+"""PyNN cell and synapse types for salnest's NEST models (``pyNN.nest`` backend).
+
+Usage::
+
+    import pyNN.nest as sim
+    from salnest.pynn_types import SamplingNeuron, SALSynapse
+
+    sim.setup(timestep=1.0, min_delay=1.0)
+    pop = sim.Population(2, SamplingNeuron(b=0.0, tau_ref=10.0, tau_syn=10.0))
+    prj = sim.Projection(pop, pop, sim.AllToAllConnector(),
+                         SALSynapse(weight=0.5, delay=1.0, eta_sal=0.01, window="exponential"))
+
+The module is built (if needed) and loaded into the kernel the first time
+PyNN asks a type for its NEST model name, so the types also work after
+``sim.setup()`` has reset the kernel. Parameters are checked in the
+constructors, before any simulation. Weights are in model units (the
+dimensionless coupling of ``u = b + sum_j W_j PSP_j``) on every projection onto
+a :class:`SamplingNeuron`, also with PyNN's own ``StaticSynapse``. PyNN's NEST
+backend assumes NEST weights are 1000 times PyNN's (pA against nA): it
+multiplies standard weights by 1000 when connecting and divides all weights by
+1000 when reading back. ``SamplingNeuron.receptor_scale`` undoes the first,
+:class:`SALSynapse` scales its weights like a standard type, and
+:func:`_fix_weight_readback` undoes the second, so weights round-trip.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from pyNN.nest.cells import NativeCellType
+from pyNN.nest.synapses import NESTSynapseMixin
+from pyNN.standardmodels import StandardSynapseType, build_translations
+
+from salnest.nest_module import MODEL_NAMES, SAL_WINDOWS, install
+
+
+class _InstallOnUse:
+    """Descriptor: makes sure the module is in the kernel, then returns the NEST model name.
+
+    Normally :func:`_install_after_setup` has loaded it already; this covers a
+    kernel reset by ``nest.ResetKernel()`` outside PyNN.
+    """
+
+    def __init__(self, model: str, per_precision: bool):
+        self.model = model
+        self.per_precision = per_precision
+
+    def __get__(self, obj, objtype=None):
+        install(aliases={})
+        return {"on_grid": self.model, "off_grid": self.model} if self.per_precision else self.model
+
+
+def _check_scalar_or_array(name: str, value, positive: bool = False, non_negative: bool = False) -> None:
+    if callable(value) or value is None or not isinstance(value, (numbers.Number, np.ndarray, list, tuple)):
+        return  # random distributions and lazy arrays are checked by NEST when set
+    arr = np.asarray(value, dtype=float)
+    if np.any(np.isnan(arr)):
+        raise ValueError(f"{name} must not be NaN")
+    if positive and np.any(arr <= 0):
+        raise ValueError(f"{name} must be positive, got {value!r}")
+    if non_negative and np.any(arr < 0):
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+
+
+class SamplingNeuron(NativeCellType):
+    """Stochastic neuron of neural sampling (NEST model ``sampling_neuron``).
+
+    Parameters: ``b`` (bias), ``tau_ref`` and ``tau_syn`` (ms, positive
+    multiples of the time step), ``psp_exponential`` (False: rectangular PSP,
+    True: exponential), ``psp_buffer_size`` (steps, >= tau_syn / time step).
+    Recordables: ``u``, ``z``, ``spikes``.
+    """
+
+    nest_model = _InstallOnUse(MODEL_NAMES["sampling_neuron"], per_precision=False)
+    nest_name = _InstallOnUse(MODEL_NAMES["sampling_neuron"], per_precision=True)
+    default_parameters = {"b": 0.0, "tau_ref": 10.0, "tau_syn": 10.0, "psp_exponential": False, "psp_buffer_size": 100}
+    default_initial_values = {"u": 0.0, "z": 0.0}
+    # one input port for signed weights; both standard receptor names lead to it
+    receptor_types = ["excitatory", "inhibitory"]
+    recordable = ["u", "z", "spikes"]
+    units = {"u": "dimensionless", "z": "dimensionless", "spikes": "ms"}
+    standard_receptor_type = True
+    receptor_scale = 1e-3  # PyNN multiplies weights by this when connecting (see module docstring)
+    injectable = False
+    conductance_based = False
+    always_local = False
+    uses_parrot = False
+
+    def __init__(self, **parameters):
+        for name in ("tau_ref", "tau_syn"):
+            if name in parameters:
+                _check_scalar_or_array(name, parameters[name], positive=True)
+        if "b" in parameters:
+            _check_scalar_or_array("b", parameters["b"])
+        if "psp_exponential" in parameters and not isinstance(parameters["psp_exponential"], (bool, int, np.integer)):
+            raise ValueError(f"psp_exponential must be a boolean, got {parameters['psp_exponential']!r}")
+        if "psp_exponential" in parameters:
+            parameters["psp_exponential"] = bool(parameters["psp_exponential"])
+        super().__init__(**parameters)
+
+    def get_receptor_type(self, name):
+        if name not in self.receptor_types:
+            raise ValueError(f"unknown receptor type {name!r}; SamplingNeuron has {self.receptor_types}")
+        return 0
+
+
+class SALSynapse(StandardSynapseType, NESTSynapseMixin):
+    """Spike-based alignment learning synapse (NEST model ``sal_synapse``).
+
+    ``window`` is ``"exponential"`` or ``"triangular"``. ``eta_sal = eta_ws = 0``
+    only accumulates the window sums (``sal_sum``, ``ws_sum``, ``n_pairs``) for
+    batch updates. The wake-sleep window acts only if ``eta_ws > 0``. The
+    postsynaptic population must be of type :class:`SamplingNeuron`.
+    """
+
+    nest_name = _InstallOnUse(MODEL_NAMES["sal_synapse"], per_precision=False)
+    default_parameters = {
+        "weight": 0.0, "delay": None,
+        "eta_sal": 0.01, "sal_window": SAL_WINDOWS["exponential"], "tau_sal": 10.0,
+        "a_causal": -1.0, "a_anticausal": 1.0, "sal_gain": 1.0,
+        "eta_ws": 0.0, "tau_ws": 10.0, "ws_phase": 1.0, "ws_gain": 1.0,
+        "Wmin": -np.inf, "Wmax": np.inf,
+    }
+    # weights are scaled like those of PyNN's standard types, see the module docstring
+    translations = build_translations(
+        ("weight", "weight", 1000.0),
+        *[(name, name) for name in default_parameters if name != "weight"],
+    )
+
+    def __init__(self, window: str | None = None, **parameters):
+        if window is not None:
+            if window not in SAL_WINDOWS:
+                raise ValueError(f"unknown SAL window shape {window!r}; choose one of {sorted(SAL_WINDOWS)}")
+            parameters["sal_window"] = SAL_WINDOWS[window]
+        if "sal_window" in parameters and parameters["sal_window"] not in SAL_WINDOWS.values():
+            raise ValueError(f"sal_window must be one of {SAL_WINDOWS}, got {parameters['sal_window']!r}")
+        for name in ("weight", "a_causal", "a_anticausal", "sal_gain", "ws_gain"):
+            if name in parameters:
+                _check_scalar_or_array(name, parameters[name])
+        for name in ("eta_sal", "eta_ws"):
+            if name in parameters:
+                _check_scalar_or_array(name, parameters[name], non_negative=True)
+        for name in ("tau_sal", "tau_ws", "delay"):
+            if name in parameters:
+                _check_scalar_or_array(name, parameters[name], positive=True)
+        if parameters.get("ws_phase", 1.0) not in (1.0, -1.0):
+            raise ValueError(f"ws_phase must be +1 (wake) or -1 (sleep), got {parameters['ws_phase']!r}")
+        super().__init__(**parameters)
+
+
+def _fix_weight_readback() -> None:
+    """Make ``Projection.get("weight")`` onto sampling neurons return the weights as set."""
+    from pyNN.nest.projections import Projection
+
+    if getattr(Projection, "_salnest_weight_fix", False):
+        return
+    as_arrays = Projection._get_attributes_as_arrays
+    as_list = Projection._get_attributes_as_list
+
+    def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
+        values = as_arrays(self, names, multiple_synapses)
+        if isinstance(self.post.celltype, SamplingNeuron):
+            values = [v * 1000.0 if n in ("weight", "weights") else v for n, v in zip(names, values)]
+        return values
+
+    def _get_attributes_as_list(self, names):
+        values = as_list(self, names)
+        if isinstance(self.post.celltype, SamplingNeuron) and "weight" in names:
+            i = names.index("weight")
+            values = [tuple(v * 1000.0 if k == i else v for k, v in enumerate(row)) for row in values]
+        return values
+
+    Projection._get_attributes_as_arrays = _get_attributes_as_arrays
+    Projection._get_attributes_as_list = _get_attributes_as_list
+    Projection._salnest_weight_fix = True
+
+
+def _install_after_setup() -> None:
+    """Load the module whenever PyNN resets the kernel (``sim.setup()``).
+
+    NEST refuses modules once any node exists, and a PyNN ``Population``
+    creates its recording devices before its cells, so loading on first use
+    of a type would come too late.
+    """
+    from pyNN.nest import simulator
+
+    _State = type(simulator.state)
+
+    if getattr(_State, "_salnest_install", False):
+        return
+    clear = _State.clear
+
+    def clear_and_install(self):
+        clear(self)
+        # no model copies here: they would freeze the resolution, which setup() sets next
+        install(aliases={})
+
+    _State.clear = clear_and_install
+    _State._salnest_install = True
+
+
+_fix_weight_readback()
+_install_after_setup()
