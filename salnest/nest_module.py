@@ -25,6 +25,9 @@ MODEL_NAMES = {
 #: Codes of the ``sal_window`` parameter of ``sal_synapse``.
 SAL_WINDOWS = {"exponential": 0, "triangular": 1}
 
+#: Codes of the ``psp_shape`` parameter of ``sampling_neuron``.
+PSP_SHAPES = {"rectangular": 0, "exponential": 1}
+
 
 def _is_loaded(nest, spec: ModuleSpec) -> bool:
     models = set(nest.node_models) | set(nest.synapse_models)
@@ -50,11 +53,16 @@ def install(spec: ModuleSpec | None = None, aliases: dict[str, str] | None = Non
     if not _is_loaded(nest, spec):
         if nest.network_size > 0:
             raise RuntimeError(
-                f"NEST loads extension modules only before the first node is created: call "
-                f"salnest.install() right after nest.ResetKernel() (PyNN's setup() does it for you "
-                f"once salnest.pynn_types is imported)")
+                "NEST loads extension modules only before the first node is created. With PyNEST, "
+                "call salnest.install() right after nest.ResetKernel(); with PyNN, import "
+                "salnest.pynn_types before calling sim.setup()")
         nest.Install(str(path))
         log.debug("installed %s", path)
+    # NEST 3.10 appends to spike_buffer_resize_log at every communication round
+    # while buffers may shrink, so every GetKernelStatus (PyNN calls it several
+    # times per run()) gets slower the longer a simulation ran: 40 ms after
+    # 3e5 steps. Buffers that never shrink log nothing.
+    nest.spike_buffer_shrink_limit = 0.0
     for clean, generated in aliases.items():
         if clean not in nest.node_models and clean not in nest.synapse_models:
             nest.CopyModel(generated, clean)

@@ -32,7 +32,7 @@ from pyNN.nest.cells import NativeCellType
 from pyNN.nest.synapses import NESTSynapseMixin
 from pyNN.standardmodels import StandardSynapseType, build_translations
 
-from salnest.nest_module import MODEL_NAMES, SAL_WINDOWS, install
+from salnest.nest_module import MODEL_NAMES, PSP_SHAPES, SAL_WINDOWS, install
 
 
 class _InstallOnUse:
@@ -67,14 +67,14 @@ class SamplingNeuron(NativeCellType):
     """Stochastic neuron of neural sampling (NEST model ``sampling_neuron``).
 
     Parameters: ``b`` (bias), ``tau_ref`` and ``tau_syn`` (ms, positive
-    multiples of the time step), ``psp_exponential`` (False: rectangular PSP,
-    True: exponential), ``psp_buffer_size`` (steps, >= tau_syn / time step).
+    multiples of the time step), ``psp_shape`` (``"rectangular"`` or
+    ``"exponential"``, or their codes 0 and 1), ``psp_buffer_size`` (steps, >= tau_syn / time step).
     Recordables: ``u``, ``z``, ``spikes``.
     """
 
     nest_model = _InstallOnUse(MODEL_NAMES["sampling_neuron"], per_precision=False)
     nest_name = _InstallOnUse(MODEL_NAMES["sampling_neuron"], per_precision=True)
-    default_parameters = {"b": 0.0, "tau_ref": 10.0, "tau_syn": 10.0, "psp_exponential": False, "psp_buffer_size": 100}
+    default_parameters = {"b": 0.0, "tau_ref": 10.0, "tau_syn": 10.0, "psp_shape": PSP_SHAPES["rectangular"], "psp_buffer_size": 100}
     default_initial_values = {"u": 0.0, "z": 0.0}
     # one input port for signed weights; both standard receptor names lead to it
     receptor_types = ["excitatory", "inhibitory"]
@@ -93,10 +93,13 @@ class SamplingNeuron(NativeCellType):
                 _check_scalar_or_array(name, parameters[name], positive=True)
         if "b" in parameters:
             _check_scalar_or_array("b", parameters["b"])
-        if "psp_exponential" in parameters and not isinstance(parameters["psp_exponential"], (bool, int, np.integer)):
-            raise ValueError(f"psp_exponential must be a boolean, got {parameters['psp_exponential']!r}")
-        if "psp_exponential" in parameters:
-            parameters["psp_exponential"] = bool(parameters["psp_exponential"])
+        shape = parameters.get("psp_shape", 0)
+        if isinstance(shape, str):
+            if shape not in PSP_SHAPES:
+                raise ValueError(f"unknown PSP shape {shape!r}; choose one of {sorted(PSP_SHAPES)}")
+            parameters["psp_shape"] = PSP_SHAPES[shape]
+        elif shape not in PSP_SHAPES.values():
+            raise ValueError(f"psp_shape must be one of {PSP_SHAPES}, got {shape!r}")
         super().__init__(**parameters)
 
     def get_receptor_type(self, name):

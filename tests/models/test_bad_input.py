@@ -10,6 +10,7 @@ import pytest
     ({"tau_syn": 0.0}, "tau_syn"),
     ({"tau_syn": 3.5}, "tau_syn"),
     ({"tau_syn": 200.0}, "psp_buffer_size"),  # longer than the PSP ring buffer
+    ({"psp_shape": 2}, "psp_shape"),
 ])
 def test_neuron_rejects_bad_parameters(nest_kernel, params, field):
     nest = nest_kernel

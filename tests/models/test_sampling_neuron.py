@@ -43,7 +43,7 @@ def test_psps_add_with_sign(nest_kernel):
 
 def test_exponential_psp_exact(nest_kernel):
     nest = nest_kernel
-    _, mm = _silent_neuron_with_input(nest, [(2.0, [5.0])], tau_syn=4.0, psp_exponential=True)
+    _, mm = _silent_neuron_with_input(nest, [(2.0, [5.0])], tau_syn=4.0, psp_shape=1)
     nest.Simulate(20.0)
     t, u = mm.events["times"], mm.events["u"]
     expected = np.where(t >= 6.0, -50.0 + 2.0 * np.exp(-(t - 6.0) / 4.0), -50.0)

@@ -11,11 +11,10 @@ TAU_REF = 50  # steps, as in the paper's sampling networks
 H = 1.0
 
 
-def _simulate_states(nest, W, b, steps, tau_syn=None, psp_exponential=False):
+def _simulate_states(nest, W, b, steps):
     n = len(b)
-    tau_syn = TAU_REF if tau_syn is None else tau_syn
     neurons = nest.Create("sampling_neuron", n, params={
-        "b": list(b), "tau_ref": TAU_REF * H, "tau_syn": tau_syn * H, "psp_exponential": psp_exponential})
+        "b": list(b), "tau_ref": TAU_REF * H, "tau_syn": TAU_REF * H})
     for post in range(n):
         for pre in range(n):
             if pre != post:
