@@ -27,8 +27,11 @@ from salnest.nest_install import NestInstall, find_nest
 
 log = logging.getLogger(__name__)
 
+#: The salnest checkout (salnest is installed editable: models and networks stay user-editable).
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
 #: Folder of the NESTML sources shipped with salnest.
-NESTML_MODELS_DIR = Path(__file__).resolve().parent.parent / "nestml_models"
+NESTML_MODELS_DIR = REPO_ROOT / "nestml_models"
 
 #: Bump when the build procedure changes in a way that changes the binary.
 BUILD_RECIPE_VERSION = "2"

@@ -8,11 +8,9 @@ import platform
 import subprocess
 import sys
 from importlib import metadata
-from pathlib import Path
 
 import salnest
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from salnest.build import REPO_ROOT
 _PACKAGES = ("salnest", "nest-simulator", "nestml", "PyNN", "numpy", "scipy", "xarray", "netCDF4")
 
 

@@ -1,0 +1,108 @@
+"""The ``salnest`` command: build, info, cogen, demo."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from salnest.build import REPO_ROOT, BuildError
+
+
+def _cmd_build(args) -> int:
+    from salnest.build import build_module, cache_root, default_module_spec, module_path
+
+    spec = default_module_spec()
+    cached = None if args.force else module_path(spec)
+    path = build_module(spec, force=args.force, jobs=args.jobs)
+    print(f"{'up to date' if cached else 'built'}: {path}.so")
+    print(f"cache: {cache_root()}")
+    return 0
+
+
+def _cmd_info(args) -> int:
+    from salnest.build import cache_root, module_path
+    from salnest.nest_install import NestNotFoundError, find_nest
+    from salnest.provenance import git_commit, package_versions
+
+    for name, version in package_versions().items():
+        print(f"{name:16s} {version}")
+    print(f"{'git commit':16s} {git_commit()}")
+    try:
+        nest_install = find_nest()
+    except NestNotFoundError as exc:
+        print(f"NEST: {exc}")
+        return 1
+    print(f"{'NEST package':16s} {nest_install.package_dir}")
+    print(f"{'NEST headers':16s} {nest_install.include_dir}")
+    print(f"{'C++ string ABI':16s} {'old (pre-C++11)' if nest_install.old_string_abi else 'new (C++11)'}")
+    path = module_path()
+    print(f"{'module':16s} {str(path) + '.so' if path else 'not built (run: salnest build)'}")
+    print(f"{'module cache':16s} {cache_root()}")
+    os.environ.setdefault("PYNEST_QUIET", "1")
+    import nest
+
+    info = nest.build_info
+    print(f"{'OpenMP threads':16s} {'yes' if info.get('have_threads') else 'no'}"
+          f" (threads default {nest.local_num_threads}, {os.cpu_count()} CPUs here)")
+    print(f"{'MPI':16s} {'yes' if info.get('have_mpi') else 'no (NEST built without MPI; see README: clusters)'}"
+          f"{f', {nest.NumProcesses()} ranks in this run' if info.get('have_mpi') else ''}")
+    print(f"{'GSL':16s} {'yes' if info.get('have_gsl') else 'no'}")
+    return 0
+
+
+def _cmd_cogen(args) -> int:
+    from salnest.cogen import build_sal_module_for
+
+    path, names = build_sal_module_for(args.neuron_file, args.module_name)
+    print(f"module:  {path}.so")
+    print(f"neuron:  {names.neuron}   (paired model {names.neuron}__with_sal_synapse)")
+    print(f"synapse: {names.synapse}")
+    print("load it with:")
+    print(f"  from salnest.cogen import install_sal_for; names = install_sal_for({str(args.neuron_file)!r})")
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    script = REPO_ROOT / "pynn_networks" / "reciprocal_pair.py"
+    cmd = [sys.executable, str(script), "--out", str(args.out)]
+    return subprocess.call(cmd)
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``salnest`` console command."""
+    parser = argparse.ArgumentParser(prog="salnest", description="Spike-based alignment learning for NEST and PyNN")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="generate and compile the NEST module (cached; rebuilt when sources or NEST change)")
+    p.add_argument("--force", action="store_true", help="rebuild even if the cache is up to date")
+    p.add_argument("--jobs", type=int, default=os.cpu_count(), help="parallel compile jobs")
+    p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser("info", help="versions, module path, threads and MPI availability")
+    p.set_defaults(func=_cmd_info)
+
+    p = sub.add_parser("cogen", help="co-generate the SAL synapse with your own NESTML neuron")
+    p.add_argument("neuron_file", type=Path, help="a NESTML file with one neuron model")
+    p.add_argument("--module-name", default=None, help="NEST module name (default: sal<neuron>module)")
+    p.set_defaults(func=_cmd_cogen)
+
+    p = sub.add_parser("demo", help="SAL aligns the weights of two coupled sampling neurons (writes results/)")
+    p.add_argument("--out", type=Path, default=Path("results/reciprocal_pair.nc"))
+    p.set_defaults(func=_cmd_demo)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        return args.func(args)
+    except BuildError as exc:
+        print(f"salnest: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Module build: cache key, nest-config shim, ABI detection, prerequisite messages."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from salnest import build as b
+from salnest.nest_install import _uses_old_string_abi, find_nest
+
+
+def _spec_with_copies(tmp_path):
+    sources = []
+    for src in b.default_module_spec().sources:
+        dst = tmp_path / src.name
+        shutil.copy(src, dst)
+        sources.append(dst)
+    spec = b.default_module_spec()
+    return b.ModuleSpec(name=spec.name, sources=tuple(sources), pairs=spec.pairs, synapses=spec.synapses)
+
+
+def test_key_changes_with_sources_and_nest_only(tmp_path):
+    nest_install = find_nest()
+    cxx = b._compiler()
+    spec = _spec_with_copies(tmp_path)
+    key = b.module_key(spec, nest_install, cxx)
+    assert b.module_key(spec, nest_install, cxx) == key  # stable
+    src = spec.sources[1]
+    src.write_text(src.read_text() + "\n# a comment changes the source\n")
+    assert b.module_key(spec, nest_install, cxx) != key
+    other_nest = type(nest_install)(**{**nest_install.__dict__, "version": "9.9.9"})
+    assert b.module_key(spec, other_nest, cxx) != b.module_key(spec, nest_install, cxx)
+
+
+def test_cached_module_is_reused(salnest_module, monkeypatch):
+    """A second build of unchanged sources must not call NESTML at all."""
+    def fail(*args, **kwargs):
+        raise AssertionError("rebuilt although nothing changed")
+
+    monkeypatch.setattr(b, "_generate_and_compile", fail)
+    assert b.build_module() == salnest_module
+
+
+def test_abi_detection_reads_nest_symbols_only(tmp_path):
+    old = tmp_path / "old.so"
+    old.write_bytes(b"\0_ZN4nest6Kernel3runERKSs\0_ZNSt7__cxx1112basic_stringIcE\0")  # libstdc++ noise
+    new = tmp_path / "new.so"
+    new.write_bytes(b"\0_ZN4nest6Kernel3runERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEE\0")
+    assert _uses_old_string_abi((old,)) is True
+    assert _uses_old_string_abi((new,)) is False
+
+
+def test_installed_wheel_detected_with_its_abi():
+    nest_install = find_nest()
+    assert (nest_install.include_dir / "nest.h").is_file()
+    assert nest_install.kernel_libraries
+    if nest_install.prefix is None:  # the PyPI wheel: built with the old ABI
+        assert nest_install.old_string_abi
+
+
+def test_nest_config_shim_reports_real_paths(tmp_path):
+    nest_install = find_nest()
+    b._write_nest_config_shim(tmp_path, nest_install, "/usr/bin/g++")
+    tool = tmp_path / "bin" / "nest-config"
+
+    def ask(option):
+        return subprocess.run([str(tool), option], capture_output=True, text=True, check=True).stdout.strip()
+
+    assert ask("--prefix") == str(tmp_path)
+    assert ask("--includes") == f"-I{nest_install.include_dir}"
+    assert ask("--compiler") == "/usr/bin/g++"
+    assert ("-D_GLIBCXX_USE_CXX11_ABI=0" in ask("--cflags")) == nest_install.old_string_abi
+    assert subprocess.run([str(tool), "--bogus"], capture_output=True).returncode != 0
+
+
+def test_missing_cmake_is_named(monkeypatch):
+    real_which = shutil.which
+    monkeypatch.setattr(b.shutil, "which", lambda tool: None if tool == "cmake" else real_which(tool))
+    with pytest.raises(b.MissingPrerequisiteError, match="apt-get install cmake"):
+        b.check_prerequisites(find_nest())
+
+
+def test_missing_source_is_reported(tmp_path):
+    spec = b.ModuleSpec(name="x", sources=(tmp_path / "missing.nestml",))
+    with pytest.raises(b.BuildError, match="not found"):
+        b.build_module(spec)
+
+
+def test_models_dir_holds_the_sources():
+    names = {p.name for p in b.NESTML_MODELS_DIR.glob("*.nestml")}
+    assert {"sampling_neuron.nestml", "sal_synapse.nestml"} <= names
+    assert Path(b.REPO_ROOT / "pyproject.toml").is_file()

@@ -1,0 +1,60 @@
+"""The salnest command as a user runs it."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+SALNEST = [sys.executable, "-m", "salnest.cli"]
+
+
+def run(*args):
+    return subprocess.run([*SALNEST, *args], capture_output=True, text=True, timeout=600)
+
+
+def test_info_names_versions_module_and_parallelism(salnest_module):
+    out = run("info")
+    assert out.returncode == 0, out.stderr
+    for field in ("nest-simulator", "nestml", "PyNN", "git commit", "module", "MPI", "OpenMP threads"):
+        assert field in out.stdout
+    assert str(salnest_module) in out.stdout
+
+
+def test_build_is_up_to_date_when_nothing_changed(salnest_module):
+    out = run("build")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("up to date")
+
+
+def test_cogen_reports_missing_file_clearly(tmp_path):
+    out = run("cogen", str(tmp_path / "nope.nestml"))
+    assert out.returncode == 2
+    assert "not found" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_demo_writes_results_with_provenance(salnest_module, tmp_path):
+    out_file = tmp_path / "pair.nc"
+    script = Path(__file__).resolve().parent.parent / "pynn_networks" / "reciprocal_pair.py"
+    proc = subprocess.run([sys.executable, str(script), "--steps", "20000", "--chunks", "10", "--out", str(out_file)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    from salnest.results import read_dataset
+
+    ds = read_dataset(out_file, kind="reciprocal_pair")
+    assert ds.weight.shape == (2, 11, 2)
+    for attr in ("git_commit", "versions", "parameters", "seeds", "nest_threads", "nest_mpi_ranks"):
+        assert attr in ds.attrs
+    # W21 of the one-plastic pair is fixed, W12 moved toward it
+    one = ds.weight.sel(condition="one_plastic")
+    assert (one.sel(direction="W21") == 0.5).all()
+    assert abs(float(one.sel(direction="W12")[-1]) - 0.5) < 1.0
+    assert (tmp_path / "figures" / "pair.png").is_file()
+
+
+def test_bad_script_argument_is_rejected_before_simulating(tmp_path):
+    script = Path(__file__).resolve().parent.parent / "pynn_networks" / "reciprocal_pair.py"
+    proc = subprocess.run([sys.executable, str(script), "--window", "gaussian", "--out", str(tmp_path / "x.nc")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "--window must be" in proc.stderr
+    assert not (tmp_path / "x.nc").exists()
