@@ -310,9 +310,10 @@ def _generate_and_compile(spec: ModuleSpec, nest: NestInstall, cxx: str, work: P
         shutil.copy(src, src_dir / src.name)
     opts = spec.codegen_opts()
     opts["nest_path"] = str(nest_path)
-    env_jobs = os.environ.get("MAKEFLAGS")
-    if jobs is not None:
-        os.environ["MAKEFLAGS"] = f"-j{jobs}"
+    # compiler output goes to files; a failure message points at them
+    opts["redirect_build_output"] = True
+    opts["build_output_dir"] = str(work)
+    opts["max_n_compiler_processes"] = jobs or os.cpu_count() or 1
     try:
         with _only_paired_neurons(spec):
             generate_nest_target(
@@ -325,12 +326,6 @@ def _generate_and_compile(spec: ModuleSpec, nest: NestInstall, cxx: str, work: P
             )
     except Exception as exc:  # NESTML raises many types; report them as one
         raise BuildError(f"generating or compiling {spec.name} failed: {exc!r}") from exc
-    finally:
-        if jobs is not None:
-            if env_jobs is None:
-                os.environ.pop("MAKEFLAGS", None)
-            else:
-                os.environ["MAKEFLAGS"] = env_jobs
     built = list((work / "install").rglob(f"{spec.name}.so"))
     if not built:
         raise BuildError(f"NESTML finished but produced no {spec.name}.so in {work / 'install'}")

@@ -42,7 +42,6 @@ def _cmd_info(args) -> int:
     path = module_path()
     print(f"{'module':16s} {str(path) + '.so' if path else 'not built (run: salnest build)'}")
     print(f"{'module cache':16s} {cache_root()}")
-    os.environ.setdefault("PYNEST_QUIET", "1")
     import nest
 
     info = nest.build_info
@@ -96,6 +95,7 @@ def main(argv=None) -> int:
     p.set_defaults(func=_cmd_demo)
 
     args = parser.parse_args(argv)
+    os.environ.setdefault("PYNEST_QUIET", "1")  # NESTML imports nest; its banner is noise here
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
         return args.func(args)
