@@ -1,20 +1,24 @@
-"""Two reciprocally coupled sampling neurons whose weights are aligned by SAL (paper Fig. 2d).
+"""Reciprocally coupled pairs of sampling neurons with SAL synapses (paper Fig. 2).
 
-Two independent pairs are simulated side by side in one network: in the first
-both W12 and W21 are plastic and meet at their mean; in the second only W12
-is plastic and converges to the fixed W21.
+Many independent pairs live side by side in one population (pair m is neurons
+2m and 2m+1), so a whole sweep runs in one NEST kernel. In pair m, W12 is the
+weight from neuron 2m+1 ("neuron 2") to neuron 2m ("neuron 1"), W21 the reverse;
+each direction has its own learning rate (0: frozen, window sums still kept).
 
-Run on its own (also under ``mpirun -np N``)::
+Run on its own (also under ``mpirun -np N``), this script is the demo of
+``salnest demo``: one pair with both directions plastic and one with only W12
+plastic, at the paper's demo parameters::
 
-    python pynn_networks/reciprocal_pair.py --steps 200000 --out results/reciprocal_pair.nc
+    python pynn_networks/reciprocal_pair.py --steps 400000 --out results/reciprocal_pair.nc
 
-or through ``salnest demo``. Writes the weight trajectories as an xarray
-dataset (netCDF, with provenance) and a figure next to it.
+The protocols in ``protocols/`` (``salnest run``) use :func:`build_pairs` for
+trajectories, STDD measurements and phase-plane sweeps.
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,21 +30,68 @@ DEFAULTS = {"w12": 1.5, "w21": 0.5, "b1": -0.5, "b2": -0.2, "tau_ref": 25, "eta_
             "window": "exponential", "steps": 400_000, "chunks": 200, "seed": 42}
 
 
-def build_pair(sim, w12: float, w21: float, biases: tuple[float, float], tau_ref_ms: float,
-               eta_sal: float, window: str, w21_plastic: bool):
-    """One neuron pair; returns (population, projection). W12 is weight[1, 0] (neuron 2 -> 1)."""
+@dataclass
+class Pairs:
+    """A population of independent pairs and the one projection holding all their SAL synapses."""
+
+    population: object
+    projection: object
+    n_pairs: int
+
+    def read(self, attribute: str = "weight") -> np.ndarray:
+        """(n_pairs, 2) array of ``attribute`` for (W12, W21) of every pair."""
+        out = np.full((self.n_pairs, 2), np.nan)
+        for pre, post, value in self.projection.get(attribute, format="list", with_address=True):
+            pre, post = int(pre), int(post)
+            out[post // 2, 0 if post % 2 == 0 else 1] = value
+        return out
+
+    def set(self, attribute: str, values: np.ndarray) -> None:
+        """Set ``attribute`` from an (n_pairs, 2) array (W12, W21 columns)."""
+        matrix = np.full((2 * self.n_pairs, 2 * self.n_pairs), np.nan)
+        m = np.arange(self.n_pairs)
+        matrix[2 * m + 1, 2 * m] = values[:, 0]
+        matrix[2 * m, 2 * m + 1] = values[:, 1]
+        self.projection.set(**{attribute: matrix})
+
+    def spike_trains(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(spikes of neuron 1, spikes of neuron 2) in steps, per pair (needs ``record('spikes')``)."""
+        trains = self.population.get_data("spikes", clear=False).segments[-1].spiketrains
+        by_index = {int(st.annotations["source_index"]): np.asarray(st.magnitude) for st in trains}
+        return [(by_index.get(2 * m, np.array([])), by_index.get(2 * m + 1, np.array([])))
+                for m in range(self.n_pairs)]
+
+
+def build_pairs(sim, w12, w21, b1, b2, tau_ref: int, eta12, eta21, window: str = "exponential",
+                tau_syn: int | None = None) -> Pairs:
+    """Independent pairs; every argument may be a scalar or an array over pairs.
+
+    Times are in steps; one step is the simulator's time step, and the delay is
+    one step (exact sampling and exact SAL pairing).
+    """
     from salnest.pynn_types import SALSynapse, SamplingNeuron
 
-    pop = sim.Population(2, SamplingNeuron(b=list(biases), tau_ref=tau_ref_ms, tau_syn=tau_ref_ms))
-    delay = sim.get_time_step()  # one step: exact sampling and exact SAL pairing
-    connections = [(1, 0, w12, delay, eta_sal), (0, 1, w21, delay, eta_sal if w21_plastic else 0.0)]
-    prj = sim.Projection(pop, pop, sim.FromListConnector(connections, column_names=["weight", "delay", "eta_sal"]),
-                         SALSynapse(tau_sal=tau_ref_ms, window=window))
-    return pop, prj
+    w12, w21, b1, b2, eta12, eta21 = np.broadcast_arrays(*(np.atleast_1d(np.asarray(x, float))
+                                                           for x in (w12, w21, b1, b2, eta12, eta21)))
+    n_pairs = len(w12)
+    h = sim.get_time_step()
+    tau_syn = tau_ref if tau_syn is None else tau_syn
+    biases = np.empty(2 * n_pairs)
+    biases[0::2], biases[1::2] = b1, b2
+    pop = sim.Population(2 * n_pairs, SamplingNeuron(b=biases, tau_ref=tau_ref * h, tau_syn=tau_syn * h,
+                                                     psp_buffer_size=max(100, tau_syn)))
+    m = np.arange(n_pairs)
+    conns = np.concatenate([
+        np.column_stack([2 * m + 1, 2 * m, w12, np.full(n_pairs, h), eta12]),
+        np.column_stack([2 * m, 2 * m + 1, w21, np.full(n_pairs, h), eta21]),
+    ])
+    prj = sim.Projection(pop, pop, sim.FromListConnector(conns, column_names=["weight", "delay", "eta_sal"]),
+                         SALSynapse(tau_sal=tau_ref * h, window=window))
+    return Pairs(pop, prj, n_pairs)
 
 
-def run(params: dict, out: Path | None, show_progress: bool = True):
-    """Simulate both pairs; return the dataset (written to ``out`` on rank 0 if given)."""
+def run_demo(params: dict, out: Path | None, show_progress: bool = True):
+    """Both-plastic and one-plastic pair; return the dataset (written to ``out`` on rank 0 if given)."""
     import pyNN.nest as sim
     import xarray as xr
     from tqdm import tqdm
@@ -49,65 +100,28 @@ def run(params: dict, out: Path | None, show_progress: bool = True):
     from salnest.provenance import provenance
     from salnest.results import write_dataset
 
-    h = 1.0  # ms per reference time step
-    sim.setup(timestep=h, min_delay=h, rng_seed=params["seed"])
-    pairs = {
-        "both_plastic": build_pair(sim, params["w12"], params["w21"], (params["b1"], params["b2"]),
-                                   params["tau_ref"] * h, params["eta_sal"], params["window"], True),
-        "one_plastic": build_pair(sim, params["w12"], params["w21"], (params["b1"], params["b2"]),
-                                  params["tau_ref"] * h, params["eta_sal"], params["window"], False),
-    }
+    sim.setup(timestep=1.0, min_delay=1.0, rng_seed=params["seed"])
+    pairs = build_pairs(sim, params["w12"], params["w21"], params["b1"], params["b2"], params["tau_ref"],
+                        eta12=params["eta_sal"], eta21=[params["eta_sal"], 0.0], window=params["window"])
     n_chunks = params["chunks"]
     chunk = params["steps"] / n_chunks
-    times = np.arange(n_chunks + 1) * chunk
-    weights = np.zeros((len(pairs), n_chunks + 1, 2))
-
-    def read(k):
-        for i, (_, prj) in enumerate(pairs.values()):
-            w = prj.get("weight", format="array")
-            weights[i, k] = w[1, 0], w[0, 1]
-
-    read(0)
-    progress = tqdm(range(1, n_chunks + 1), desc="reciprocal pair", unit="chunk",
-                    disable=not show_progress or sim.rank() != 0)
-    for k in progress:
-        sim.run(chunk * h)
-        read(k)
+    weights = np.zeros((2, n_chunks + 1, 2))
+    weights[:, 0] = pairs.read()
+    for k in tqdm(range(1, n_chunks + 1), desc="reciprocal pair", unit="chunk",
+                  disable=not show_progress or sim.rank() != 0):
+        sim.run(chunk)
+        weights[:, k] = pairs.read()
     ds = xr.Dataset(
         {"weight": (("condition", "time", "direction"), weights)},
-        coords={"condition": list(pairs), "time": ("time", times, {"units": "steps"}),
+        coords={"condition": ["both_plastic", "one_plastic"],
+                "time": ("time", np.arange(n_chunks + 1) * chunk, {"units": "steps"}),
                 "direction": ["W12", "W21"]},
-        attrs={"salnest_kind": "reciprocal_pair",
-               **provenance(params, {"rng_seed": params["seed"]})},
+        attrs={"salnest_kind": "reciprocal_pair", **provenance(params, {"rng_seed": params["seed"]})},
     )
     sim.end()
     if out is not None and sim.rank() == 0:
         write_dataset(ds, out)
     return ds
-
-
-def plot(ds, path: Path) -> Path:
-    """Weight trajectories of both conditions (paper Fig. 2d)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3), sharey=True)
-    titles = {"both_plastic": "both directions plastic", "one_plastic": "only W12 plastic"}
-    for ax, cond in zip(axes, ds.condition.values):
-        for direction, color in zip(ds.direction.values, ("C0", "C1")):
-            ax.plot(ds.time / 1000, ds.weight.sel(condition=cond, direction=direction), color=color,
-                    label=direction.replace("W", "W$_{") + "}$")
-        ax.set_title(titles.get(str(cond), str(cond)))
-        ax.set_xlabel("time (10$^3$ steps)")
-    axes[0].set_ylabel("weight")
-    axes[0].legend()
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
 
 
 def main(argv=None):
@@ -125,12 +139,14 @@ def main(argv=None):
             parser.error(f"--{name.replace('_', '-')} must be positive")
     if params["eta_sal"] < 0:
         parser.error("--eta-sal must be >= 0")
-    ds = run(params, args.out)
+    ds = run_demo(params, args.out)
     import pyNN.nest as sim
+
+    from salnest.figures import plot_demo
 
     if sim.rank() == 0:
         figure = args.figure or args.out.parent / "figures" / f"{args.out.stem}.png"
-        plot(ds, figure)
+        plot_demo(ds, figure)
         final = ds.weight.isel(time=-1)
         for cond in ds.condition.values:
             w12, w21 = final.sel(condition=cond).values

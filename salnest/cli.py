@@ -1,4 +1,4 @@
-"""The ``salnest`` command: build, info, cogen, demo."""
+"""The ``salnest`` command: build, info, cogen, run, plot, demo."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 from salnest.build import REPO_ROOT, BuildError
@@ -71,6 +72,42 @@ def _cmd_demo(args) -> int:
     return subprocess.call(cmd)
 
 
+def _cmd_run(args) -> int:
+    from salnest.protocol import ProtocolError, load
+    from salnest.runner import run_protocol, schemas
+
+    # validate every file before the first simulation starts
+    try:
+        for path in args.protocols:
+            load(path, schemas())
+    except ProtocolError as exc:
+        print(f"salnest: invalid protocol: {exc}", file=sys.stderr)
+        return 2
+    if args.output and len(args.protocols) > 1:
+        print("salnest: --output needs a single protocol file", file=sys.stderr)
+        return 2
+    for path in args.protocols:
+        out = run_protocol(path, output=args.output, plot=not args.no_plot)
+        print(f"{path} -> {out}")
+    return 0
+
+
+def _cmd_plot(args) -> int:
+    from salnest.figures import plot_results
+    from salnest.results import ResultsFileError, read_dataset
+
+    for path in args.results:
+        try:
+            ds = read_dataset(path)
+        except ResultsFileError as exc:
+            print(f"salnest: {exc}", file=sys.stderr)
+            return 2
+        figure = args.figure if args.figure and len(args.results) == 1 else \
+            Path(path).parent / "figures" / f"{Path(path).stem}.png"
+        print(plot_results(ds, figure))
+    return 0
+
+
 def main(argv=None) -> int:
     """Entry point of the ``salnest`` console command."""
     parser = argparse.ArgumentParser(prog="salnest", description="Spike-based alignment learning for NEST and PyNN")
@@ -90,12 +127,28 @@ def main(argv=None) -> int:
     p.add_argument("--module-name", default=None, help="NEST module name (default: sal<neuron>module)")
     p.set_defaults(func=_cmd_cogen)
 
+    p = sub.add_parser("run", help="run protocol files (protocols/*.toml); results and figures go to results/")
+    p.add_argument("protocols", nargs="+", type=Path)
+    p.add_argument("--output", type=Path, default=None, help="results file (default: the protocol's output)")
+    p.add_argument("--no-plot", action="store_true", help="do not write the figure")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("plot", help="draw the figure of results files")
+    p.add_argument("results", nargs="+", type=Path)
+    p.add_argument("--figure", type=Path, default=None, help="figure path (default: results/figures/<name>.png)")
+    p.set_defaults(func=_cmd_plot)
+
     p = sub.add_parser("demo", help="SAL aligns the weights of two coupled sampling neurons (writes results/)")
     p.add_argument("--out", type=Path, default=Path("results/reciprocal_pair.nc"))
     p.set_defaults(func=_cmd_demo)
 
     args = parser.parse_args(argv)
     os.environ.setdefault("PYNEST_QUIET", "1")  # NESTML imports nest; its banner is noise here
+    # PyNN 0.13 uses NEST calls that NEST 3.10 deprecates, and looks for nest-config to build its
+    # own extensions (not needed here); users cannot act on these warnings
+    for noise in (r"\s*(GetStatus|SetStatus)\(\) is deprecated", r"\s*Provided for backward compatibility",
+                  r"Cannot find nest-config"):
+        warnings.filterwarnings("ignore", message=noise, category=UserWarning)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
         return args.func(args)

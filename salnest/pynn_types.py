@@ -126,9 +126,11 @@ class SALSynapse(StandardSynapseType, NESTSynapseMixin):
         "Wmin": -np.inf, "Wmax": np.inf,
     }
     # weights are scaled like those of PyNN's standard types, see the module docstring
+    #: readable per-connection state (``Projection.get``), not parameters
+    state_variables = ("sal_sum", "ws_sum", "n_pairs")
     translations = build_translations(
         ("weight", "weight", 1000.0),
-        *[(name, name) for name in default_parameters if name != "weight"],
+        *[(name, name) for name in (*default_parameters, *state_variables) if name != "weight"],
     )
 
     def __init__(self, window: str | None = None, **parameters):

@@ -58,3 +58,21 @@ def test_bad_script_argument_is_rejected_before_simulating(tmp_path):
     assert proc.returncode == 2
     assert "--window must be" in proc.stderr
     assert not (tmp_path / "x.nc").exists()
+
+
+def test_plot_redraws_a_figure_and_rejects_foreign_files(salnest_module, tmp_path):
+    import xarray as xr
+
+    out_file = tmp_path / "pair.nc"
+    script = Path(__file__).resolve().parent.parent / "pynn_networks" / "reciprocal_pair.py"
+    subprocess.run([sys.executable, str(script), "--steps", "5000", "--chunks", "5", "--out", str(out_file)],
+                   capture_output=True, text=True, timeout=600, check=True)
+    figure = tmp_path / "redrawn.png"
+    proc = run("plot", str(out_file), "--figure", str(figure))
+    assert proc.returncode == 0, proc.stderr
+    assert figure.stat().st_size > 10_000
+    foreign = tmp_path / "foreign.nc"
+    xr.Dataset({"x": ("t", [1.0])}).to_netcdf(foreign)
+    proc = run("plot", str(foreign))
+    assert proc.returncode == 2
+    assert "not written by salnest" in proc.stderr

@@ -1,0 +1,1 @@
+"""PyNN network descriptions (each module also runs on its own as a script)."""

@@ -1,0 +1,1 @@
+"""Experiment runners: one module per family of protocols."""

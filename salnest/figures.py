@@ -1,0 +1,114 @@
+"""The paper's figures from results files (``salnest plot``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    _pyplot().close(fig)
+    return path
+
+
+def plot_demo(ds, path: Path) -> Path:
+    """``salnest demo``: weight trajectories with both or one direction plastic (Fig. 2d)."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3), sharey=True)
+    titles = {"both_plastic": "both directions plastic", "one_plastic": "only W12 plastic"}
+    for ax, cond in zip(axes, ds.condition.values):
+        for direction, color in zip(ds.direction.values, ("C0", "C1")):
+            ax.plot(ds.time / 1000, ds.weight.sel(condition=cond, direction=direction), color=color,
+                    label=f"W$_{{{str(direction)[1:]}}}$")
+        ax.set_title(titles.get(str(cond), str(cond)))
+        ax.set_xlabel("time (10$^3$ steps)")
+    axes[0].set_ylabel("weight")
+    axes[0].legend()
+    return _save(fig, path)
+
+
+def plot_trajectory(ds, path: Path) -> Path:
+    """Replicate weight trajectories with the exact mean-field prediction (Fig. 2d)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    for direction, color in zip(ds.direction.values, ("C0", "C1")):
+        w = ds.weight.sel(direction=direction)
+        ax.plot(ds.time / 1000, w, color=color, alpha=0.25, lw=0.8)
+        ax.plot(ds.time / 1000, w.median("replicate"), color=color, lw=1.5,
+                label=f"W$_{{{str(direction)[1:]}}}$ (median of {ds.sizes['replicate']})")
+        ax.plot(ds.time_mf / 1000, ds.mean_field_weight.sel(direction=direction), color=color, ls="--", lw=1)
+    ax.axhline(float(ds.fixed_point[0]), color="k", lw=0.5)
+    ax.plot([], [], "k--", lw=1, label="exact mean field")
+    ax.set_xlabel("time (10$^3$ steps)")
+    ax.set_ylabel("weight")
+    ax.set_title(ds.attrs.get("name", "pair trajectory"))
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_stdd(ds, path: Path) -> Path:
+    """Measured versus exact spike-timing-difference distribution (Fig. 2c)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    ax.bar(ds.dt, ds.stdd_measured, width=1.0, color="0.7", label=f"NEST ({int(ds.pair_counts.sum())} pairs)")
+    ax.plot(ds.dt, ds.stdd_exact, color="C3", lw=1.2, label="exact (Markov chain)")
+    ax.set_xlim(-150, 150)
+    ax.set_xlabel("$t_1 - t_2$ (steps)")
+    ax.set_ylabel("fraction of pairs")
+    ax.set_title(f"STDD, total variation {ds.attrs.get('total_variation', np.nan):.3f}")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def plot_phase_plane(ds, path: Path) -> Path:
+    """Exact drift field, measured drift and simulated trajectories in the (W12, W21) plane (Fig. 2e)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(4.8, 4.5))
+    W12, W21 = np.meshgrid(ds.w12, ds.w21, indexing="ij")
+    exact = ds.drift_exact
+    norm = np.hypot(exact.sel(direction="W12"), exact.sel(direction="W21")).max()
+    ax.quiver(W12, W21, exact.sel(direction="W12") / norm, exact.sel(direction="W21") / norm, color="0.5",
+              angles="xy", scale=12, width=0.004, label="exact drift")
+    measured = ds.drift_measured.mean("seed")
+    ax.quiver(W12, W21, measured.sel(direction="W12") / norm, measured.sel(direction="W21") / norm, color="C0",
+              angles="xy", scale=12, width=0.003, alpha=0.7, label="NEST drift")
+    if "trajectory" in ds:
+        for s in ds.start.values:
+            tr = ds.trajectory.sel(start=s)
+            ax.plot(tr.sel(direction="W12"), tr.sel(direction="W21"), color="C3", lw=1)
+            ax.plot(tr.sel(direction="W12")[0], tr.sel(direction="W21")[0], "o", color="C3", ms=3)
+    lim = [float(min(ds.w12.min(), ds.w21.min())), float(max(ds.w12.max(), ds.w21.max()))]
+    ax.plot(lim, lim, "k:", lw=0.8)
+    ax.set_xlabel("W$_{12}$")
+    ax.set_ylabel("W$_{21}$")
+    ax.set_aspect("equal")
+    ax.set_title(f"signs agree {100 * ds.attrs.get('sign_agreement', np.nan):.0f} %, "
+                 f"r = {ds.attrs.get('drift_correlation', np.nan):.3f}", fontsize=9)
+    ax.legend(fontsize=7, loc="upper left")
+    return _save(fig, path)
+
+
+PLOTTERS = {"reciprocal_pair": plot_demo, "pair_trajectory": plot_trajectory, "pair_stdd": plot_stdd,
+            "pair_phase_plane": plot_phase_plane}
+
+
+def plot_results(ds, path: Path) -> Path:
+    """The figure for a results dataset, chosen by its ``salnest_kind``."""
+    kind = ds.attrs.get("salnest_kind")
+    if kind not in PLOTTERS:
+        raise ValueError(f"no figure for results of kind {kind!r}; known: {sorted(PLOTTERS)}")
+    return PLOTTERS[kind](ds, path)

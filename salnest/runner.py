@@ -1,0 +1,54 @@
+"""Run protocol files: validate, simulate with progress, write results with provenance, plot."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from salnest.protocol import load
+
+
+def schemas() -> dict:
+    """All protocol kinds salnest can run, with their schemas."""
+    from salnest.experiments import pair
+
+    return dict(pair.SCHEMAS)
+
+
+def runners() -> dict:
+    from salnest.experiments import pair
+
+    return dict(pair.RUNNERS)
+
+
+def _progress(label: str, enabled: bool):
+    from tqdm import tqdm
+
+    def wrap(iterable):
+        return tqdm(iterable, desc=label, unit="chunk", disable=not enabled, leave=False)
+
+    return wrap
+
+
+def run_protocol(path: str | Path, output: str | Path | None = None, plot: bool = True,
+                 show_progress: bool = True) -> Path:
+    """Validate and run one protocol file; returns the results path (figure beside it in figures/)."""
+    import pyNN.nest as sim
+
+    from salnest.figures import plot_results
+    from salnest.provenance import provenance
+    from salnest.results import write_dataset
+
+    protocol = load(path, schemas())
+    exp = protocol["experiment"]
+    out = Path(output or exp["output"])
+    started = time.time()
+    ds = runners()[exp["kind"]](protocol, _progress(exp["name"], show_progress and sim.rank() == 0))
+    ds.attrs.update({"salnest_kind": exp["kind"], "name": exp["name"], "protocol_file": str(path),
+                     "wall_time_s": round(time.time() - started, 2),
+                     **provenance(protocol, {"rng_seed": exp["seed"]})})
+    if sim.rank() == 0:
+        write_dataset(ds, out)
+        if plot:
+            plot_results(ds, out.parent / "figures" / f"{out.stem}.png")
+    return out
