@@ -110,18 +110,9 @@ def stationary_distribution(P: sp.csr_matrix) -> np.ndarray:
     return pi / pi.sum()
 
 
-def pair_statistics(w12: float, w21: float, b1: float, b2: float, tau_ref: int, tau_syn: int | None = None,
-                    tol: float = 1e-13, max_lag: int = 1_000_000) -> PairStatistics:
-    """Exact restricted nearest-neighbour pair rates of the coupled pair (see module docstring).
-
-    ``tol`` bounds the probability mass of first passages longer than the
-    largest lag returned; the neglected rate is at most ``tol`` times the spike rate.
-    """
-    P, cap = transition_matrix(w12, w21, b1, b2, tau_ref, tau_syn)
-    n = cap + 1
+def _statistics(P: sp.csr_matrix, fires1, fires2, z1, z2, tol: float, max_lag: int) -> PairStatistics:
+    """Pair statistics of a chain whose states are marked by who fired in them and who is refractory."""
     pi = stationary_distribution(P)
-    a1, a2 = np.divmod(np.arange(n * n), n)
-    fires1, fires2 = a1 == 0, a2 == 0
     PT = P.T.tocsr()
 
     def first_passage(start_mask, partner_alone, own_fires):
@@ -138,7 +129,6 @@ def pair_statistics(w12: float, w21: float, b1: float, b2: float, tau_ref: int, 
     anticausal = first_passage(fires1 & ~fires2, fires2 & ~fires1, fires1)   # 1 then 2: dt < 0
     dt = np.concatenate([-np.arange(len(anticausal), 0, -1), np.arange(1, len(causal) + 1)])
     rate = np.concatenate([anticausal[::-1], causal])
-    z1, z2 = a1 <= tau_ref - 1, a2 <= tau_ref - 1
     joint = np.array([[pi[~z1 & ~z2].sum(), pi[~z1 & z2].sum()], [pi[z1 & ~z2].sum(), pi[z1 & z2].sum()]])
     return PairStatistics(
         dt=dt.astype(float), pair_rate=rate,
@@ -146,6 +136,91 @@ def pair_statistics(w12: float, w21: float, b1: float, b2: float, tau_ref: int, 
         p_refractory=np.array([pi[z1].sum(), pi[z2].sum()]),
         p_joint=joint,
     )
+
+
+def pair_statistics(w12: float, w21: float, b1: float, b2: float, tau_ref: int, tau_syn: int | None = None,
+                    tol: float = 1e-13, max_lag: int = 1_000_000) -> PairStatistics:
+    """Exact restricted nearest-neighbour pair rates with rectangular PSPs (see module docstring).
+
+    ``tol`` bounds the probability mass of first passages longer than the
+    largest lag returned; the neglected rate is at most ``tol`` times the spike rate.
+    """
+    P, cap = transition_matrix(w12, w21, b1, b2, tau_ref, tau_syn)
+    n = cap + 1
+    a1, a2 = np.divmod(np.arange(n * n), n)
+    return _statistics(P, a1 == 0, a2 == 0, a1 <= tau_ref - 1, a2 <= tau_ref - 1, tol, max_lag)
+
+
+def _spike_histories(tau_ref: int, history: int) -> list[tuple[int, ...]]:
+    """All sets of spike ages in [0, history) that respect the refractory period, youngest first."""
+    out = [()]
+
+    def extend(ages):
+        oldest = ages[-1] if ages else -tau_ref
+        for a in range(oldest + tau_ref, history):
+            out.append(ages + (a,))
+            extend(ages + (a,))
+
+    extend(())
+    return out
+
+
+def truncation_bound(w: float, tau_ref: int, tau_syn: float, history: int) -> float:
+    """Largest PSP that spikes older than ``history`` steps can add (exponential PSP):
+    ``|w| e^{-history/tau_syn} / (1 - e^{-tau_ref/tau_syn})``. Every transition probability of
+    the truncated chain is within a quarter of this of the exact one (``sigma' <= 1/4``)."""
+    return abs(w) * np.exp(-history / tau_syn) / (1.0 - np.exp(-tau_ref / tau_syn))
+
+
+def pair_statistics_history(w12: float, w21: float, b1: float, b2: float, tau_ref: int, psp_kernel,
+                            history: int, tol: float = 1e-13, max_lag: int = 1_000_000) -> PairStatistics:
+    """Pair statistics for any PSP shape from a chain over each neuron's recent spike ages.
+
+    ``psp_kernel(a)`` is the PSP a spike fired ``a + 1`` steps before the
+    current step adds (``a = 0``: the step after the spike). Spikes older than
+    ``history`` steps are forgotten: exact for PSPs shorter than that
+    (rectangular), an approximation with error :func:`truncation_bound` for
+    exponential PSPs. The state space grows quickly with ``history / tau_ref``.
+    """
+    if history < tau_ref:
+        raise ValueError("history must cover at least the refractory period")
+    states = _spike_histories(tau_ref, history)
+    index = {ages: i for i, ages in enumerate(states)}
+    n = len(states)
+    youngest = np.array([ages[0] if ages else history for ages in states])
+    psp = np.array([sum(psp_kernel(a) for a in ages) for ages in states])
+    can_fire = youngest >= tau_ref - 1
+    nxt = np.empty((n, 2), dtype=np.int64)
+    for i, ages in enumerate(states):
+        older = tuple(a + 1 for a in ages if a + 1 < history)
+        nxt[i, 0] = index[older]
+        nxt[i, 1] = index[(0,) + older] if can_fire[i] else nxt[i, 0]
+    s1, s2 = np.divmod(np.arange(n * n), n)
+    log_tau = np.log(tau_ref)
+    p1 = np.where(can_fire[s1], _sigmoid(b1 + w12 * psp[s2] - log_tau), 0.0)
+    p2 = np.where(can_fire[s2], _sigmoid(b2 + w21 * psp[s1] - log_tau), 0.0)
+    rows, cols, vals = [], [], []
+    for f1, q1 in ((0, 1 - p1), (1, p1)):
+        for f2, q2 in ((0, 1 - p2), (1, p2)):
+            keep = q1 * q2 > 0
+            rows.append(np.arange(n * n)[keep])
+            cols.append((nxt[s1, f1] * n + nxt[s2, f2])[keep])
+            vals.append((q1 * q2)[keep])
+    P = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n * n, n * n))
+    return _statistics(P, youngest[s1] == 0, youngest[s2] == 0, youngest[s1] <= tau_ref - 1,
+                       youngest[s2] <= tau_ref - 1, tol, max_lag)
+
+
+def exponential_psp_statistics(w12: float, w21: float, b1: float, b2: float, tau_ref: int, tau_syn: float,
+                               history: int | None = None, **kwargs) -> tuple[PairStatistics, float]:
+    """Pair statistics with exponential PSPs (``psp_shape = 1`` of ``sampling_neuron``).
+
+    Returns the statistics and the truncation bound on the PSP (see
+    :func:`truncation_bound`); ``history`` defaults to ``3 * tau_ref``.
+    """
+    history = 3 * tau_ref if history is None else history
+    stats = pair_statistics_history(w12, w21, b1, b2, tau_ref, lambda a: np.exp(-a / tau_syn), history, **kwargs)
+    return stats, truncation_bound(max(abs(w12), abs(w21)), tau_ref, tau_syn, history)
 
 
 def drift_field(w12_values, w21_values, b1: float, b2: float, tau_ref: int, window,

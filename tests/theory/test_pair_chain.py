@@ -104,3 +104,26 @@ def test_drift_field_points_to_the_diagonal():
     off = np.abs(W12 - W21) > 1e-9
     assert np.all(np.sign(d12[off]) == -np.sign(W12 - W21)[off])
     np.testing.assert_allclose(d12, -d21, atol=1e-15)
+
+
+def test_history_chain_reproduces_the_age_chain_for_rectangular_psps():
+    """Two independent constructions of the same chain agree to rounding."""
+    from salnest.theory.pair_chain import pair_statistics_history
+
+    tau = 5
+    a = pair_statistics(1.5, -0.7, -0.5, 0.2, tau)
+    b = pair_statistics_history(1.5, -0.7, -0.5, 0.2, tau, lambda age: 1.0 if age <= tau - 1 else 0.0, 2 * tau)
+    np.testing.assert_array_equal(a.dt, b.dt)
+    np.testing.assert_allclose(a.pair_rate, b.pair_rate, atol=1e-15)
+    np.testing.assert_allclose(a.p_joint, b.p_joint, atol=1e-13)
+
+
+def test_exponential_psp_truncation_converges_within_its_bound():
+    from salnest.theory.pair_chain import exponential_psp_statistics
+
+    short, bound_short = exponential_psp_statistics(1.5, -0.5, -0.5, 0.2, 6, 2.0, history=12)
+    long, bound_long = exponential_psp_statistics(1.5, -0.5, -0.5, 0.2, 6, 2.0, history=18)
+    assert bound_long < bound_short < 0.01
+    # firing probabilities differ by at most bound/4 per step, so the statistics move by that order
+    assert np.abs(short.p_joint - long.p_joint).max() < bound_short
+    assert 0.5 * np.abs(short.stdd - long.stdd[np.isin(long.dt, short.dt)]).sum() < bound_short
