@@ -102,8 +102,43 @@ def plot_phase_plane(ds, path: Path) -> Path:
     return _save(fig, path)
 
 
+def plot_wake_sleep(ds, path: Path) -> Path:
+    """Median and interquartile range over runs of asymmetry and D_KL per condition (Figs. 4, 5),
+    one row per noise level, and final values against the noise level."""
+    plt = _pyplot()
+    levels = ds.level.values
+    fig, axes = plt.subplots(len(levels) + 1, 2, figsize=(8, 2.6 * (len(levels) + 1)), squeeze=False)
+    label = "$\\sigma_{init}$" if ds.attrs.get("noise_kind") == "synaptic" else "$\\sigma_{plast}$"
+    for row, level in enumerate(levels):
+        for col, (var, x, ylabel) in enumerate((("asymmetry", "epoch", "asymmetry"),
+                                                 ("dkl", "validation_epoch", "D$_{KL}$(p*||p)"))):
+            ax = axes[row, col]
+            for k, cond in enumerate(ds.condition.values):
+                data = ds[var].sel(level=level, condition=cond)
+                q = data.quantile([0.25, 0.5, 0.75], dim="run")
+                ax.plot(ds[x], q.sel(quantile=0.5), color=f"C{k}", label=str(cond))
+                ax.fill_between(ds[x], q.sel(quantile=0.25), q.sel(quantile=0.75), color=f"C{k}", alpha=0.25)
+            ax.set_yscale("log")
+            ax.set_ylabel(ylabel)
+            ax.set_title(f"{label} = {level:g}", fontsize=9)
+            ax.set_xlabel("epoch")
+    axes[0, 0].legend(fontsize=8)
+    for col, (var, ylabel) in enumerate((("asymmetry", "final asymmetry"), ("dkl", "final D$_{KL}$"))):
+        ax = axes[-1, col]
+        final = ds[var].isel({"epoch" if var == "asymmetry" else "validation_epoch": -1})
+        for k, cond in enumerate(ds.condition.values):
+            q = final.sel(condition=cond).quantile([0.25, 0.5, 0.75], dim="run")
+            ax.errorbar(levels, q.sel(quantile=0.5), yerr=[q.sel(quantile=0.5) - q.sel(quantile=0.25),
+                                                          q.sel(quantile=0.75) - q.sel(quantile=0.5)],
+                        color=f"C{k}", marker="o", capsize=3, label=str(cond))
+        ax.set_yscale("log")
+        ax.set_xlabel(label)
+        ax.set_ylabel(ylabel)
+    return _save(fig, path)
+
+
 PLOTTERS = {"reciprocal_pair": plot_demo, "pair_trajectory": plot_trajectory, "pair_stdd": plot_stdd,
-            "pair_phase_plane": plot_phase_plane}
+            "pair_phase_plane": plot_phase_plane, "wake_sleep": plot_wake_sleep}
 
 
 def plot_results(ds, path: Path) -> Path:

@@ -10,22 +10,23 @@ from salnest.protocol import load
 
 def schemas() -> dict:
     """All protocol kinds salnest can run, with their schemas."""
-    from salnest.experiments import pair
+    from salnest.experiments import pair, wake_sleep
 
-    return dict(pair.SCHEMAS)
+    return {**pair.SCHEMAS, **wake_sleep.SCHEMAS}
 
 
 def runners() -> dict:
-    from salnest.experiments import pair
+    """Runner of each protocol kind: ``runner(protocol, progress, output)`` returns a dataset."""
+    from salnest.experiments import pair, wake_sleep
 
-    return dict(pair.RUNNERS)
+    return {**pair.RUNNERS, **wake_sleep.RUNNERS}
 
 
 def _progress(label: str, enabled: bool):
     from tqdm import tqdm
 
     def wrap(iterable):
-        return tqdm(iterable, desc=label, unit="chunk", disable=not enabled, leave=False)
+        return tqdm(iterable, desc=label, unit="step", disable=not enabled, leave=False, mininterval=1.0)
 
     return wrap
 
@@ -43,7 +44,7 @@ def run_protocol(path: str | Path, output: str | Path | None = None, plot: bool 
     exp = protocol["experiment"]
     out = Path(output or exp["output"])
     started = time.time()
-    ds = runners()[exp["kind"]](protocol, _progress(exp["name"], show_progress and sim.rank() == 0))
+    ds = runners()[exp["kind"]](protocol, _progress(exp["name"], show_progress and sim.rank() == 0), out)
     ds.attrs.update({"salnest_kind": exp["kind"], "name": exp["name"], "protocol_file": str(path),
                      "wall_time_s": round(time.time() - started, 2),
                      **provenance(protocol, {"rng_seed": exp["seed"]})})

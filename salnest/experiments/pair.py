@@ -116,7 +116,7 @@ def _mean_field(w0, eta, times, protocol) -> np.ndarray:
     return np.array(out)
 
 
-def run_trajectory(protocol, progress) -> xr.Dataset:
+def run_trajectory(protocol, progress, output=None) -> xr.Dataset:
     """Weights over time of independent replicate pairs, with the mean-field prediction."""
     sim = _setup(protocol)
     from pynn_networks.reciprocal_pair import build_pairs
@@ -140,7 +140,7 @@ def run_trajectory(protocol, progress) -> xr.Dataset:
     )
 
 
-def run_stdd(protocol, progress) -> xr.Dataset:
+def run_stdd(protocol, progress, output=None) -> xr.Dataset:
     """Frozen weights: measured spike-timing-difference distribution and mean SAL update per pair."""
     sim = _setup(protocol)
     from pynn_networks.reciprocal_pair import build_pairs
@@ -173,7 +173,7 @@ def run_stdd(protocol, progress) -> xr.Dataset:
     )
 
 
-def run_phase_plane(protocol, progress) -> xr.Dataset:
+def run_phase_plane(protocol, progress, output=None) -> xr.Dataset:
     """Measured SAL drift on a (W12, W21) grid (frozen weights), the exact field, and trajectories."""
     net, grid, traj = protocol["network"], protocol["grid"], protocol["trajectories"]
     w12s, w21s = _grid(grid["w12"]), _grid(grid["w21"])
