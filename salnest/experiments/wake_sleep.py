@@ -180,7 +180,7 @@ class Trainer:
         src = np.array(self.conns.get("source")) - first
         tgt = np.array(self.conns.get("target")) - first
         self.run_of, self.pre, self.post = tgt // n, src % n, tgt % n
-        self.recorder = nest.Create("spike_recorder")
+        self.recorder = nest.Create("spike_recorder", params={"start": 0.0, "stop": 0.0})
         nest.Connect(self.neurons, self.recorder)
         self.n = n
 
@@ -190,23 +190,25 @@ class Trainer:
         return out.reshape(*self.shape, self.n, self.n)
 
     def sleep(self, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Simulate; return normalised wake-sleep and SAL sums and the marginals (rate * tau_ref)."""
-        self.conns.set(ws_sum=0.0, sal_sum=0.0)
-        self.recorder.n_events = 0
+        """Simulate; return normalised wake-sleep and SAL sums and the marginals (rate * tau_ref).
+
+        The sums are set back to 0 by :meth:`set_state`; one ``get`` and one
+        ``set`` per epoch, because each call builds a status dictionary per connection.
+        """
         self.sim.run(float(steps))
         norm = self.tau / steps
-        ws = self._matrix(np.array(self.conns.get("ws_sum")) * norm)
-        sal = self._matrix(np.array(self.conns.get("sal_sum")) * norm)
-        first = self.neurons.tolist()[0]
-        counts = np.bincount(self.recorder.events["senders"] - first, minlength=len(self.neurons))
+        sums = self.conns.get(["ws_sum", "sal_sum"])
+        ws = self._matrix(np.array(sums["ws_sum"]) * norm)
+        sal = self._matrix(np.array(sums["sal_sum"]) * norm)
+        counts = np.array(self.neurons.get("spike_count"))
         return ws, sal, (counts * norm).reshape(*self.shape, self.n)
 
     def sample(self, steps: int) -> np.ndarray:
         """Validation: frozen weights, p over all 2^N states per run, shape (level, condition, run, 2^N)."""
         from salnest.sampling import states_from_spikes
 
-        self.recorder.n_events = 0
         t0 = self.sim.get_current_time()
+        self.recorder.set(start=t0, stop=t0 + steps, n_events=0)  # records only during validations
         self.sim.run(float(steps))
         ev = self.recorder.events
         first = self.neurons.tolist()[0]
@@ -218,12 +220,16 @@ class Trainer:
             z = states_from_spikes(ev["times"][mask], ev["senders"][mask], ids, self.tau, t0, t0 + steps, 1.0)
             p[r] = empirical_distribution(z)
         self.recorder.n_events = 0
+        self.conns.set(ws_sum=0.0, sal_sum=0.0)  # validation pairs must not enter the next epoch
+        self.neurons.set(spike_count=0.0)
         return p.reshape(*self.shape, -1)
 
     def set_state(self, W: np.ndarray, b: np.ndarray) -> None:
+        """New weights and biases; window sums back to 0 for the next epoch."""
         flat = W.reshape(-1, self.n, self.n)
-        self.conns.set(weight=flat[self.run_of, self.post, self.pre].tolist())
-        self.neurons.set(b=b.reshape(-1).tolist())
+        zeros = [0.0] * len(self.run_of)
+        self.conns.set({"weight": flat[self.run_of, self.post, self.pre].tolist(), "ws_sum": zeros, "sal_sum": zeros})
+        self.neurons.set({"b": b.reshape(-1).tolist(), "spike_count": 0.0})
 
     def close(self):
         self.sim.end()
@@ -274,6 +280,7 @@ def run_wake_sleep(protocol, progress, output: Path | None = None) -> xr.Dataset
     eta_sal = np.array([learn["eta_sal"] if c == "sal" else 0.0 for c in sweep.conditions])[None, :, None, None, None]
     trainer = Trainer(protocol, sweep, W, b, seed=exp["seed"] * 1_000_003 + start + 1)
     asym[..., start] = asymmetry(W)
+    trainer.set_state(W, b)  # also zeroes the window sums
 
     def dataset(completed: int) -> xr.Dataset:
         dims = ("level", "condition", "run")
