@@ -105,6 +105,10 @@ def _cmd_plot(args) -> int:
         figure = args.figure if args.figure and len(args.results) == 1 else \
             Path(path).parent / "figures" / f"{Path(path).stem}.png"
         print(plot_results(ds, figure))
+        if ds.attrs.get("salnest_kind") == "wake_sleep":
+            from salnest.experiments.wake_sleep import summary
+
+            print(summary(ds))
     return 0
 
 

@@ -327,3 +327,27 @@ def run_wake_sleep(protocol, progress, output: Path | None = None) -> xr.Dataset
 
 
 RUNNERS = {"wake_sleep": run_wake_sleep}
+
+
+def summary(ds: xr.Dataset) -> str:
+    """Medians and interquartile ranges over runs of the final asymmetry and D_KL, per level and condition,
+    and the paper's reproduction ratios where both conditions are present."""
+    done = int(ds.attrs.get("completed_epochs", ds.epoch.values[-1]))
+    asym = ds.asymmetry.sel(epoch=done)
+    valid = ds.validation_epoch.values[ds.validation_epoch.values <= done]
+    dkl = ds.dkl.sel(validation_epoch=valid[-1])
+    lines = [f"{ds.attrs.get('name', 'wake-sleep')}: {done} epochs done; D_KL from the validation at epoch {valid[-1]}",
+             f"{'level':>6} {'condition':>14} {'asymmetry median [IQR]':>32} {'D_KL median [IQR]':>30}"]
+    for level in ds.level.values:
+        for cond in ds.condition.values:
+            a = asym.sel(level=level, condition=cond).quantile([0.25, 0.5, 0.75], dim="run").values
+            d = dkl.sel(level=level, condition=cond).quantile([0.25, 0.5, 0.75], dim="run").values
+            lines.append(f"{level:6g} {cond:>14} {a[1]:12.3g} [{a[0]:.3g}, {a[2]:.3g}] {d[1]:10.4f} [{d[0]:.4f}, {d[2]:.4f}]")
+    conds = list(ds.condition.values)
+    if "sal" in conds and "no_sal" in conds:
+        for level in ds.level.values:
+            a = asym.sel(level=level).median("run")
+            d = dkl.sel(level=level).median("run")
+            lines.append(f"level {level:g}: asymmetry no_sal/sal = {float(a.sel(condition='no_sal') / a.sel(condition='sal')):.3g}, "
+                         f"D_KL no_sal/sal = {float(d.sel(condition='no_sal') / d.sel(condition='sal')):.3g}")
+    return "\n".join(lines)

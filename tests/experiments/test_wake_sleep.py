@@ -87,3 +87,22 @@ def test_interrupted_sweep_resumes_from_its_checkpoint(salnest_module, tmp_path)
     assert not np.array_equal(resumed.W, full.W)
     np.testing.assert_allclose(resumed.asymmetry.isel(epoch=-1), full.asymmetry.isel(epoch=-1), rtol=0.10)
     assert resumed.attrs["completed_epochs"] == 60
+
+
+def test_summary_reports_medians_and_ratios(tmp_path):
+    import xarray as xr
+
+    from salnest.experiments.wake_sleep import summary
+
+    rng = np.random.default_rng(0)
+    ds = xr.Dataset(
+        {"asymmetry": (("level", "condition", "run", "epoch"), rng.uniform(1, 2, (1, 2, 3, 3))),
+         "dkl": (("level", "condition", "run", "validation_epoch"), rng.uniform(0.1, 0.2, (1, 2, 3, 2)))},
+        coords={"level": [0.8], "condition": ["no_sal", "sal"], "run": [0, 1, 2], "epoch": [0, 1, 2],
+                "validation_epoch": [0, 2]},
+        attrs={"completed_epochs": 2, "name": "t"})
+    ds["asymmetry"].loc[dict(condition="sal", epoch=2)] = 0.1
+    text = summary(ds)
+    assert "2 epochs done" in text
+    ratio = float(ds.asymmetry.sel(condition="no_sal", epoch=2).median() / 0.1)
+    assert f"asymmetry no_sal/sal = {ratio:.3g}" in text
