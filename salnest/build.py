@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import logging
@@ -149,6 +150,7 @@ def check_prerequisites(nest: NestInstall) -> str:
     return cxx
 
 
+@functools.lru_cache(maxsize=None)
 def _compiler_version(cxx: str) -> str:
     out = subprocess.run([cxx, "--version"], capture_output=True, text=True)
     return out.stdout.splitlines()[0] if out.stdout else cxx
@@ -238,7 +240,7 @@ def build_module(spec: ModuleSpec | None = None, force: bool = False, jobs: int 
         if not src.is_file():
             raise BuildError(f"NESTML source not found: {src}")
     nest = find_nest()
-    cxx = check_prerequisites(nest)
+    cxx = _compiler()
     key = module_key(spec, nest, cxx)
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)
@@ -248,6 +250,7 @@ def build_module(spec: ModuleSpec | None = None, force: bool = False, jobs: int 
         fcntl.flock(lock, fcntl.LOCK_EX)
         if so.is_file() and not force:
             return so.with_suffix("")
+        check_prerequisites(nest)
         log.info("building %s (key %s) against NEST %s", spec.name, key, nest.version)
         work = Path(tempfile.mkdtemp(prefix=f"{spec.name}-", dir=root))
         try:

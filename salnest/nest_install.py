@@ -9,6 +9,7 @@ case we are in, so that :mod:`salnest.build` can compile a module that loads.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import re
@@ -101,8 +102,9 @@ def _uses_old_string_abi(libraries: tuple[Path, ...]) -> bool:
     return found_any
 
 
+@functools.lru_cache(maxsize=1)
 def find_nest() -> NestInstall:
-    """Describe the NEST installation that ``import nest`` would load."""
+    """Describe the NEST installation that ``import nest`` would load (cached per process)."""
     package_dir = _nest_package_dir()
     nest_config = _find_nest_config(package_dir)
     version = ""
