@@ -33,3 +33,38 @@ def states_from_spikes(times, senders, neuron_ids, tau_ref_steps: int, t_start: 
         np.add.at(delta, s + tau_ref_steps, -1)
         z[:, col] = np.cumsum(delta)[:-1] > 0
     return z[:n_steps]
+
+
+def state_distribution_from_spikes(times, senders, neuron_ids, tau_ref_steps: int, t_start: float,
+                                   t_stop: float, resolution: float) -> np.ndarray:
+    """Fraction of recording times in (t_start, t_stop] spent in each of the 2^n states.
+
+    Same result as ``empirical_distribution(states_from_spikes(...))`` (tested), computed from
+    the change points alone (spikes and ends of refractory periods), so the cost grows with
+    the number of spikes, not with the number of steps.
+    """
+    n = len(neuron_ids)
+    n_steps = int(round((t_stop - t_start) / resolution))
+    times = np.asarray(times, dtype=float)
+    senders = np.asarray(senders)
+    steps, deltas, bits = [], [], []
+    for col, nid in enumerate(neuron_ids):
+        s = np.rint((times[senders == nid] - t_start) / resolution).astype(np.int64) - 1
+        s = s[(s >= -tau_ref_steps) & (s < n_steps)]
+        bit = 1 << (n - 1 - col)  # neuron 0 is the most significant digit, as in all_states
+        steps += [np.maximum(s, 0), s + tau_ref_steps]
+        deltas += [np.full(len(s), bit), np.full(len(s), -bit)]
+    steps = np.concatenate(steps) if steps else np.zeros(0, np.int64)
+    deltas = np.concatenate(deltas) if deltas else np.zeros(0, np.int64)
+    keep = steps < n_steps
+    steps, deltas = steps[keep], deltas[keep]
+    order = np.argsort(steps, kind="stable")
+    steps, deltas = steps[order], deltas[order]
+    # a neuron's refractory windows never overlap, so the running sum of +-bit is the state index
+    change, first = np.unique(steps, return_index=True)
+    state_after = np.cumsum(deltas)[np.r_[first[1:], len(deltas)] - 1] if len(deltas) else np.zeros(0, np.int64)
+    bounds = np.r_[0, change, n_steps] if len(change) == 0 or change[0] != 0 else np.r_[change, n_steps]
+    states = np.r_[0, state_after] if len(change) == 0 or change[0] != 0 else state_after
+    durations = np.diff(bounds)
+    p = np.bincount(states, weights=durations, minlength=2 ** n)
+    return p / n_steps

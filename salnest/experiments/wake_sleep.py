@@ -28,7 +28,7 @@ import numpy as np
 import xarray as xr
 
 from salnest.protocol import REQUIRED, Field, at_least, one_of, positive
-from salnest.theory.boltzmann import all_states, boltzmann_distribution, empirical_distribution, kl_divergence
+from salnest.theory.boltzmann import all_states, boltzmann_distribution, kl_divergence
 
 CONDITIONS = ("no_sal", "sal", "kolen_pollack")
 
@@ -205,7 +205,7 @@ class Trainer:
 
     def sample(self, steps: int) -> np.ndarray:
         """Validation: frozen weights, p over all 2^N states per run, shape (level, condition, run, 2^N)."""
-        from salnest.sampling import states_from_spikes
+        from salnest.sampling import state_distribution_from_spikes
 
         t0 = self.sim.get_current_time()
         self.recorder.set(start=t0, stop=t0 + steps, n_events=0)  # records only during validations
@@ -217,8 +217,8 @@ class Trainer:
         for r in range(flat):
             ids = list(range(first + r * self.n, first + (r + 1) * self.n))
             mask = (ev["senders"] >= ids[0]) & (ev["senders"] <= ids[-1])
-            z = states_from_spikes(ev["times"][mask], ev["senders"][mask], ids, self.tau, t0, t0 + steps, 1.0)
-            p[r] = empirical_distribution(z)
+            p[r] = state_distribution_from_spikes(ev["times"][mask], ev["senders"][mask], ids, self.tau, t0,
+                                                  t0 + steps, 1.0)
         self.recorder.n_events = 0
         self.conns.set(ws_sum=0.0, sal_sum=0.0)  # validation pairs must not enter the next epoch
         self.neurons.set(spike_count=0.0)
