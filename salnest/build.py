@@ -59,6 +59,8 @@ class SynapseCodegen:
     weight_var: str = "w"
     delay_var: str = "d"
     synaptic_vars: tuple[str, ...] = ()
+    #: postsynaptic ports: spike port names, or (synapse port, neuron variable) for continuous ones
+    post_ports: tuple = ("post_spikes",)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class ModuleSpec:
         """NESTML 9 code generator options for this module."""
         opts: dict = {
             "neuron_synapse_pairs": [
-                {"neuron": neuron, "synapses": {syn: {"post_ports": ["post_spikes"]} for syn in syns}}
+                {"neuron": neuron, "synapses": {syn: {"post_ports": self._post_ports(syn)} for syn in syns}}
                 for neuron, syns in self.pairs
             ],
             "weight_variable": {syn.name: syn.weight_var for syn in self.synapses},
@@ -88,12 +90,38 @@ class ModuleSpec:
         }
         return opts
 
+    def _post_ports(self, synapse: str) -> list:
+        for syn in self.synapses:
+            if syn.name == synapse:
+                return [p if isinstance(p, str) else list(p) for p in syn.post_ports]
+        return ["post_spikes"]
+
 
 #: The SAL synapse keeps all its state per connection.
 SAL_SYNAPSE_CODEGEN = SynapseCodegen(
     name="sal_synapse",
     synaptic_vars=("sal_sum", "ws_sum", "n_pairs", "t_pre_last", "t_pre_before", "t_post_last"),
 )
+
+
+#: Dendritic prediction plasticity reads two running averages of the postsynaptic neuron.
+#: NESTML 9 applies the post ports of a neuron's first paired synapse to all of them, so
+#: this list also names the SAL synapse's spike port and us_synapse must come first.
+US_SYNAPSE_CODEGEN = SynapseCodegen(
+    name="us_synapse",
+    post_ports=("post_spikes", ("post_avg_u", "avg_u"), ("post_avg_vb", "avg_vb")),
+)
+
+
+def microcircuit_module_spec() -> ModuleSpec:
+    """The microcircuit module: the pyramidal neuron with dendritic-prediction and SAL synapses."""
+    return ModuleSpec(
+        name="salmicrocircuitmodule",
+        sources=tuple(NESTML_MODELS_DIR / f for f in ("pyramidal_neuron.nestml", "us_synapse.nestml",
+                                                       "sal_synapse.nestml")),
+        pairs=(("pyramidal_neuron", ("us_synapse", "sal_synapse")),),
+        synapses=(US_SYNAPSE_CODEGEN, SAL_SYNAPSE_CODEGEN),
+    )
 
 
 def default_module_spec() -> ModuleSpec:
