@@ -292,7 +292,7 @@ def run_wake_sleep(protocol, progress, output: Path | None = None) -> xr.Dataset
              "p_target": (("target", "state"), p_target), "target_of_run": (("run",), run_target)},
             coords={"level": sweep.levels, "condition": sweep.conditions, "run": np.arange(shape[2]),
                     "epoch": np.arange(epochs + 1), "validation_epoch": validations},
-            attrs={"salnest_kind": "wake_sleep", "noise_kind": protocol["noise"]["kind"],
+            attrs={"salnest_kind": "wake_sleep", "name": exp["name"], "noise_kind": protocol["noise"]["kind"],
                    "protocol_hash": phash, "completed_epochs": completed,
                    **provenance(protocol, {"seed": exp["seed"], "resumed_at_epochs": resumed})},
         )
