@@ -31,7 +31,8 @@ PSP_SHAPES = {"rectangular": 0, "exponential": 1}
 
 def _is_loaded(nest, spec: ModuleSpec) -> bool:
     models = set(nest.node_models) | set(nest.synapse_models)
-    return all(f"{neuron}__with_{syn}" in models for neuron, syns in spec.pairs for syn in syns)
+    # NESTML names a neuron paired with synapses S1, S2 "N__with_S1_and_S2"
+    return all(f"{neuron}__with_{'_and_'.join(syns)}" in models for neuron, syns in spec.pairs)
 
 
 def install(spec: ModuleSpec | None = None, aliases: dict[str, str] | None = None,

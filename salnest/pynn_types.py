@@ -154,6 +154,16 @@ class SALSynapse(StandardSynapseType, NESTSynapseMixin):
         super().__init__(**parameters)
 
 
+#: Cell types whose incoming weights are in model units (PyNN's factor 1000 undone).
+_MODEL_UNIT_CELLS: list = [SamplingNeuron]
+
+
+def register_model_unit_cell_type(cell_type: type) -> None:
+    """Make ``Projection.get("weight")`` onto ``cell_type`` return weights as set."""
+    if cell_type not in _MODEL_UNIT_CELLS:
+        _MODEL_UNIT_CELLS.append(cell_type)
+
+
 def _fix_weight_readback() -> None:
     """Make ``Projection.get("weight")`` onto sampling neurons return the weights as set."""
     from pyNN.nest.projections import Projection
@@ -165,13 +175,13 @@ def _fix_weight_readback() -> None:
 
     def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
         values = as_arrays(self, names, multiple_synapses)
-        if isinstance(self.post.celltype, SamplingNeuron):
+        if isinstance(self.post.celltype, tuple(_MODEL_UNIT_CELLS)):
             values = [v * 1000.0 if n in ("weight", "weights") else v for n, v in zip(names, values)]
         return values
 
     def _get_attributes_as_list(self, names):
         values = as_list(self, names)
-        if isinstance(self.post.celltype, SamplingNeuron) and "weight" in names:
+        if isinstance(self.post.celltype, tuple(_MODEL_UNIT_CELLS)) and "weight" in names:
             i = names.index("weight")
             values = [tuple(v * 1000.0 if k == i else v for k, v in enumerate(row)) for row in values]
         return values
@@ -179,6 +189,16 @@ def _fix_weight_readback() -> None:
     Projection._get_attributes_as_arrays = _get_attributes_as_arrays
     Projection._get_attributes_as_list = _get_attributes_as_list
     Projection._salnest_weight_fix = True
+
+
+#: Modules loaded at every ``sim.setup()``; other type modules add theirs on import.
+_SETUP_MODULES: list = []
+
+
+def register_module_for_setup(spec) -> None:
+    """Have every later ``sim.setup()`` load ``spec`` (a :class:`salnest.build.ModuleSpec`) too."""
+    if all(existing.name != spec.name for existing in _SETUP_MODULES):
+        _SETUP_MODULES.append(spec)
 
 
 def _install_after_setup() -> None:
@@ -200,6 +220,8 @@ def _install_after_setup() -> None:
         clear(self)
         # no model copies here: they would freeze the resolution, which setup() sets next
         install(aliases={})
+        for spec in _SETUP_MODULES:
+            install(spec, aliases={})
 
     _State.clear = clear_and_install
     _State._salnest_install = True
