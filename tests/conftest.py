@@ -28,3 +28,16 @@ def nest_kernel(salnest_module):
     nest.rng_seed = 12345
     install()
     return nest
+
+
+@pytest.fixture
+def pynn_sim(salnest_module):
+    """pyNN.nest set up at 1 ms steps with salnest's core and microcircuit types registered."""
+    import pyNN.nest as sim
+
+    import salnest.pynn_microcircuit  # noqa: F401  (register their modules before setup())
+    import salnest.pynn_types  # noqa: F401
+
+    sim.setup(timestep=1.0, min_delay=1.0, rng_seed=7)
+    yield sim
+    sim.end()

@@ -4,18 +4,8 @@ import numpy as np
 import pytest
 
 
-@pytest.fixture
-def sim(salnest_module):
-    import pyNN.nest as sim
-
-    import salnest.pynn_types  # noqa: F401  (hooks module loading into setup())
-
-    sim.setup(timestep=1.0, min_delay=1.0, rng_seed=7)
-    yield sim
-    sim.end()
-
-
-def test_weights_round_trip_in_model_units(sim):
+def test_weights_round_trip_in_model_units(pynn_sim):
+    sim = pynn_sim
     from salnest.pynn_types import SALSynapse, SamplingNeuron
 
     pop = sim.Population(3, SamplingNeuron(b=-0.5, tau_ref=5.0, tau_syn=5.0))
@@ -36,7 +26,8 @@ def test_weights_round_trip_in_model_units(sim):
     np.testing.assert_allclose(static.get("weight"), 0.3, rtol=1e-12)
 
 
-def test_psp_from_static_projection_has_set_height(sim):
+def test_psp_from_static_projection_has_set_height(pynn_sim):
+    sim = pynn_sim
     from salnest.pynn_types import SamplingNeuron
 
     pop = sim.Population(1, SamplingNeuron(b=-50.0, tau_ref=3.0, tau_syn=4.0))
@@ -49,7 +40,8 @@ def test_psp_from_static_projection_has_set_height(sim):
     assert np.min(u) == pytest.approx(-50.0, abs=1e-9)
 
 
-def test_recording_spikes_and_z(sim):
+def test_recording_spikes_and_z(pynn_sim):
+    sim = pynn_sim
     from salnest.pynn_types import SamplingNeuron
 
     pop = sim.Population(2, SamplingNeuron(b=1.0, tau_ref=5.0, tau_syn=5.0))
@@ -61,7 +53,8 @@ def test_recording_spikes_and_z(sim):
     assert set(np.unique(z)) <= {0.0, 1.0}
 
 
-def test_sal_plasticity_through_pynn(sim):
+def test_sal_plasticity_through_pynn(pynn_sim):
+    sim = pynn_sim
     from salnest.pynn_types import SALSynapse, SamplingNeuron
 
     pop = sim.Population(2, SamplingNeuron(b=0.0, tau_ref=10.0, tau_syn=10.0))
@@ -73,7 +66,8 @@ def test_sal_plasticity_through_pynn(sim):
     assert w[1, 0] + w[0, 1] == pytest.approx(2.0, abs=0.01)  # conserved up to one pending pair
 
 
-def test_setup_twice_keeps_models_available(sim):
+def test_setup_twice_keeps_models_available(pynn_sim):
+    sim = pynn_sim
     from salnest.pynn_types import SamplingNeuron
 
     sim.Population(1, SamplingNeuron())
@@ -109,7 +103,8 @@ def test_bad_neuron_parameters_rejected_at_construction(kwargs, message):
         SamplingNeuron(**kwargs)
 
 
-def test_tau_ref_off_the_time_grid_rejected_before_simulation(sim):
+def test_tau_ref_off_the_time_grid_rejected_before_simulation(pynn_sim):
+    sim = pynn_sim
     import nest
 
     from salnest.pynn_types import SamplingNeuron

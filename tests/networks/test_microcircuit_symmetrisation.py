@@ -4,22 +4,11 @@ import numpy as np
 import pytest
 
 
-@pytest.fixture
-def sim(salnest_module):
-    import pyNN.nest as sim
-
-    import salnest.pynn_microcircuit  # noqa: F401  (before setup(): loads the microcircuit module)
-    import salnest.pynn_types  # noqa: F401
-
-    sim.setup(timestep=1.0, min_delay=1.0, rng_seed=21)
-    yield sim
-    sim.end()
-
-
-def test_sal_aligns_feedback_with_forward_weights(sim):
+def test_sal_aligns_feedback_with_forward_weights(pynn_sim):
     """Input -> hidden -> output with forward weights frozen (symmetrisation patterns:
     forward plasticity off, lambda_api = 1, no interneuron path). Four circuits, B starting
     with the wrong sign or far off; after 2x10^5 steps |B - W_up| has shrunk to below half."""
+    sim = pynn_sim
     from salnest.pynn_microcircuit import DendriticPredictionSynapse, FeedbackSALSynapse, PyramidalNeuron
 
     w_up = np.array([1.5, -1.0, 2.0, 0.5])
