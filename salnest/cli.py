@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import subprocess
@@ -105,10 +106,9 @@ def _cmd_plot(args) -> int:
         figure = args.figure if args.figure and len(args.results) == 1 else \
             Path(path).parent / "figures" / f"{Path(path).stem}.png"
         print(plot_results(ds, figure))
-        if ds.attrs.get("salnest_kind") == "wake_sleep":
-            from salnest.experiments.wake_sleep import summary
-
-            print(summary(ds))
+        summaries = {"wake_sleep": "salnest.experiments.wake_sleep", "microcircuit": "salnest.experiments.microcircuit"}
+        if ds.attrs.get("salnest_kind") in summaries:
+            print(importlib.import_module(summaries[ds.attrs["salnest_kind"]]).summary(ds))
     return 0
 
 

@@ -137,8 +137,55 @@ def plot_wake_sleep(ds, path: Path) -> Path:
     return _save(fig, path)
 
 
+def plot_microcircuit(ds, path: Path) -> Path:
+    """Validation loss (median and IQR over seeds) per condition, with the wrong-sign seeds apart
+    (Fig. 6c); W_up versus B trajectories for one-neuron layers (Fig. 6b), else the angle between
+    B and W_up^T over training."""
+    plt = _pyplot()
+    done = int(ds.attrs.get("completed_epochs", ds.epoch.values[-1]))
+    ds = ds.sel(epoch=slice(0, done))
+    wrong = ds.wrong_sign.isel(hidden_layer=0).values
+    groups = [("all seeds", np.ones_like(wrong))] + ([("B starts wrong-signed", wrong)] if wrong.any() else [])
+    fig, axes = plt.subplots(1, len(groups) + 1, figsize=(4.2 * (len(groups) + 1), 3.4))
+    for ax, (title, mask) in zip(axes, groups):
+        for k, cond in enumerate(ds.condition.values):
+            q = ds.loss.sel(condition=cond).isel(seed=np.flatnonzero(mask)).quantile([0.25, 0.5, 0.75], dim="seed")
+            ax.plot(ds.epoch, q.sel(quantile=0.5), color=f"C{k}", label=str(cond).upper())
+            ax.fill_between(ds.epoch, q.sel(quantile=0.25), q.sel(quantile=0.75), color=f"C{k}", alpha=0.25)
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("validation loss (MSE)")
+        ax.set_title(f"{title} ({int(mask.sum())})", fontsize=9)
+    axes[0].legend(fontsize=8)
+    ax = axes[-1]
+    top = ds[f"W{ds.sizes['hidden_layer']}"]
+    if ds.B0.shape[-2:] == (1, 1) and top.shape[-2:] == (1, 1):
+        for k, cond in enumerate(ds.condition.values):
+            for seed in ds.seed.values:
+                w = top.sel(condition=cond, seed=seed).values.ravel()
+                b = ds.B0.sel(condition=cond, seed=seed).values.ravel()
+                ax.plot(w, b, color=f"C{k}", lw=0.7, alpha=0.6, label=str(cond).upper() if seed == 0 else None)
+                ax.plot(w[-1], b[-1], "o", color=f"C{k}", ms=3)
+        lim = max(abs(float(top.min())), abs(float(top.max())), abs(float(ds.B0.min())), abs(float(ds.B0.max())))
+        ax.plot([-lim, lim], [-lim, lim], "k:", lw=0.8)
+        ax.set_xlabel("forward weight $W_{up}$ (output)")
+        ax.set_ylabel("feedback weight $B$")
+        ax.legend(fontsize=7)
+    else:
+        for k, cond in enumerate(ds.condition.values):
+            q = ds.angle.sel(condition=cond).isel(hidden_layer=-1).quantile([0.25, 0.5, 0.75], dim="seed")
+            ax.plot(ds.epoch, q.sel(quantile=0.5), color=f"C{k}", label=str(cond).upper())
+            ax.fill_between(ds.epoch, q.sel(quantile=0.25), q.sel(quantile=0.75), color=f"C{k}", alpha=0.25)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("angle(B, $W_{up}^T$) [deg]")
+        ax.legend(fontsize=7)
+    fig.suptitle(ds.attrs.get("name", "microcircuit"), fontsize=10)
+    return _save(fig, path)
+
+
 PLOTTERS = {"reciprocal_pair": plot_demo, "pair_trajectory": plot_trajectory, "pair_stdd": plot_stdd,
-            "pair_phase_plane": plot_phase_plane, "wake_sleep": plot_wake_sleep}
+            "pair_phase_plane": plot_phase_plane, "wake_sleep": plot_wake_sleep,
+            "microcircuit": plot_microcircuit}
 
 
 def plot_results(ds, path: Path) -> Path:

@@ -10,16 +10,16 @@ from salnest.protocol import load
 
 def schemas() -> dict:
     """All protocol kinds salnest can run, with their schemas."""
-    from salnest.experiments import pair, wake_sleep
+    from salnest.experiments import microcircuit, pair, wake_sleep
 
-    return {**pair.SCHEMAS, **wake_sleep.SCHEMAS}
+    return {**pair.SCHEMAS, **wake_sleep.SCHEMAS, **microcircuit.SCHEMAS}
 
 
 def runners() -> dict:
     """Runner of each protocol kind: ``runner(protocol, progress, output)`` returns a dataset."""
-    from salnest.experiments import pair, wake_sleep
+    from salnest.experiments import microcircuit, pair, wake_sleep
 
-    return {**pair.RUNNERS, **wake_sleep.RUNNERS}
+    return {**pair.RUNNERS, **wake_sleep.RUNNERS, **microcircuit.RUNNERS}
 
 
 def _progress(label: str, enabled: bool):
