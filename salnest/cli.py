@@ -151,7 +151,7 @@ def main(argv=None) -> int:
     # PyNN 0.13 uses NEST calls that NEST 3.10 deprecates, and looks for nest-config to build its
     # own extensions (not needed here); users cannot act on these warnings
     for noise in (r"\s*(GetStatus|SetStatus)\(\) is deprecated", r"\s*Provided for backward compatibility",
-                  r"Cannot find nest-config"):
+                  r"Cannot find nest-config", r"Problem running cmake"):
         warnings.filterwarnings("ignore", message=noise, category=UserWarning)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:

@@ -91,3 +91,32 @@ def test_models_dir_holds_the_sources():
     names = {p.name for p in b.NESTML_MODELS_DIR.glob("*.nestml")}
     assert {"sampling_neuron.nestml", "sal_synapse.nestml"} <= names
     assert Path(b.REPO_ROOT / "pyproject.toml").is_file()
+
+
+def test_continuous_history_read_by_every_synapse(tmp_path):
+    """NESTML 9.0 prunes a neuron's continuous-variable history only once every plastic synapse has
+    read it; synapses without continuous ports get the read inserted, once, before their spike-history
+    read; synapses that already read it and neurons without such a history are left alone."""
+    from salnest.build import _HISTORY_CALL, mark_continuous_history_read
+
+    neuron = "pyr__with_us_and_sal"
+    (tmp_path / f"{neuron}.h").write_text("void get_continuous_variable_history(double, double);\n")
+    (tmp_path / "plain__with_sal.h").write_text(_HISTORY_CALL)
+    (tmp_path / "plain.h").write_text("// no continuous history\n")
+    (tmp_path / f"us__with_{neuron}.h").write_text("get_continuous_variable_history(a, b);\n" + _HISTORY_CALL)
+    (tmp_path / f"sal__with_{neuron}.h").write_text("send() {\n" + _HISTORY_CALL + " ... }\n")
+    assert mark_continuous_history_read(tmp_path) == [f"sal__with_{neuron}.h"]
+    code = (tmp_path / f"sal__with_{neuron}.h").read_text()
+    assert code.index("get_continuous_variable_history") < code.index(_HISTORY_CALL.strip())
+    assert f"continuous_variable_histentry_{neuron}" in code
+    assert mark_continuous_history_read(tmp_path) == []  # idempotent
+    assert (tmp_path / "plain__with_sal.h").read_text() == _HISTORY_CALL
+
+
+def test_microcircuit_module_has_the_history_fix():
+    """The built module's SAL synapse reads the pyramidal neuron's continuous history (see above)."""
+    from salnest.build import build_module, microcircuit_module_spec
+
+    target = build_module(microcircuit_module_spec()).parent.parent / "target"
+    code = next(target.glob("sal_synapse__with_pyramidal_neuron*.h")).read_text()
+    assert "get_continuous_variable_history" in code

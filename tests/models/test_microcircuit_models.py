@@ -47,6 +47,8 @@ def test_basal_and_apical_compartments(kernel):
     np.testing.assert_allclose(ev["v_bas"], v_bas, atol=1e-12)
     np.testing.assert_allclose(ev["v_api"], v_api, atol=1e-12)
     np.testing.assert_allclose(ev["u"], -50.0 + v_bas + 0.25 * v_api, atol=1e-12)
+    # u_sum: the sum of u over every step so far (the multimeter sees steps 1 ... 14 of 15; u = b at step 15)
+    assert neuron.get("u_sum") == pytest.approx(ev["u"].sum() - 50.0, abs=1e-9)
 
 
 def test_nudging_and_running_averages(kernel):

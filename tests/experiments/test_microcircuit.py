@@ -1,0 +1,124 @@
+"""Microcircuit teacher-student study (paper Fig. 6): set-up, validation, directions of learning, resume."""
+
+import json
+
+import numpy as np
+import pytest
+
+from salnest.experiments.microcircuit import SCHEMAS, alignment_angle, make_study, run_microcircuit, summary
+from salnest.protocol import ProtocolError, validate
+from salnest.results import read_dataset
+
+TRAIN = [-3.0, -2.5, -2.0, -0.8, 0.8, 2.0, 2.5, 3.0]
+VALID = [-2.7, -1.8, -0.5, 0.5, 1.8, 2.7]
+
+
+def _protocol(tmp_path, **changes):
+    """The smoke protocol's shape: 1-1-1, short patterns, fast averages, 10x SAL rate."""
+    raw = {
+        "experiment": {"kind": "microcircuit", "seed": 3, "output": str(tmp_path / "mc.nc"), "checkpoint_every": 2},
+        "network": {"sizes": [1, 1, 1], "tau_avg": 200.0},
+        "teacher": {"weights": 2.0, "target_steps": 100_000},
+        "student": {"n_seeds": 4},
+        "patterns": {"training": TRAIN, "validation": VALID},
+        "learning": {"conditions": ["fa", "bp", "sal"], "eta_sal": 0.01},
+        "schedule": {"epochs": 4, "learning_patterns": 8, "symmetrisation_patterns": 2, "pattern_length": 4000,
+                     "settle_steps": 400},
+    }
+    for section, values in changes.items():
+        raw[section].update(values)
+        raw[section] = {k: v for k, v in raw[section].items() if v is not None}
+    return validate(raw, SCHEMAS["microcircuit"])
+
+
+def test_alignment_angle_by_hand():
+    W_up = np.array([[1.0, 0.0]])          # (post = 1 output, pre = 2 hidden)
+    assert alignment_angle(np.array([[1.0], [0.0]]), W_up) == pytest.approx(0.0)
+    assert alignment_angle(np.array([[0.0], [2.0]]), W_up) == pytest.approx(90.0)
+    assert alignment_angle(np.array([[-3.0], [0.0]]), W_up) == pytest.approx(180.0)
+
+
+def test_study_set_up_from_the_seed(tmp_path):
+    p = _protocol(tmp_path, network={"sizes": [2, 3, 2]}, patterns={"training": [[1.0, 2.0]], "validation": [[0.0, 0.0]]},
+                  teacher={"weights": None, "weight_range": [-1.0, 1.0]})
+    study = make_study(p)
+    assert [w.shape for w in study.W0] == [(12, 3, 2), (12, 2, 3)]
+    assert study.B0[0].shape == (12, 3, 2)
+    # the three conditions of a seed start from the same weights, seeds differ
+    np.testing.assert_array_equal(study.W0[1][0], study.W0[1][2])
+    assert not np.array_equal(study.W0[1][0], study.W0[1][3])
+    assert np.all(np.abs(study.W0[0]) <= 3.0) and np.all(np.abs(study.teacher_W[1]) <= 1.0)
+    assert list(study.condition_of("bp")) == [False, True, False] * 4
+    np.testing.assert_array_equal(make_study(p).B0[0], study.B0[0])
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"network": {"sizes": [1, 1]}}, "network.sizes"),
+    ({"patterns": {"training": [[1.0, 2.0]]}}, "pattern 0 has 2 input potentials"),
+    ({"teacher": {"weight_range": [-1.0, 1.0]}}, "exactly one of weights"),
+    ({"schedule": {"settle_steps": 4000}}, "settle_steps"),
+    ({"learning": {"conditions": ["bp", "kp"]}}, "unknown condition 'kp'"),
+    ({"student": {"init_range": [3.0, -3.0]}}, "init_range"),
+])
+def test_bad_protocols_rejected_before_simulating(tmp_path, changes, message):
+    with pytest.raises(ProtocolError, match=message):
+        make_study(_protocol(tmp_path, **changes))
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory, salnest_module):
+    tmp = tmp_path_factory.mktemp("mc")
+    ds = run_microcircuit(_protocol(tmp), lambda it: it, tmp / "mc.nc")
+    return ds, tmp
+
+
+def test_sal_aligns_feedback_and_bp_copies_it(smoke):
+    ds, _ = smoke
+    W, B = ds.W1.squeeze(("post1", "pre1")), ds.B0.squeeze(("post1", "pre1"))
+    gap = abs(B - W)
+    # FA never touches B; BP holds B = W_up^T at every epoch end (copied every sync interval)
+    assert bool((B.sel(condition="fa") == B.sel(condition="fa", epoch=0)).all())
+    np.testing.assert_allclose(gap.sel(condition="bp"), 0.0, atol=1e-12)
+    # SAL against FA, seed by seed: both start from the same weights and see the same patterns, so the
+    # difference in |B - W_up| is SAL's doing (W_up itself moves in both). Here (eta_sal = 0.01,
+    # 8 x 3600 symmetrisation steps) SAL ends at 0.5-0.9 of FA's gap; every seed below FA and a median
+    # ratio under 0.85 leave room for the spike noise of single seeds.
+    sal, fa = gap.sel(condition="sal").isel(epoch=-1), gap.sel(condition="fa").isel(epoch=-1)
+    assert np.all(sal < fa)
+    assert float((sal / fa).median()) < 0.85
+
+
+def test_loss_decreases_and_is_measured_against_the_teacher(smoke):
+    ds, _ = smoke
+    # teacher: u_out = -1 + 2 z_hidden; its mean lies in (-1, 1) and grows with the input potential
+    assert np.all(np.diff(ds.val_target.values.ravel()) > 0) and np.all(np.abs(ds.val_target) < 1.0)
+    # 4 epochs lower the mean loss over the 4 seeds by 13-21 % in every condition (output weights learn
+    # the same way whatever B is). One validation mean has a spike-noise SE of about 0.05, i.e. about
+    # 0.1 on a loss near 2, so single seeds may not move; the 4-seed mean must drop by at least 8 %.
+    for cond in ("fa", "bp", "sal"):
+        loss = ds.loss.sel(condition=cond)
+        assert float(loss.isel(epoch=-1).mean()) < 0.92 * float(loss.isel(epoch=0).mean()), cond
+    err = ds.val_output.sel(condition="sal", epoch=4) - ds.val_target
+    np.testing.assert_allclose(ds.loss.sel(condition="sal", epoch=4), (err ** 2).mean(("val_pattern", "output")))
+    assert "median final loss SAL / BP" in summary(ds)
+
+
+def test_interrupted_study_resumes_identically(smoke, tmp_path):
+    """Each segment runs in a fresh kernel seeded from (seed, epoch): stop after the first segment,
+    start again, and the results equal the uninterrupted run's bit for bit."""
+    full, _ = smoke
+    p = _protocol(tmp_path)
+
+    def stop_after_first_segment(epochs):
+        for epoch in epochs:
+            if epoch == 3:
+                raise KeyboardInterrupt
+            yield epoch
+
+    with pytest.raises(KeyboardInterrupt):
+        run_microcircuit(p, stop_after_first_segment, tmp_path / "mc.nc")
+    assert read_dataset(tmp_path / "mc.nc", kind="microcircuit").attrs["completed_epochs"] == 2
+    resumed = run_microcircuit(p, lambda it: it, tmp_path / "mc.nc")
+    assert json.loads(resumed.attrs["seeds"])["resumed_at_epochs"] == [2]
+    for name in ("loss", "W0", "W1", "B0", "val_output"):
+        np.testing.assert_array_equal(resumed[name].values, full[name].values, err_msg=name)
