@@ -74,13 +74,16 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_run(args) -> int:
-    from salnest.protocol import ProtocolError, load
-    from salnest.runner import run_protocol, schemas
+    from salnest.protocol import ProtocolError
+    from salnest.runner import load_protocol, run_protocol
 
+    if args.threads is not None and args.threads < 1:
+        print("salnest: --threads must be >= 1", file=sys.stderr)
+        return 2
     # validate every file before the first simulation starts
     try:
         for path in args.protocols:
-            load(path, schemas())
+            load_protocol(path, args.threads)
     except ProtocolError as exc:
         print(f"salnest: invalid protocol: {exc}", file=sys.stderr)
         return 2
@@ -88,7 +91,7 @@ def _cmd_run(args) -> int:
         print("salnest: --output needs a single protocol file", file=sys.stderr)
         return 2
     for path in args.protocols:
-        out = run_protocol(path, output=args.output, plot=not args.no_plot)
+        out = run_protocol(path, output=args.output, plot=not args.no_plot, threads=args.threads)
         print(f"{path} -> {out}")
     return 0
 
@@ -135,6 +138,8 @@ def main(argv=None) -> int:
     p.add_argument("protocols", nargs="+", type=Path)
     p.add_argument("--output", type=Path, default=None, help="results file (default: the protocol's output)")
     p.add_argument("--no-plot", action="store_true", help="do not write the figure")
+    p.add_argument("--threads", type=int, default=None,
+                   help="NEST threads, overriding the protocol's experiment.threads (e.g. on a cluster node)")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("plot", help="draw the figure of results files")

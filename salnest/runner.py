@@ -22,6 +22,25 @@ def runners() -> dict:
     return {**pair.RUNNERS, **wake_sleep.RUNNERS, **microcircuit.RUNNERS}
 
 
+def check(protocol) -> None:
+    """Checks across fields that a schema cannot express (raise ProtocolError), per kind."""
+    from salnest.experiments import microcircuit
+
+    checks = {"microcircuit": microcircuit.make_study}
+    kind = protocol["experiment"]["kind"]
+    if kind in checks:
+        checks[kind](protocol)
+
+
+def load_protocol(path: str | Path, threads: int | None = None) -> dict:
+    """Load, validate and check a protocol file; ``threads`` overrides ``experiment.threads``."""
+    protocol = load(path, schemas())
+    if threads is not None:
+        protocol["experiment"]["threads"] = threads
+    check(protocol)
+    return protocol
+
+
 def _progress(label: str, enabled: bool):
     from tqdm import tqdm
 
@@ -32,7 +51,7 @@ def _progress(label: str, enabled: bool):
 
 
 def run_protocol(path: str | Path, output: str | Path | None = None, plot: bool = True,
-                 show_progress: bool = True) -> Path:
+                 show_progress: bool = True, threads: int | None = None) -> Path:
     """Validate and run one protocol file; returns the results path (figure beside it in figures/)."""
     import pyNN.nest as sim
 
@@ -40,7 +59,7 @@ def run_protocol(path: str | Path, output: str | Path | None = None, plot: bool 
     from salnest.provenance import provenance
     from salnest.results import write_dataset
 
-    protocol = load(path, schemas())
+    protocol = load_protocol(path, threads)
     exp = protocol["experiment"]
     out = Path(output or exp["output"])
     started = time.time()

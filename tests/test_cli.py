@@ -76,3 +76,18 @@ def test_plot_redraws_a_figure_and_rejects_foreign_files(salnest_module, tmp_pat
     proc = run("plot", str(foreign))
     assert proc.returncode == 2
     assert "not written by salnest" in proc.stderr
+
+
+def test_run_checks_every_protocol_before_the_first_simulation(tmp_path):
+    """The second file's cross-field error (patterns that do not fit the input layer) stops the run
+    before the first, valid, file is simulated."""
+    good = Path(__file__).resolve().parent.parent / "protocols" / "microcircuit_smoke.toml"
+    bad = tmp_path / "bad.toml"
+    bad.write_text(good.read_text().replace("sizes = [1, 1, 1]", "sizes = [2, 3, 1]")
+                   .replace('output = "results/microcircuit_smoke.nc"', f'output = "{tmp_path / "bad.nc"}"'))
+    proc = run("run", str(good), str(bad), "--output", str(tmp_path / "x.nc"))
+    assert proc.returncode == 2
+    assert "bad.toml: patterns.training: pattern 0 has 1 input potentials" in proc.stderr
+    assert not (tmp_path / "x.nc").exists()
+    proc = run("run", str(good), "--threads", "0")
+    assert proc.returncode == 2 and "--threads" in proc.stderr

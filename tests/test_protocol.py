@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from salnest.protocol import ProtocolError, load
-from salnest.runner import schemas
+from salnest.runner import check, schemas
 
 GOOD = """
 [experiment]
@@ -78,4 +78,4 @@ def test_shipped_protocols_are_valid():
     files = sorted((Path(__file__).resolve().parent.parent / "protocols").glob("*.toml"))
     assert len(files) >= 4
     for path in files:
-        load(path, schemas())
+        check(load(path, schemas()))  # also the checks across fields

@@ -177,9 +177,13 @@ def make_study(protocol) -> Study:
         teacher_W = [trng.uniform(*teacher["weight_range"], s) for s in shapes]
     conditions = protocol["learning"]["conditions"]
     n_seeds, n_cond = student["n_seeds"], len(conditions)
-    rng = np.random.default_rng(protocol["experiment"]["seed"])
-    W0 = [rng.uniform(lo, hi, (n_seeds, *s)) for s in shapes]
-    B0 = [rng.uniform(lo, hi, (n_seeds, shapes[l + 1][1], shapes[l + 1][0])) for l in range(len(sizes) - 2)]
+    # one stream per student seed: seed k starts the same whatever n_seeds is
+    W0 = [np.empty((n_seeds, *s)) for s in shapes]
+    B0 = [np.empty((n_seeds, shapes[l + 1][1], shapes[l + 1][0])) for l in range(len(sizes) - 2)]
+    for k in range(n_seeds):
+        rng = np.random.default_rng([protocol["experiment"]["seed"], k])
+        for w in W0 + B0:
+            w[k] = rng.uniform(lo, hi, w.shape[1:])
 
     def per_replica(x):  # conditions of a seed start from the same weights
         return np.repeat(x, n_cond, axis=0)
@@ -433,7 +437,7 @@ def run_microcircuit(protocol, progress, output: Path | None = None) -> xr.Datas
     seed_of = np.repeat(np.arange(n_seeds), n_cond)
     epoch_iter = iter(progress(range(start + 1, epochs + 1)))
     epoch = start
-    if start == 0:  # validation before training, in its own kernel
+    if not np.isfinite(val_out[:, 0]).all():  # validation before training, in its own kernel
         circuits = Circuits(protocol, sizes, [w[:, 0] for w in W_hist], [b[:, 0] for b in B_hist], study.biases,
                             kernel_seed=exp["seed"] * 1_000_003)
         try:
@@ -444,6 +448,8 @@ def run_microcircuit(protocol, progress, output: Path | None = None) -> xr.Datas
                 val_out[:, 0, v] = circuits.pattern(np.repeat(x[None], n_rep, axis=0), L, settle)
         finally:
             circuits.close()
+        if output is not None:  # the teacher's targets and the start are kept from here on
+            write_dataset(dataset(0), output)
     while epoch < epochs:
         seg_start = epoch
         seg_end = min(epochs, seg_start + exp["checkpoint_every"])

@@ -122,3 +122,9 @@ def test_interrupted_study_resumes_identically(smoke, tmp_path):
     assert json.loads(resumed.attrs["seeds"])["resumed_at_epochs"] == [2]
     for name in ("loss", "W0", "W1", "B0", "val_output"):
         np.testing.assert_array_equal(resumed[name].values, full[name].values, err_msg=name)
+
+
+def test_a_seed_starts_the_same_whatever_the_number_of_seeds(tmp_path):
+    few, many = make_study(_protocol(tmp_path)), make_study(_protocol(tmp_path, student={"n_seeds": 7}))
+    for a, b in zip(few.W0 + few.B0, many.W0 + many.B0):
+        np.testing.assert_array_equal(a, b[: len(a)])
