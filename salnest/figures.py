@@ -145,7 +145,12 @@ def plot_microcircuit(ds, path: Path) -> Path:
     done = int(ds.attrs.get("completed_epochs", ds.epoch.values[-1]))
     ds = ds.sel(epoch=slice(0, done))
     wrong = ds.wrong_sign.isel(hidden_layer=0).values
-    groups = [("all seeds", np.ones_like(wrong))] + ([("B starts wrong-signed", wrong)] if wrong.any() else [])
+    from salnest.experiments.microcircuit import opposed_to_learned
+
+    opposed = opposed_to_learned(ds)
+    groups = [("all seeds", np.ones_like(wrong))] + ([("B starts wrong-signed vs W_up", wrong)] if wrong.any() else [])
+    if opposed is not None and opposed.any():
+        groups.append(("B starts opposite to the learned W_up", opposed))
     fig, axes = plt.subplots(1, len(groups) + 1, figsize=(4.2 * (len(groups) + 1), 3.4))
     for ax, (title, mask) in zip(axes, groups):
         for k, cond in enumerate(ds.condition.values):

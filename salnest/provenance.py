@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import platform
 import subprocess
@@ -25,8 +26,13 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+@functools.lru_cache(maxsize=None)
 def git_commit() -> str:
-    """Commit of the salnest checkout, with '+dirty' if it has uncommitted changes."""
+    """Commit of the salnest checkout, with '+dirty' if it has uncommitted changes.
+
+    Read once per process: a long run records the code it started with, even if the
+    checkout changes before its last checkpoint is written.
+    """
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
                                 text=True, check=True).stdout.strip()

@@ -59,7 +59,10 @@ def run_protocol(path: str | Path, output: str | Path | None = None, plot: bool 
     from salnest.provenance import provenance
     from salnest.results import write_dataset
 
+    from salnest.provenance import git_commit
+
     protocol = load_protocol(path, threads)
+    git_commit()  # read now: the run records the code it started with
     exp = protocol["experiment"]
     out = Path(output or exp["output"])
     started = time.time()

@@ -239,7 +239,6 @@ class Circuits:
 
         net_p, learn = protocol["network"], protocol["learning"]
         self.sim, self.nest, self.p = sim, nest, protocol
-        self.sizes = sizes
         sim.setup(timestep=1.0, min_delay=1.0, rng_seed=kernel_seed, threads=protocol["experiment"]["threads"])
         self.net = build_microcircuits(sim, sizes, W, B, biases, tau_ref=net_p["tau_ref"],
                                        lambda_api=net_p["lambda_api"],
@@ -293,7 +292,6 @@ class Circuits:
         ``targets`` (replica, n_out) switch nudging on; ``eta`` (per layer) forward plasticity;
         ``eta_sal`` (per replica) SAL, in symmetrisation patterns.
         """
-        nest = self.nest
         lam_api = 1.0 if symmetrise else self.p["network"]["lambda_api"]
         self.inputs.set(b=inputs.ravel().tolist())
         for nodes in self.hidden:
@@ -485,6 +483,18 @@ def run_microcircuit(protocol, progress, output: Path | None = None) -> xr.Datas
 RUNNERS = {"microcircuit": run_microcircuit}
 
 
+def opposed_to_learned(ds: xr.Dataset) -> np.ndarray | None:
+    """Per seed: does the initial B point away (> 90 degrees) from the forward weights that BP
+    learns (the teacher's direction)? None without a BP condition."""
+    others = [c for c in ds.condition.values if c != "bp"]
+    if "bp" not in list(ds.condition.values) or not others:
+        return None
+    done = int(ds.attrs.get("completed_epochs", ds.epoch.values[-1]))
+    top = ds[f"W{ds.sizes['hidden_layer']}"]
+    B = ds[f"B{ds.sizes['hidden_layer'] - 1}"]  # as drawn: BP's own B starts as a copy
+    return alignment_angle(B.sel(condition=others[0], epoch=0).values, top.sel(condition="bp", epoch=done).values) > 90.0
+
+
 def summary(ds: xr.Dataset) -> str:
     """Median and IQR of the final validation loss per condition; the paper's comparisons."""
     done = int(ds.attrs.get("completed_epochs", ds.epoch.values[-1]))
@@ -502,8 +512,15 @@ def summary(ds: xr.Dataset) -> str:
     if "sal" in conds and "bp" in conds:
         r = float(final.sel(condition="sal").median() / final.sel(condition="bp").median())
         lines.append(f"median final loss SAL / BP = {r:.3g}")
-    if "sal" in conds and "fa" in conds and wrong.any():
-        sal, fa = final.sel(condition="sal").values[wrong], final.sel(condition="fa").values[wrong]
-        lines.append(f"wrong-sign seeds: median loss FA {np.median(fa):.4g}, SAL {np.median(sal):.4g}; "
-                     f"SAL below FA on {int((sal < fa).sum())} of {int(wrong.sum())}")
+    groups = [("wrong-sign seeds (initial B vs initial W_up)", wrong)]
+    opposed = opposed_to_learned(ds)
+    if opposed is not None:
+        groups.append(("seeds whose initial B opposes the W_up that BP learns", opposed))
+    if "sal" in conds and "fa" in conds:
+        for label, mask in groups:
+            if not mask.any():
+                continue
+            sal, fa = final.sel(condition="sal").values[mask], final.sel(condition="fa").values[mask]
+            lines.append(f"{label}: {int(mask.sum())}; median loss FA {np.median(fa):.4g}, SAL {np.median(sal):.4g}; "
+                         f"SAL below FA on {int((sal < fa).sum())} of {int(mask.sum())}")
     return "\n".join(lines)

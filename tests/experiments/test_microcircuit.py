@@ -1,6 +1,8 @@
 """Microcircuit teacher-student study (paper Fig. 6): set-up, validation, directions of learning, resume."""
 
 import json
+import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,22 +11,14 @@ from salnest.experiments.microcircuit import SCHEMAS, alignment_angle, make_stud
 from salnest.protocol import ProtocolError, validate
 from salnest.results import read_dataset
 
-TRAIN = [-3.0, -2.5, -2.0, -0.8, 0.8, 2.0, 2.5, 3.0]
-VALID = [-2.7, -1.8, -0.5, 0.5, 1.8, 2.7]
+SMOKE = Path(__file__).resolve().parents[2] / "protocols" / "microcircuit_smoke.toml"
 
 
 def _protocol(tmp_path, **changes):
-    """The smoke protocol's shape: 1-1-1, short patterns, fast averages, 10x SAL rate."""
-    raw = {
-        "experiment": {"kind": "microcircuit", "seed": 3, "output": str(tmp_path / "mc.nc"), "checkpoint_every": 2},
-        "network": {"sizes": [1, 1, 1], "tau_avg": 200.0},
-        "teacher": {"weights": 2.0, "target_steps": 100_000},
-        "student": {"n_seeds": 4},
-        "patterns": {"training": TRAIN, "validation": VALID},
-        "learning": {"conditions": ["fa", "bp", "sal"], "eta_sal": 0.01},
-        "schedule": {"epochs": 4, "learning_patterns": 8, "symmetrisation_patterns": 2, "pattern_length": 4000,
-                     "settle_steps": 400},
-    }
+    """The smoke protocol that CI runs (1-1-1, short patterns, faster averages, larger rates),
+    writing into ``tmp_path``, with ``changes`` per section (None removes a key)."""
+    raw = tomllib.loads(SMOKE.read_text())
+    raw["experiment"]["output"] = str(tmp_path / "mc.nc")
     for section, values in changes.items():
         raw[section].update(values)
         raw[section] = {k: v for k, v in raw[section].items() if v is not None}
@@ -92,12 +86,14 @@ def test_loss_decreases_and_is_measured_against_the_teacher(smoke):
     ds, _ = smoke
     # teacher: u_out = -1 + 2 z_hidden; its mean lies in (-1, 1) and grows with the input potential
     assert np.all(np.diff(ds.val_target.values.ravel()) > 0) and np.all(np.abs(ds.val_target) < 1.0)
-    # 4 epochs lower the mean loss over the 4 seeds by 13-21 % in every condition (output weights learn
-    # the same way whatever B is). One validation mean has a spike-noise SE of about 0.05, i.e. about
-    # 0.1 on a loss near 2, so single seeds may not move; the 4-seed mean must drop by at least 8 %.
-    for cond in ("fa", "bp", "sal"):
+    # BP and SAL must learn: 4 epochs lower their mean loss over the 4 seeds. (FA may legitimately
+    # not, on seeds whose B points against the teacher.) One validation mean has a spike-noise SE of
+    # about 0.05, i.e. about 0.1 on a loss near 1.5, so single seeds may not move; the 4-seed mean
+    # must drop by at least 8 %.
+    for cond in ("bp", "sal"):
         loss = ds.loss.sel(condition=cond)
-        assert float(loss.isel(epoch=-1).mean()) < 0.92 * float(loss.isel(epoch=0).mean()), cond
+        assert float(loss.isel(epoch=-1).mean()) < 0.92 * float(loss.isel(epoch=0).mean()), \
+            (cond, loss.values)
     err = ds.val_output.sel(condition="sal", epoch=4) - ds.val_target
     np.testing.assert_allclose(ds.loss.sel(condition="sal", epoch=4), (err ** 2).mean(("val_pattern", "output")))
     assert "median final loss SAL / BP" in summary(ds)
