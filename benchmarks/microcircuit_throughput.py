@@ -19,11 +19,14 @@ import argparse
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 os.environ.setdefault("PYNEST_QUIET", "1")
+# PyNN 0.13 on NEST 3.10: deprecation notes and its own extension build, irrelevant here
+warnings.filterwarnings("ignore", category=UserWarning, module=r"(pyNN|nest)\.")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
