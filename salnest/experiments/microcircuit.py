@@ -415,10 +415,11 @@ def run_microcircuit(protocol, progress, output: Path | None = None) -> xr.Datas
                 "train_input": (("train_pattern", "input"), study.train_inputs),
                 "val_input": (("val_pattern", "input"), study.val_inputs)}
         for l, w in enumerate(W_hist):
-            data[f"W{l}"] = ((*dims, f"post{l}", f"pre{l}"), shaped(w))
-            data[f"teacher_W{l}"] = ((f"post{l}", f"pre{l}"), study.teacher_W[l])
+            # neurons of layer k are dimension "layer{k}": W{l} is (layer l+1, layer l)
+            data[f"W{l}"] = ((*dims, f"layer{l + 1}", f"layer{l}"), shaped(w))
+            data[f"teacher_W{l}"] = ((f"layer{l + 1}", f"layer{l}"), study.teacher_W[l])
         for l, b in enumerate(B_hist):
-            data[f"B{l}"] = ((*dims, f"post{l + 1}", f"pre{l + 1}"), shaped(b))
+            data[f"B{l}"] = ((*dims, f"layer{l + 1}", f"layer{l + 2}"), shaped(b))
         angle = np.stack([alignment_angle(B_hist[l], W_hist[l + 1]) for l in range(n_hidden_layers)], axis=-1)
         data["angle"] = ((*dims, "hidden_layer"), shaped(angle))
         data["wrong_sign"] = (("seed", "hidden_layer"), shaped(angle[:, 0])[:, 0] > 90.0)

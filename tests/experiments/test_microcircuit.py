@@ -68,7 +68,7 @@ def smoke(tmp_path_factory, salnest_module):
 
 def test_sal_aligns_feedback_and_bp_copies_it(smoke):
     ds, _ = smoke
-    W, B = ds.W1.squeeze(("post1", "pre1")), ds.B0.squeeze(("post1", "pre1"))
+    W, B = ds.W1.squeeze(("layer2", "layer1")), ds.B0.squeeze(("layer1", "layer2"))
     gap = abs(B - W)
     # FA never touches B; BP holds B = W_up^T at every epoch end (copied every sync interval)
     assert bool((B.sel(condition="fa") == B.sel(condition="fa", epoch=0)).all())
@@ -97,6 +97,25 @@ def test_loss_decreases_and_is_measured_against_the_teacher(smoke):
     err = ds.val_output.sel(condition="sal", epoch=4) - ds.val_target
     np.testing.assert_allclose(ds.loss.sel(condition="sal", epoch=4), (err ** 2).mean(("val_pattern", "output")))
     assert "median final loss SAL / BP" in summary(ds)
+
+
+def test_study_of_wider_layers_runs_and_stores_every_weight(salnest_module, tmp_path):
+    """A 2-3-2 study (one epoch of short patterns): every weight matrix with its layer dimensions,
+    the angle per hidden layer, the figure."""
+    from salnest.figures import plot_results
+
+    p = _protocol(tmp_path, network={"sizes": [2, 3, 2]}, student={"n_seeds": 2},
+                  teacher={"weights": None, "weight_range": [-1.0, 1.0], "target_steps": 5000},
+                  patterns={"training": [[1.0, -1.0], [0.5, 2.0]], "validation": [[0.0, 1.0]]},
+                  schedule={"epochs": 1, "learning_patterns": 1, "symmetrisation_patterns": 1, "pattern_length": 1000,
+                            "settle_steps": 100})
+    ds = run_microcircuit(p, lambda it: it, tmp_path / "mc.nc")
+    assert ds.W0.dims[-2:] == ("layer1", "layer0") and ds.W0.shape[-2:] == (3, 2)
+    assert ds.W1.shape[-2:] == (2, 3) and ds.B0.shape[-2:] == (3, 2)
+    assert ds.val_output.shape == (2, 3, 2, 1, 2)
+    assert np.isfinite(ds.loss).all() and np.isfinite(ds.angle).all()
+    np.testing.assert_allclose(ds.angle.sel(condition="bp"), 0.0, atol=1e-6)  # B copied from W_up^T
+    assert plot_results(ds, tmp_path / "mc.png").is_file()
 
 
 def test_interrupted_study_resumes_identically(smoke, tmp_path):
