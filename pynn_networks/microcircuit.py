@@ -51,17 +51,16 @@ class ConnectionIndex:
         out[self.replica, self.post, self.pre] = values
         return out
 
-    def from_matrix(self, matrix: np.ndarray) -> list[float]:
-        return matrix[self.replica, self.post, self.pre].tolist()
+    def values(self, matrix: np.ndarray) -> np.ndarray:
+        """The entries of ``matrix[replica, post, pre]`` in this collection's connection order."""
+        return matrix[self.replica, self.post, self.pre]
 
     def get(self, name: str = "weight") -> np.ndarray:
         return self.to_matrix(np.asarray(self.conns.get(name), float))
 
-    def set(self, matrix: np.ndarray | None = None, **scalars) -> None:
-        params = dict(scalars)
-        if matrix is not None:
-            params["weight"] = self.from_matrix(matrix)
-        self.conns.set(params)
+    def set(self, matrix: np.ndarray) -> None:
+        """Set every connection's weight from ``matrix[replica, post, pre]``."""
+        self.conns.set(weight=self.values(matrix).tolist())
 
 
 @dataclass

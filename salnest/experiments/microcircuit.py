@@ -223,7 +223,7 @@ class InterneuronPaths:
     def set(self, W_IP: list[np.ndarray], W_PI: list[np.ndarray]) -> None:
         weights = np.empty(len(self.conns))
         for path, slot, matrix in zip(self.paths, self.slot, list(W_IP) + list(W_PI)):
-            weights[slot] = matrix[path.replica, path.post, path.pre]
+            weights[slot] = path.values(matrix)
         self.conns.set(weight=weights.tolist())
 
 
@@ -269,11 +269,10 @@ class Circuits:
             self.nest.Cleanup()
         self.sim.end()
 
-    def read_forward(self, first: int = 0) -> list[np.ndarray]:
+    def read_forward(self, first: int = 0) -> None:
         """Read the forward weights from layer ``first`` on (the syncs need only those above a hidden layer)."""
         for l in range(first, len(self.forward)):
             self.W[l] = self.forward[l].get()
-        return self.W
 
     def impose(self, silence: bool, bp: np.ndarray | None) -> None:
         """Self-predicting interneurons (or silenced ones); ``bp`` replicas get ``B = W_up^T``."""
