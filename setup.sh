@@ -2,13 +2,24 @@
 # One-step set-up of salnest on Debian/Ubuntu (run as root, or with sudo available):
 #   system packages (apt), a virtual environment in .venv (pip), the NEST module build,
 # then what you ask for:
-#   bash setup.sh demo    # the main demo: SAL aligns two reciprocal weights (results/)
-#   bash setup.sh test    # the test suite (about 2 minutes after the build)
-#   bash setup.sh         # only install
+#   bash setup.sh demo      # the main demo: SAL aligns two reciprocal weights (results/)
+#   bash setup.sh test      # the test suite (about 3 minutes after the build)
+#   bash setup.sh          # only install
+# MPI (a second environment, .venv-mpi, with NEST built from its PyPI source with MPI; the
+# first build takes about 25 minutes on 2 cores, then the wheel is cached):
+#   bash setup.sh mpi       # only install
+#   bash setup.sh test-mpi  # the MPI suite: mpirun runs against 1-rank runs
 set -euo pipefail
 cd "$(dirname "$0")"
+ACTION="${1:-}"
+[ $# -gt 0 ] && shift
 
 APT_PACKAGES=(python3 python3-venv python3-dev g++ make cmake libboost-dev libltdl-dev libgsl-dev git)
+case "$ACTION" in
+  mpi|test-mpi) MPI=1; VENV=.venv-mpi; APT_PACKAGES+=(openmpi-bin libopenmpi-dev) ;;
+  *) MPI=0; VENV=.venv ;;
+esac
+NEST_VERSION=3.10.0
 
 need_apt=0
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -22,20 +33,44 @@ if [ "$need_apt" = 1 ]; then
 fi
 
 PYTHON="${PYTHON:-python3}"
-if [ ! -x .venv/bin/python ]; then
-  echo "== creating virtual environment .venv ($($PYTHON --version))"
-  "$PYTHON" -m venv .venv
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "== creating virtual environment $VENV ($($PYTHON --version))"
+  "$PYTHON" -m venv "$VENV"
 fi
 echo "== installing Python packages"
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[test]"
+"$VENV/bin/python" -m pip install -q --upgrade pip
+
+if [ "$MPI" = 1 ]; then
+  # PyPI's NEST wheel has no MPI: build one from NEST's source distribution, once per machine
+  WHEELS="${SALNEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/salnest}/nest-mpi-wheels"
+  PYTAG=$("$VENV/bin/python" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
+  WHEEL=$(ls "$WHEELS"/nest_simulator-$NEST_VERSION-$PYTAG-*.whl 2>/dev/null | head -n 1 || true)
+  if [ -z "$WHEEL" ]; then
+    echo "== building NEST $NEST_VERSION with MPI from source (about 25 minutes on 2 cores, once)"
+    BUILD_DIR=$(mktemp -d)
+    "$VENV/bin/python" -m pip download -q --no-deps --no-binary :all: "nest-simulator==$NEST_VERSION" -d "$BUILD_DIR"
+    # NEST's CMake runs 'python3' to generate its model list: the environment's own must come first
+    PATH="$PWD/$VENV/bin:$PATH" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" "$VENV/bin/python" -m pip wheel -q --no-deps \
+      "$BUILD_DIR/nest_simulator-$NEST_VERSION.tar.gz" -C cmake.define.with-mpi=ON -w "$BUILD_DIR/wheel" \
+      > "$BUILD_DIR/build.log" 2>&1 || { tail -n 40 "$BUILD_DIR/build.log" >&2; echo "NEST build failed; log: $BUILD_DIR/build.log" >&2; exit 1; }
+    mkdir -p "$WHEELS"
+    BUILT=$(ls "$BUILD_DIR"/wheel/nest_simulator-*.whl)
+    cp "$BUILT" "$WHEELS/.partial" && mv "$WHEELS/.partial" "$WHEELS/$(basename "$BUILT")"
+    WHEEL="$WHEELS/$(basename "$BUILT")"
+    rm -rf "$BUILD_DIR"
+  fi
+  echo "== installing the MPI-enabled NEST: $WHEEL"
+  "$VENV/bin/python" -m pip install -q "$WHEEL" mpi4py
+fi
+"$VENV/bin/python" -m pip install -q -e ".[test]"
 
 echo "== building the NEST module (cached after the first time)"
-.venv/bin/salnest build
+"$VENV/bin/salnest" build
 
-case "${1:-}" in
-  demo) exec .venv/bin/salnest demo ;;
-  test) shift; exec .venv/bin/python -m pytest -q "$@" ;;
-  "") echo "== done: activate with 'source .venv/bin/activate', then try 'salnest info'" ;;
-  *) echo "unknown action '$1' (use: demo, test, or nothing)" >&2; exit 2 ;;
+case "$ACTION" in
+  demo) exec "$VENV/bin/salnest" demo ;;
+  test) exec "$VENV/bin/python" -m pytest -q "$@" ;;
+  test-mpi) exec "$VENV/bin/python" -m pytest -q -m mpi tests/mpi "$@" ;;
+  ""|mpi) echo "== done: activate with 'source $VENV/bin/activate', then try 'salnest info'" ;;
+  *) echo "unknown action '$ACTION' (use: demo, test, mpi, test-mpi, or nothing)" >&2; exit 2 ;;
 esac

@@ -38,9 +38,9 @@ import numpy as np
 
 @dataclass
 class ConnectionIndex:
-    """A projection's NEST connections and, for each, its (replica, post, pre) indices."""
+    """A projection's connections (on all MPI ranks) and, for each, its (replica, post, pre) indices."""
 
-    conns: object
+    synapses: object  # salnest.parallel.Synapses
     replica: np.ndarray
     post: np.ndarray
     pre: np.ndarray
@@ -56,11 +56,11 @@ class ConnectionIndex:
         return matrix[self.replica, self.post, self.pre]
 
     def get(self, name: str = "weight") -> np.ndarray:
-        return self.to_matrix(np.asarray(self.conns.get(name), float))
+        return self.to_matrix(self.synapses.get(name))
 
     def set(self, matrix: np.ndarray) -> None:
         """Set every connection's weight from ``matrix[replica, post, pre]``."""
-        self.conns.set(weight=self.values(matrix).tolist())
+        self.synapses.set(weight=self.values(matrix))
 
 
 @dataclass
@@ -78,13 +78,12 @@ class Microcircuits:
 
     def index(self, projection, n_pre: int, n_post: int) -> ConnectionIndex:
         """Map a projection's NEST connections to (replica, post, pre)."""
-        conns = projection.nest_connections
-        src = np.asarray(conns.get("source"))
-        tgt = np.asarray(conns.get("target"))
-        first_pre = projection.pre.first_id
-        first_post = projection.post.first_id
-        src, tgt = src - first_pre, tgt - first_post
-        return ConnectionIndex(conns, tgt // n_post, tgt % n_post, src % n_pre, (self.n_replicas, n_post, n_pre))
+        from salnest.parallel import Synapses
+
+        synapses = Synapses(projection.nest_connections)
+        src = synapses.sources - projection.pre.first_id
+        tgt = synapses.targets - projection.post.first_id
+        return ConnectionIndex(synapses, tgt // n_post, tgt % n_post, src % n_pre, (self.n_replicas, n_post, n_pre))
 
 
 def block_connections(weights: np.ndarray, delay: float) -> np.ndarray:
@@ -167,12 +166,14 @@ def main(argv=None):
     import pyNN.nest as sim
 
     import salnest.pynn_microcircuit  # noqa: F401  (before setup(): loads the models)
+    from salnest.parallel import abort_on_error
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 1, 1])
     parser.add_argument("--steps", type=int, default=200_000)
     parser.add_argument("--input", type=float, default=1.0, help="input potential of every input neuron")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--threads", type=int, default=1, help="NEST threads per MPI rank")
     args = parser.parse_args(argv)
     try:
         sizes = check_sizes(args.sizes)
@@ -180,19 +181,24 @@ def main(argv=None):
         parser.error(str(exc))
     if args.steps < 1000:
         parser.error("--steps must be >= 1000")
+    if args.threads < 1:
+        parser.error("--threads must be >= 1")
     rng = np.random.default_rng(args.seed)
     W = [rng.uniform(-2, 2, (1, sizes[l + 1], sizes[l])) for l in range(len(sizes) - 1)]
     B = [W[l + 1].transpose(0, 2, 1).copy() for l in range(len(sizes) - 2)]
     biases = [np.full((1, n), -1.0) for n in sizes]
     biases[0][:] = args.input
-    sim.setup(timestep=1.0, min_delay=1.0, rng_seed=args.seed)
+    sim.setup(timestep=1.0, min_delay=1.0, rng_seed=args.seed, threads=args.threads)
+    abort_on_error()
     net = build_microcircuits(sim, sizes, W, B, biases, lambda_nudge=0.0)
     net.layers[-1].record("u")
     net.layers[-2].record("spikes")
     sim.run(float(args.steps))
-    u = net.layers[-1].get_data().segments[0].filter(name="u")[0].magnitude
-    spikes = net.layers[-2].get_data().segments[0].spiketrains
+    # get_data() gathers to rank 0 and must be called on every rank
+    output_data, hidden_data = net.layers[-1].get_data(), net.layers[-2].get_data()
     if sim.rank() == 0:
+        u = output_data.segments[0].filter(name="u")[0].magnitude
+        spikes = hidden_data.segments[0].spiketrains
         # rectangular PSPs of tau_ref steps: the time-averaged PSP of a neuron is its fraction of z = 1
         z_hidden = np.array([len(st) for st in spikes]) * 10 / args.steps
         expected = biases[-1][0] + W[-1][0] @ z_hidden

@@ -27,32 +27,33 @@ import numpy as np
 # eta_sal = 0.01 instead of its 0.03: with nearest-neighbour pairing (the paper's demo paired 10
 # recent spikes) 0.03 leaves the converged weights fluctuating by about +-0.2.
 DEFAULTS = {"w12": 1.5, "w21": 0.5, "b1": -0.5, "b2": -0.2, "tau_ref": 25, "eta_sal": 0.01,
-            "window": "exponential", "steps": 400_000, "chunks": 200, "seed": 42}
+            "window": "exponential", "steps": 400_000, "chunks": 200, "seed": 42, "threads": 1}
 
 
 @dataclass
 class Pairs:
-    """A population of independent pairs and the one projection holding all their SAL synapses."""
+    """A population of independent pairs, the one projection holding all their SAL synapses, and
+    those synapses as seen from every MPI rank (:class:`salnest.parallel.Synapses`)."""
 
     population: object
     projection: object
+    synapses: object
     n_pairs: int
 
+    def _slots(self) -> tuple[np.ndarray, np.ndarray]:
+        # (pair, direction) of each synapse: into neuron 2m is W12 (column 0), into 2m+1 is W21
+        post = self.synapses.targets - self.population.first_id
+        return post // 2, post % 2
+
     def read(self, attribute: str = "weight") -> np.ndarray:
-        """(n_pairs, 2) array of ``attribute`` for (W12, W21) of every pair."""
+        """(n_pairs, 2) array of ``attribute`` for (W12, W21) of every pair (gathered from all MPI ranks)."""
         out = np.full((self.n_pairs, 2), np.nan)
-        for pre, post, value in self.projection.get(attribute, format="list", with_address=True):
-            pre, post = int(pre), int(post)
-            out[post // 2, 0 if post % 2 == 0 else 1] = value
+        out[self._slots()] = self.synapses.get(attribute)
         return out
 
     def set(self, attribute: str, values: np.ndarray) -> None:
         """Set ``attribute`` from an (n_pairs, 2) array (W12, W21 columns)."""
-        matrix = np.full((2 * self.n_pairs, 2 * self.n_pairs), np.nan)
-        m = np.arange(self.n_pairs)
-        matrix[2 * m + 1, 2 * m] = values[:, 0]
-        matrix[2 * m, 2 * m + 1] = values[:, 1]
-        self.projection.set(**{attribute: matrix})
+        self.synapses.set(**{attribute: np.asarray(values, float)[self._slots()]})
 
     def spike_trains(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(spikes of neuron 1, spikes of neuron 2) in steps, per pair (needs ``record('spikes')``)."""
@@ -69,6 +70,7 @@ def build_pairs(sim, w12, w21, b1, b2, tau_ref: int, eta12, eta21, window: str =
     Times are in steps; one step is the simulator's time step, and the delay is
     one step (exact sampling and exact SAL pairing).
     """
+    from salnest.parallel import Synapses
     from salnest.pynn_types import SALSynapse, SamplingNeuron
 
     w12, w21, b1, b2, eta12, eta21 = np.broadcast_arrays(*(np.atleast_1d(np.asarray(x, float))
@@ -82,12 +84,14 @@ def build_pairs(sim, w12, w21, b1, b2, tau_ref: int, eta12, eta21, window: str =
                                                      psp_buffer_size=max(100, tau_syn)))
     m = np.arange(n_pairs)
     conns = np.concatenate([
-        np.column_stack([2 * m + 1, 2 * m, w12, np.full(n_pairs, h), eta12]),
-        np.column_stack([2 * m, 2 * m + 1, w21, np.full(n_pairs, h), eta21]),
+        np.column_stack([2 * m + 1, 2 * m, w12, np.full(n_pairs, h)]),
+        np.column_stack([2 * m, 2 * m + 1, w21, np.full(n_pairs, h)]),
     ])
-    prj = sim.Projection(pop, pop, sim.FromListConnector(conns, column_names=["weight", "delay", "eta_sal"]),
+    prj = sim.Projection(pop, pop, sim.FromListConnector(conns, column_names=["weight", "delay"]),
                          SALSynapse(tau_sal=tau_ref * h, window=window))
-    return Pairs(pop, prj, n_pairs)
+    pairs = Pairs(pop, prj, Synapses(prj.nest_connections), n_pairs)
+    pairs.set("eta_sal", np.column_stack([eta12, eta21]))
+    return pairs
 
 
 def run_demo(params: dict, out: Path | None, show_progress: bool = True):
@@ -97,10 +101,12 @@ def run_demo(params: dict, out: Path | None, show_progress: bool = True):
     from tqdm import tqdm
 
     import salnest.pynn_types  # noqa: F401  (before setup(): it loads the models at every setup)
+    from salnest.parallel import abort_on_error
     from salnest.provenance import provenance
     from salnest.results import write_dataset
 
-    sim.setup(timestep=1.0, min_delay=1.0, rng_seed=params["seed"])
+    sim.setup(timestep=1.0, min_delay=1.0, rng_seed=params["seed"], threads=params["threads"])
+    abort_on_error()
     pairs = build_pairs(sim, params["w12"], params["w21"], params["b1"], params["b2"], params["tau_ref"],
                         eta12=params["eta_sal"], eta21=[params["eta_sal"], 0.0], window=params["window"])
     n_chunks = params["chunks"]
@@ -134,7 +140,7 @@ def main(argv=None):
     params = {name: getattr(args, name) for name in DEFAULTS}
     if params["window"] not in ("exponential", "triangular"):
         parser.error(f"--window must be exponential or triangular, not {params['window']!r}")
-    for name in ("steps", "chunks", "tau_ref"):
+    for name in ("steps", "chunks", "tau_ref", "threads"):
         if params[name] <= 0:
             parser.error(f"--{name.replace('_', '-')} must be positive")
     if params["eta_sal"] < 0:

@@ -23,51 +23,60 @@ import numpy as np
 
 @dataclass
 class SamplingNetworks:
-    """The population of all runs and the projection with all their synapses."""
+    """The population of all runs, the projection with all their synapses, and those synapses
+    as seen from every MPI rank (:class:`salnest.parallel.Synapses`)."""
 
     population: object
     projection: object
+    synapses: object
     n_runs: int
     n_neurons: int
 
     def neuron_index(self, run: int, neuron: int) -> int:
         return run * self.n_neurons + neuron
 
+    def indices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(run, post, pre) of every synapse, in the order of ``synapses``."""
+        first = self.population.first_id
+        src, tgt = self.synapses.sources - first, self.synapses.targets - first
+        return tgt // self.n_neurons, tgt % self.n_neurons, src % self.n_neurons
 
-def connection_list(weights: np.ndarray, ws_gain: np.ndarray | None = None, sal_gain: np.ndarray | None = None,
-                    delay: float = 1.0) -> tuple[np.ndarray, list[str]]:
-    """Rows (pre, post, weight, delay[, ws_gain, sal_gain]) for ``weights[run, post, pre]``, no self-connections."""
+
+def connection_list(weights: np.ndarray, delay: float = 1.0) -> np.ndarray:
+    """Rows (pre, post, weight, delay) for ``weights[run, post, pre]``, no self-connections."""
     n_runs, n, _ = weights.shape
     run, post, pre = np.nonzero(~np.eye(n, dtype=bool)[None].repeat(n_runs, axis=0))
-    columns = [pre + run * n, post + run * n, weights[run, post, pre], np.full(len(run), delay)]
-    names = ["weight", "delay"]
-    for name, gain in (("ws_gain", ws_gain), ("sal_gain", sal_gain)):
-        if gain is not None:
-            columns.append(gain[run, post, pre])
-            names.append(name)
-    return np.column_stack(columns), names
+    return np.column_stack([pre + run * n, post + run * n, weights[run, post, pre], np.full(len(run), delay)])
 
 
 def build_networks(sim, weights: np.ndarray, biases: np.ndarray, tau_ref: int, ws_gain=None, sal_gain=None,
                    eta_ws: float = 0.0, eta_sal: float = 0.0) -> SamplingNetworks:
-    """Independent networks from ``weights[run, post, pre]`` and ``biases[run, neuron]`` (times in steps)."""
+    """Independent networks from ``weights[run, post, pre]`` and ``biases[run, neuron]`` (times in steps);
+    ``ws_gain`` and ``sal_gain`` (same shape as ``weights``) scale each synapse's window sums."""
+    from salnest.parallel import Synapses
     from salnest.pynn_types import SALSynapse, SamplingNeuron
 
     n_runs, n, _ = weights.shape
     h = sim.get_time_step()
     pop = sim.Population(n_runs * n, SamplingNeuron(b=biases.ravel(), tau_ref=tau_ref * h, tau_syn=tau_ref * h,
                                                     psp_buffer_size=max(100, tau_ref)))
-    rows, names = connection_list(weights, ws_gain, sal_gain, delay=h)
     synapse = SALSynapse(tau_sal=tau_ref * h, tau_ws=tau_ref * h, window="triangular", eta_sal=eta_sal,
                          eta_ws=eta_ws)
-    prj = sim.Projection(pop, pop, sim.FromListConnector(rows, column_names=names), synapse)
-    return SamplingNetworks(pop, prj, n_runs, n)
+    prj = sim.Projection(pop, pop, sim.FromListConnector(connection_list(weights, delay=h),
+                                                         column_names=["weight", "delay"]), synapse)
+    nets = SamplingNetworks(pop, prj, Synapses(prj.nest_connections), n_runs, n)
+    run, post, pre = nets.indices()
+    gains = {name: g[run, post, pre] for name, g in (("ws_gain", ws_gain), ("sal_gain", sal_gain)) if g is not None}
+    if gains:
+        nets.synapses.set(**gains)
+    return nets
 
 
 def main(argv=None):
     import pyNN.nest as sim
 
     import salnest.pynn_types  # noqa: F401  (before setup(): loads the models)
+    from salnest.parallel import abort_on_error
     from salnest.sampling import states_from_spikes
     from salnest.theory.boltzmann import boltzmann_distribution, empirical_distribution, kl_divergence
 
@@ -76,14 +85,16 @@ def main(argv=None):
     parser.add_argument("--tau-ref", type=int, default=50)
     parser.add_argument("--steps", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--threads", type=int, default=1, help="NEST threads per MPI rank")
     args = parser.parse_args(argv)
-    if args.neurons < 2 or args.tau_ref < 1 or args.steps < 1:
-        parser.error("need --neurons >= 2, --tau-ref >= 1 and --steps >= 1")
+    if args.neurons < 2 or args.tau_ref < 1 or args.steps < 1 or args.threads < 1:
+        parser.error("need --neurons >= 2, --tau-ref >= 1, --steps >= 1 and --threads >= 1")
     rng = np.random.default_rng(args.seed)
     W = np.triu(rng.uniform(-1, 1, (args.neurons, args.neurons)), 1)
     W = W + W.T
     b = rng.uniform(-1, 1, args.neurons)
-    sim.setup(timestep=1.0, min_delay=1.0, rng_seed=args.seed)
+    sim.setup(timestep=1.0, min_delay=1.0, rng_seed=args.seed, threads=args.threads)
+    abort_on_error()
     nets = build_networks(sim, W[None], b[None], args.tau_ref)
     nets.population.record("spikes")
     sim.run(float(args.steps))

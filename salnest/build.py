@@ -215,7 +215,7 @@ def _write_nest_config_shim(prefix_dir: Path, nest: NestInstall, cxx: str) -> No
         "--prefix": str(prefix_dir),
         "--exec-prefix": str(prefix_dir),
         "--version": nest.version,
-        "--includes": f"-I{nest.include_dir}",
+        "--includes": " ".join(f"-I{d}" for d in (nest.include_dir, *nest.extra_includes)),
         "--cflags": cflags,
         "--libs": "",
         "--compiler": cxx,

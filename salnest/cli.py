@@ -90,9 +90,12 @@ def _cmd_run(args) -> int:
     if args.output and len(args.protocols) > 1:
         print("salnest: --output needs a single protocol file", file=sys.stderr)
         return 2
+    from salnest.parallel import is_root
+
     for path in args.protocols:
         out = run_protocol(path, output=args.output, plot=not args.no_plot, threads=args.threads)
-        print(f"{path} -> {out}")
+        if is_root():
+            print(f"{path} -> {out}")
     return 0
 
 

@@ -10,6 +10,7 @@ case we are in, so that :mod:`salnest.build` can compile a module that loads.
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import os
 import re
@@ -36,15 +37,27 @@ class NestInstall:
     kernel_libraries: tuple[Path, ...]
     cflags: str                # compiler flags NEST was built with
     old_string_abi: bool       # kernel built with -D_GLIBCXX_USE_CXX11_ABI=0
+    extra_includes: tuple[Path, ...] = ()  # other headers NEST's headers include (MPI's, for one)
 
     @property
     def fingerprint(self) -> str:
-        """A string that changes whenever the NEST installation changes."""
-        parts = [self.version, str(self.package_dir)]
+        """A string that changes whenever the NEST kernel changes.
+
+        It hashes the kernel libraries' contents, not their paths or times, so that a
+        fresh virtual environment with the same NEST (a CI run in a new clone, say)
+        finds the modules built before.
+        """
+        parts = [self.version]
         for lib in self.kernel_libraries:
             st = lib.stat()
-            parts.append(f"{lib}:{st.st_size}:{int(st.st_mtime)}")
+            parts.append(f"{lib.name}:{_content_digest(lib, st.st_size, st.st_mtime_ns)}")
         return "|".join(parts)
+
+
+@functools.lru_cache(maxsize=None)
+def _content_digest(path: Path, size: int, mtime_ns: int) -> str:
+    # size and time are part of the cache key only: a changed file is hashed again
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _nest_package_dir() -> Path:
@@ -102,6 +115,21 @@ def _uses_old_string_abi(libraries: tuple[Path, ...]) -> bool:
     return found_any
 
 
+def _existing_include_dirs(includes: str, nest_include_dir: Path) -> tuple[Path, ...]:
+    """The ``-I`` directories of ``nest-config --includes`` that exist here, NEST's own excepted.
+
+    A NEST built with MPI includes ``mpi.h`` from its headers, so modules need MPI's include
+    directories; a wheel's nest-config lists them beside its build machine's NEST path.
+    """
+    dirs = []
+    for flag in includes.split():
+        if flag.startswith("-I"):
+            path = Path(flag[2:])
+            if path.is_dir() and path != nest_include_dir and path not in dirs and str(path) != "/usr/include":
+                dirs.append(path)
+    return tuple(dirs)
+
+
 @functools.lru_cache(maxsize=1)
 def find_nest() -> NestInstall:
     """Describe the NEST installation that ``import nest`` would load (cached per process)."""
@@ -110,6 +138,7 @@ def find_nest() -> NestInstall:
     version = ""
     prefix = None
     cflags = "-O2 -std=c++20"
+    extra_includes: tuple[Path, ...] = ()
     include_dir = package_dir / "include" / "nest"
     if nest_config is not None:
         version = _query(nest_config, "--version")
@@ -118,6 +147,7 @@ def find_nest() -> NestInstall:
             prefix = reported
             include_dir = prefix / "include" / "nest"
         cflags = _query(nest_config, "--cflags") or cflags
+        extra_includes = _existing_include_dirs(_query(nest_config, "--includes"), include_dir)
     if not version:
         init = (package_dir / "__init__.py").read_text(errors="replace")
         match = re.search(r"__version__\s*=\s*['\"]([^'\"]+)", init)
@@ -138,4 +168,5 @@ def find_nest() -> NestInstall:
         kernel_libraries=libraries,
         cflags=cflags,
         old_string_abi=_uses_old_string_abi(libraries),
+        extra_includes=extra_includes,
     )

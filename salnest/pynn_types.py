@@ -191,6 +191,56 @@ def _fix_weight_readback() -> None:
     Projection._salnest_weight_fix = True
 
 
+def _fix_parameter_lists_under_mpi() -> None:
+    """Let PyNN set per-connection parameters when NEST runs on several MPI ranks.
+
+    PyNN sets every synapse parameter other than weight and delay of a projection's first
+    connections with a list of values over local connections; PyNEST 3.10 refuses any list
+    under MPI ("not supported in MPI-parallel simulations"), although the collection and the
+    list are both local. A list of one dictionary per connection is accepted, so lists of the
+    collection's length are turned into that.
+    """
+    import nest
+    from nest.lib.hl_api_types import SynapseCollection
+
+    if getattr(SynapseCollection, "_salnest_mpi_lists", False):
+        return
+    original = SynapseCollection.set
+
+    def set_status(self, params=None, **kwargs):
+        values = kwargs if params is None else params
+        if isinstance(values, dict) and len(self) and nest.NumProcesses() > 1:
+            lists = {k: v for k, v in values.items() if not isinstance(v, str) and np.ndim(v) > 0}
+            if lists:
+                if any(len(v) != len(self) for v in lists.values()):
+                    raise ValueError(f"parameter lists must have one value per local connection ({len(self)})")
+                return original(self, [{**values, **{k: v[i] for k, v in lists.items()}} for i in range(len(self))])
+        return original(self, params, **kwargs)
+
+    SynapseCollection.set = set_status
+    SynapseCollection._salnest_mpi_lists = True
+
+
+def _fix_single_cell_population_under_mpi() -> None:
+    """Let a one-cell PyNN population live on a rank that does not own its cell.
+
+    PyNEST gives ``NodeCollection.local`` of a single node as a bare bool, and PyNN 0.13 then
+    keeps a 0-dimensional mask that fails at the first indexing.
+    """
+    from pyNN.nest.populations import Population
+
+    if getattr(Population, "_salnest_mask_fix", False):
+        return
+    create_cells = Population._create_cells
+
+    def _create_cells(self):
+        create_cells(self)
+        self._mask_local = np.atleast_1d(self._mask_local)
+
+    Population._create_cells = _create_cells
+    Population._salnest_mask_fix = True
+
+
 #: Modules loaded at every ``sim.setup()``; other type modules add theirs on import.
 _SETUP_MODULES: list = []
 
@@ -228,4 +278,6 @@ def _install_after_setup() -> None:
 
 
 _fix_weight_readback()
+_fix_parameter_lists_under_mpi()
+_fix_single_cell_population_under_mpi()
 _install_after_setup()

@@ -56,12 +56,12 @@ def run_protocol(path: str | Path, output: str | Path | None = None, plot: bool 
     import pyNN.nest as sim
 
     from salnest.figures import plot_results
-    from salnest.provenance import provenance
+    from salnest.parallel import abort_on_error
+    from salnest.provenance import git_commit, provenance
     from salnest.results import write_dataset
 
-    from salnest.provenance import git_commit
-
     protocol = load_protocol(path, threads)
+    abort_on_error()
     git_commit()  # read now: the run records the code it started with
     exp = protocol["experiment"]
     out = Path(output or exp["output"])

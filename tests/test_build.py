@@ -68,10 +68,22 @@ def test_nest_config_shim_reports_real_paths(tmp_path):
         return subprocess.run([str(tool), option], capture_output=True, text=True, check=True).stdout.strip()
 
     assert ask("--prefix") == str(tmp_path)
-    assert ask("--includes") == f"-I{nest_install.include_dir}"
+    assert ask("--includes").split() == [f"-I{d}" for d in (nest_install.include_dir, *nest_install.extra_includes)]
     assert ask("--compiler") == "/usr/bin/g++"
     assert ("-D_GLIBCXX_USE_CXX11_ABI=0" in ask("--cflags")) == nest_install.old_string_abi
     assert subprocess.run([str(tool), "--bogus"], capture_output=True).returncode != 0
+
+
+def test_include_dirs_of_an_mpi_nest_are_kept(tmp_path):
+    """A NEST built with MPI includes mpi.h: its nest-config's MPI directories must reach the module
+    build, while its build machine's paths (which do not exist here) and NEST's own are dropped."""
+    from salnest.nest_install import _existing_include_dirs
+
+    own, mpi = tmp_path / "nest", tmp_path / "openmpi" / "include"
+    own.mkdir()
+    mpi.mkdir(parents=True)
+    reported = f" -I/tmp/build-machine/include/nest -I{own} -I/usr/include -I{mpi} -I{mpi} "
+    assert _existing_include_dirs(reported, own) == (mpi,)
 
 
 def test_missing_cmake_is_named(monkeypatch):

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from salnest.parallel import is_root, node_values, set_node_values
 from salnest.protocol import REQUIRED, Field, ProtocolError, at_least, one_of, pair_of_numbers, positive
 
 CONDITIONS = ("fa", "bp", "sal")
@@ -206,25 +207,25 @@ class InterneuronPaths:
     self-predicting state costs one ``set`` per sync instead of two per hidden layer."""
 
     def __init__(self, nest, to_inter, from_inter):
+        from salnest.parallel import Synapses
+
         self.paths = list(to_inter) + list(from_inter)
-        models = {m for p in self.paths for m in np.atleast_1d(p.conns.get("synapse_model"))}
+        models = set().union(*(p.synapses.synapse_models() for p in self.paths))
         if len(models) != 1:
             raise RuntimeError(f"interneuron paths must share one synapse model, got {sorted(models)}")
-        self.conns = nest.GetConnections(synapse_model=str(models.pop()))
-        ids = np.column_stack([self.conns.get("source"), self.conns.get("target")]).astype(np.int64)
-        if len(ids) != sum(len(p.replica) for p in self.paths):
+        self.synapses = Synapses(nest.GetConnections(synapse_model=models.pop()))
+        if len(self.synapses) != sum(len(p.replica) for p in self.paths):
             raise RuntimeError("the kernel has other connections of the interneuron paths' synapse model")
-        lookup = {tuple(row): i for i, row in enumerate(ids)}
-        self.slot = []  # per path: positions in self.conns, in the path's own connection order
-        for path in self.paths:
-            own = np.column_stack([path.conns.get("source"), path.conns.get("target")]).astype(np.int64)
-            self.slot.append(np.array([lookup[tuple(row)] for row in own], dtype=np.int64))
+        lookup = {pair: i for i, pair in enumerate(zip(self.synapses.sources, self.synapses.targets))}
+        # per path: positions in self.synapses, in the path's own connection order
+        self.slot = [np.array([lookup[pair] for pair in zip(p.synapses.sources, p.synapses.targets)], dtype=np.int64)
+                     for p in self.paths]
 
     def set(self, W_IP: list[np.ndarray], W_PI: list[np.ndarray]) -> None:
-        weights = np.empty(len(self.conns))
+        weights = np.empty(len(self.synapses))
         for path, slot, matrix in zip(self.paths, self.slot, list(W_IP) + list(W_PI)):
             weights[slot] = path.values(matrix)
-        self.conns.set(weight=weights.tolist())
+        self.synapses.set(weight=weights)
 
 
 class Circuits:
@@ -292,20 +293,20 @@ class Circuits:
         ``eta_sal`` (per replica) SAL, in symmetrisation patterns.
         """
         lam_api = 1.0 if symmetrise else self.p["network"]["lambda_api"]
-        self.inputs.set(b=inputs.ravel().tolist())
+        set_node_values(self.inputs, b=inputs.ravel())
         for nodes in self.hidden:
             nodes.set(lambda_api=lam_api)
         nudge = {"lambda_nudge": 0.0}
         if targets is not None:
-            nudge = {"lambda_nudge": self.p["network"]["lambda_nudge"], "u_target": targets.ravel().tolist()}
-        self.outputs.set(nudge)
+            nudge = {"lambda_nudge": self.p["network"]["lambda_nudge"], "u_target": targets.ravel()}
+        set_node_values(self.outputs, **nudge)
         self.impose(silence=symmetrise, bp=bp)
         self.run(settle)
         self.outputs.set(u_sum=0.0)
         plastic = steps - settle
         if eta is not None:
             for f, e in zip(self.forward, eta):
-                f.conns.set(eta=e)
+                f.synapses.set(eta=e)
             done = 0
             while done < plastic:
                 chunk = min(sync, plastic - done)
@@ -314,17 +315,17 @@ class Circuits:
                 self.read_forward(first=1)
                 self.impose(silence=False, bp=bp)
             for f in self.forward:
-                f.conns.set(eta=0.0)
+                f.synapses.set(eta=0.0)
         elif eta_sal is not None:
             for f in self.feedback:
-                f.conns.set(eta_sal=eta_sal[f.replica].tolist())
+                f.synapses.set(eta_sal=eta_sal[f.replica])
             self.run(plastic)
             for f in self.feedback:
-                f.conns.set(eta_sal=0.0)
+                f.synapses.set(eta_sal=0.0)
             self.B = [f.get() for f in self.feedback]
         else:
             self.run(plastic)
-        u_sum = np.asarray(self.outputs.get("u_sum"), float).reshape(inputs.shape[0], -1)
+        u_sum = node_values(self.outputs, "u_sum").astype(float).reshape(inputs.shape[0], -1)
         return u_sum / plastic
 
 
@@ -446,7 +447,7 @@ def run_microcircuit(protocol, progress, output: Path | None = None) -> xr.Datas
                 val_out[:, 0, v] = circuits.pattern(np.repeat(x[None], n_rep, axis=0), L, settle)
         finally:
             circuits.close()
-        if output is not None:  # the teacher's targets and the start are kept from here on
+        if output is not None and is_root():  # the teacher's targets and the start are kept from here on
             write_dataset(dataset(0), output)
     while epoch < epochs:
         seg_start = epoch
@@ -475,7 +476,7 @@ def run_microcircuit(protocol, progress, output: Path | None = None) -> xr.Datas
                     B_hist[l][:, epoch] = circuits.B[l]
         finally:
             circuits.close()
-        if output is not None:
+        if output is not None and is_root():
             write_dataset(dataset(epoch), output)
     return dataset(epochs)
 

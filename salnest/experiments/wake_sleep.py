@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from salnest.parallel import is_root, node_values, recorder_events, set_node_values
 from salnest.protocol import REQUIRED, Field, at_least, one_of, positive
 from salnest.theory.boltzmann import all_states, boltzmann_distribution, kl_divergence
 
@@ -175,11 +176,8 @@ class Trainer:
 
         self.nest = nest
         self.neurons = self.nets.population.node_collection
-        self.conns = nest.GetConnections(source=self.neurons, target=self.neurons)
-        first = self.neurons.tolist()[0]
-        src = np.array(self.conns.get("source")) - first
-        tgt = np.array(self.conns.get("target")) - first
-        self.run_of, self.pre, self.post = tgt // n, src % n, tgt % n
+        self.synapses = self.nets.synapses
+        self.run_of, self.post, self.pre = self.nets.indices()
         self.recorder = nest.Create("spike_recorder", params={"start": 0.0, "stop": 0.0})
         nest.Connect(self.neurons, self.recorder)
         self.n = n
@@ -197,10 +195,10 @@ class Trainer:
         """
         self.sim.run(float(steps))
         norm = self.tau / steps
-        sums = self.conns.get(["ws_sum", "sal_sum"])
-        ws = self._matrix(np.array(sums["ws_sum"]) * norm)
-        sal = self._matrix(np.array(sums["sal_sum"]) * norm)
-        counts = np.array(self.neurons.get("spike_count"))
+        sums = self.synapses.get_many(["ws_sum", "sal_sum"])
+        ws = self._matrix(sums["ws_sum"] * norm)
+        sal = self._matrix(sums["sal_sum"] * norm)
+        counts = node_values(self.neurons, "spike_count").astype(float)
         return ws, sal, (counts * norm).reshape(*self.shape, self.n)
 
     def sample(self, steps: int) -> np.ndarray:
@@ -210,7 +208,7 @@ class Trainer:
         t0 = self.sim.get_current_time()
         self.recorder.set(start=t0, stop=t0 + steps, n_events=0)  # records only during validations
         self.sim.run(float(steps))
-        ev = self.recorder.events
+        ev = recorder_events(self.recorder)
         first = self.neurons.tolist()[0]
         flat = int(np.prod(self.shape))
         p = np.zeros((flat, 2 ** self.n))
@@ -220,16 +218,15 @@ class Trainer:
             p[r] = state_distribution_from_spikes(ev["times"][mask], ev["senders"][mask], ids, self.tau, t0,
                                                   t0 + steps, 1.0)
         self.recorder.n_events = 0
-        self.conns.set(ws_sum=0.0, sal_sum=0.0)  # validation pairs must not enter the next epoch
+        self.synapses.set(ws_sum=0.0, sal_sum=0.0)  # validation pairs must not enter the next epoch
         self.neurons.set(spike_count=0.0)
         return p.reshape(*self.shape, -1)
 
     def set_state(self, W: np.ndarray, b: np.ndarray) -> None:
         """New weights and biases; window sums back to 0 for the next epoch."""
         flat = W.reshape(-1, self.n, self.n)
-        zeros = [0.0] * len(self.run_of)
-        self.conns.set({"weight": flat[self.run_of, self.post, self.pre].tolist(), "ws_sum": zeros, "sal_sum": zeros})
-        self.neurons.set({"b": b.reshape(-1).tolist(), "spike_count": 0.0})
+        self.synapses.set(weight=flat[self.run_of, self.post, self.pre], ws_sum=0.0, sal_sum=0.0)
+        set_node_values(self.neurons, b=b.reshape(-1), spike_count=0.0)
 
     def close(self):
         self.sim.end()
@@ -326,7 +323,7 @@ def run_wake_sleep(protocol, progress, output: Path | None = None) -> xr.Dataset
                     validate(epoch)
         finally:
             trainer.close()
-        if output is not None:
+        if output is not None and is_root():
             write_dataset(dataset(epoch), output)
     return dataset(epochs)
 

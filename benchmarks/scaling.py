@@ -1,0 +1,276 @@
+"""Scaling of the SAL synapse in a large noise-driven network, against NEST's built-in synapses.
+
+The network: N stochastic sampling neurons (their own firing noise drives them; no external
+input), each receiving K random connections (``fixed_indegree``), so N*K synapses, all of one
+model: ``sal_synapse`` (plastic, both SAL windows), NEST's ``stdp_synapse`` (plastic, pair-based
+STDP) or ``static_synapse`` (the floor). Every configuration runs in its own process (under
+``mpirun`` for several ranks) and reports
+
+- synaptic events per wall-clock second during ``Simulate`` (spikes x out-degree, counted
+  exactly from the connections and each neuron's spike count),
+- memory per synapse: growth of the resident set size of all ranks from just before
+  ``Connect`` to after the first ``Simulate`` (NEST allocates its buffers there), divided
+  by the number of synapses.
+
+Then it prints the ratios measured side by side in this one run: SAL against stdp_synapse
+(speed, memory), 1 -> 2 threads and 1 -> 2 ranks, and the weak-scaling model of the README
+("Scaling") fitted to these numbers, extrapolated to cluster sizes.
+
+    python benchmarks/scaling.py                       # 10^4 neurons, 10^6 synapses
+    python benchmarks/scaling.py --neurons 20000 --indegree 100 --sim-ms 2000
+
+Needs a NEST with MPI for the rank runs (``bash setup.sh mpi``; the ``.venv-mpi`` Python);
+without it those rows are left out and say so. Run it on an otherwise idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("PYNEST_QUIET", "1")
+
+SYNAPSES = ("sal_synapse", "stdp_synapse", "static_synapse")
+
+
+def _rss_bytes() -> int:
+    """Resident set size after handing freed heap pages back to the system.
+
+    Without the trim, memory that NEST frees while creating neurons is reused by Connect
+    and the synapses seem to cost nothing.
+    """
+    import ctypes
+
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def worker(args) -> None:
+    """One configuration, in this process (one rank of it under mpirun); rank 0 prints a JSON line."""
+    import nest
+
+    from salnest.nest_module import install
+    from salnest.parallel import allgather, rank
+
+    nest.ResetKernel()
+    nest.set_verbosity("M_ERROR")
+    nest.SetKernelStatus({"resolution": args.resolution, "local_num_threads": args.threads,
+                          "rng_seed": args.seed})
+    install()
+    h = args.resolution
+    rss_empty = _rss_bytes()
+    neurons = nest.Create("sampling_neuron", args.neurons,
+                          params={"b": args.bias, "tau_ref": args.tau_ref, "tau_syn": args.tau_ref,
+                                  "psp_buffer_size": int(round(args.tau_ref / h)) + 1})
+    # positive weights: stdp_synapse keeps the weight's sign and needs Wmax of the same sign
+    weight = nest.random.uniform(0.0, 2.0 * args.mean_weight)
+    syn = {"synapse_model": args.synapse, "weight": weight, "delay": args.delay}
+    if args.synapse == "sal_synapse":
+        syn.update(eta_sal=1e-4, tau_sal=args.tau_ref)
+    elif args.synapse == "stdp_synapse":
+        syn.update({"lambda": 1e-4, "Wmax": 10.0})
+    rss0 = _rss_bytes()
+    t0 = time.perf_counter()
+    nest.Connect(neurons, neurons, {"rule": "fixed_indegree", "indegree": args.indegree, "allow_autapses": False},
+                 syn)
+    build_s = time.perf_counter() - t0
+    nest.Simulate(args.warmup_ms)  # allocates communication buffers; rates settle
+    rss1 = _rss_bytes()
+    local = nest.GetLocalNodeCollection(neurons)
+    local.set(spike_count=0.0)
+    t0 = time.perf_counter()
+    nest.Simulate(args.sim_ms)
+    sim_s = time.perf_counter() - t0
+    spikes = dict(zip(local.tolist(), np.atleast_1d(local.get("spike_count")))) if len(local) else {}
+    conns = nest.GetConnections(synapse_model=args.synapse)  # those on this rank
+    n_local_syn = len(conns)
+    sources = np.asarray(conns.get("source"), dtype=np.int64) if len(conns) else np.empty(0, np.int64)
+    mine = {"rss_growth": rss1 - rss0, "rss_neurons": rss0 - rss_empty, "n_syn": int(n_local_syn), "spikes": spikes,
+            "outdegree": np.bincount(sources).tolist(), "sim_s": sim_s, "build_s": build_s}
+    parts = allgather(mine)
+    if rank() != 0:
+        return
+    spikes = {k: v for p in parts for k, v in p["spikes"].items()}
+    outdeg = np.zeros(max(len(p["outdegree"]) for p in parts), dtype=np.int64)
+    for p in parts:
+        outdeg[: len(p["outdegree"])] += p["outdegree"]
+    n_spikes = np.zeros(len(outdeg))
+    for node_id, count in spikes.items():
+        n_spikes[node_id] = count
+    events = float(n_spikes @ outdeg)
+    n_syn = sum(p["n_syn"] for p in parts)
+    wall = max(p["sim_s"] for p in parts)
+    print(json.dumps({
+        "synapse": args.synapse, "ranks": len(parts), "threads": args.threads, "neurons": args.neurons,
+        "synapses": n_syn, "sim_ms": args.sim_ms, "wall_s": wall, "build_s": max(p["build_s"] for p in parts),
+        "rate_hz": sum(spikes.values()) / args.neurons / (args.sim_ms / 1000.0),
+        "events": events, "events_per_s": events / wall,
+        "bytes_per_synapse": sum(p["rss_growth"] for p in parts) / n_syn,
+        "bytes_per_neuron": sum(p["rss_neurons"] for p in parts) / args.neurons,
+    }), flush=True)
+
+
+def _mpi_env() -> dict:
+    return dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+                OMPI_MCA_btl_vader_single_copy_mechanism="none", PYNEST_QUIET="1", PYTHONWARNINGS="ignore")
+
+
+def _have_mpi() -> bool:
+    probe = subprocess.run([sys.executable, "-c", "import nest; print(nest.build_info['have_mpi'])"],
+                           capture_output=True, text=True, env=_mpi_env())
+    return probe.stdout.strip().endswith("True") and shutil.which("mpirun") is not None
+
+
+def run_config(args, synapse: str, ranks: int, threads: int) -> dict:
+    cmd = [sys.executable, __file__, "--worker", "--synapse", synapse, "--threads", str(threads)]
+    for name in ("neurons", "indegree", "sim_ms", "warmup_ms", "resolution", "delay", "tau_ref", "bias",
+                 "mean_weight", "seed"):
+        cmd += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
+    if ranks > 1:
+        cmd = ["mpirun", "-np", str(ranks), "--oversubscribe", "--bind-to", "none", *cmd]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=_mpi_env())
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+    return json.loads(lines[-1])
+
+
+#: Assumptions of the weak-scaling model for a cluster interconnect (not measured here).
+INTERCONNECT_LATENCY_S = 2e-6      # per tree level of a collective (InfiniBand-class)
+INTERCONNECT_BANDWIDTH_B_S = 10e9  # per node
+SPIKE_BYTES = 8                    # NEST sends one 64-bit SpikeData entry per spike and target rank
+
+
+def weak_scaling(local_s: float, round_s: float, rate_hz: float, neurons_per_vp: float, indegree: int,
+                 delay_ms: float, vps_per_node: int, bytes_per_neuron: float, bytes_per_synapse: float,
+                 nodes=(1, 4, 16, 64, 256, 1024)) -> list[dict]:
+    """Wall time per simulated second on ``nodes`` nodes when every VP keeps its measured load.
+
+    T(P) = T_local + R * (c_round + L * log2(nodes)) + R * V(P) / BW, with
+      T_local   wall time of the measured load on one VP (the 1 rank x 2 threads run),
+      R         communication rounds per simulated second (1000 ms / min_delay),
+      c_round   the measured cost of one round between 2 ranks (2 ranks x 1 thread minus 1 x 2),
+      L         interconnect latency per level of the collective's tree (assumed, above),
+      V(P)      bytes a node sends per round: its spikes per round times the ranks that host targets
+                of a spike, at most min(P, K) (random connectivity), times SPIKE_BYTES,
+      BW        interconnect bandwidth per node (assumed, above).
+    Assumes random connectivity, constant rate and load per VP, and one MPI rank per node.
+    """
+    rounds = 1000.0 / delay_ms
+    rows = []
+    for n_nodes in nodes:
+        vps = n_nodes * vps_per_node
+        spikes_per_round = neurons_per_vp * vps_per_node * rate_hz * delay_ms / 1000.0
+        volume = spikes_per_round * min(n_nodes, indegree) * SPIKE_BYTES
+        comm = rounds * (round_s + INTERCONNECT_LATENCY_S * np.log2(n_nodes)) if n_nodes > 1 else 0.0
+        t = local_s + comm + rounds * volume / INTERCONNECT_BANDWIDTH_B_S * (n_nodes > 1)
+        rows.append({"nodes": n_nodes, "vps": vps, "neurons": neurons_per_vp * vps,
+                     "synapses": neurons_per_vp * vps * indegree, "wall_s_per_s": t,
+                     "gib_per_node": vps_per_node * neurons_per_vp * (bytes_per_neuron + indegree * bytes_per_synapse)
+                     / 2 ** 30})
+    for row in rows:
+        row["efficiency"] = rows[0]["wall_s_per_s"] / row["wall_s_per_s"]
+    return rows
+
+
+def report(results: list[dict], args, vps_per_node: int) -> str:
+    """The table of all runs, the ratios and the weak-scaling extrapolation, as text."""
+    def find(synapse, ranks, threads):
+        for r in results:
+            if (r["synapse"], r["ranks"], r["threads"]) == (synapse, ranks, threads):
+                return r
+        return None
+
+    lines = [f"{args.neurons} neurons, indegree {args.indegree} ({args.neurons * args.indegree:.0e} synapses), "
+             f"resolution {args.resolution} ms, delay {args.delay} ms, {args.sim_ms:.0f} ms simulated",
+             f"{'synapse':16s} {'ranks x threads':>15s} {'rate Hz':>8s} {'events/s':>10s} {'wall s':>7s} "
+             f"{'B/synapse':>10s} {'B/neuron':>9s}"]
+    for r in results:
+        lines.append(f"{r['synapse']:16s} {r['ranks']:>9d} x {r['threads']:<3d} {r['rate_hz']:8.1f} "
+                     f"{r['events_per_s']:10.3g} {r['wall_s']:7.2f} {r['bytes_per_synapse']:10.1f} "
+                     f"{r['bytes_per_neuron']:9.0f}")
+    lines.append("")
+    lines.append("ratios, measured side by side in this run:")
+    for split in ((1, 1), (1, 2), (2, 1)):
+        sal, stdp = find("sal_synapse", *split), find("stdp_synapse", *split)
+        if sal and stdp:
+            lines.append(f"  SAL / stdp_synapse events per second, {split[0]} rank x {split[1]} thread: "
+                         f"{sal['events_per_s'] / stdp['events_per_s']:.2f}")
+    sal, stdp, static = (find(s, 1, 1) for s in SYNAPSES)
+    lines.append(f"  memory per synapse: SAL {sal['bytes_per_synapse']:.0f} B, stdp_synapse "
+                 f"{stdp['bytes_per_synapse']:.0f} B, static_synapse {static['bytes_per_synapse']:.0f} B "
+                 f"(SAL / stdp {sal['bytes_per_synapse'] / stdp['bytes_per_synapse']:.2f})")
+    for syn in SYNAPSES:
+        one, threads2, ranks2 = find(syn, 1, 1), find(syn, 1, 2), find(syn, 2, 1)
+        speedups = [f"1 -> 2 threads {one['wall_s'] / threads2['wall_s']:.2f}x" if threads2 else None,
+                    f"1 -> 2 ranks {one['wall_s'] / ranks2['wall_s']:.2f}x" if ranks2 else "ranks: no MPI NEST"]
+        lines.append(f"  {syn}: speed-up " + ", ".join(x for x in speedups if x))
+    threads2, ranks2 = find("sal_synapse", 1, 2), find("sal_synapse", 2, 1)
+    if threads2 and ranks2:
+        per_s = 1000.0 / args.sim_ms
+        local_s = threads2["wall_s"] * per_s
+        round_s = max(0.0, (ranks2["wall_s"] - threads2["wall_s"]) * per_s) / (1000.0 / args.delay)
+        rows = weak_scaling(local_s, round_s, threads2["rate_hz"], args.neurons / 2, args.indegree, args.delay,
+                            vps_per_node, threads2["bytes_per_neuron"], threads2["bytes_per_synapse"])
+        lines += ["", f"weak-scaling model (SAL synapses; {args.neurons // 2} neurons and "
+                      f"{args.neurons // 2 * args.indegree:.0e} synapses per VP, {vps_per_node} VPs per node; "
+                      f"measured: {local_s:.2f} s per simulated s on one VP-pair, "
+                      f"{round_s * 1e6:.1f} us per communication round between 2 ranks):",
+                  f"{'nodes':>6s} {'VPs':>7s} {'neurons':>9s} {'synapses':>9s} {'wall s / sim s':>15s} "
+                  f"{'efficiency':>10s} {'GiB/node':>9s}"]
+        for row in rows:
+            lines.append(f"{row['nodes']:6d} {row['vps']:7d} {row['neurons']:9.2g} {row['synapses']:9.2g} "
+                         f"{row['wall_s_per_s']:15.2f} {row['efficiency']:10.2f} {row['gib_per_node']:9.1f}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--synapse", choices=SYNAPSES, default="sal_synapse", help=argparse.SUPPRESS)
+    parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--neurons", type=int, default=10_000)
+    parser.add_argument("--indegree", type=int, default=100)
+    parser.add_argument("--sim-ms", type=float, default=1000.0, help="measured simulated time")
+    parser.add_argument("--warmup-ms", type=float, default=100.0)
+    parser.add_argument("--resolution", type=float, default=1.0, help="ms (salnest's protocols: 1 step = 1 ms)")
+    parser.add_argument("--delay", type=float, default=1.0, help="ms; also the communication interval")
+    parser.add_argument("--tau-ref", type=float, default=10.0, help="ms; refractory period = PSP duration")
+    parser.add_argument("--bias", type=float, default=-0.5)
+    parser.add_argument("--mean-weight", type=float, default=0.01)
+    parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--vps-per-node", type=int, default=64, help="for the weak-scaling model")
+    parser.add_argument("--json", type=Path, default=None, help="also write all measurements here")
+    args = parser.parse_args(argv)
+    if args.worker:
+        worker(args)
+        return
+    if args.neurons < 2 or args.indegree < 1 or args.indegree >= args.neurons or args.sim_ms <= 0:
+        parser.error("need 1 <= --indegree < --neurons and --sim-ms > 0")
+    configs = [(1, 1), (1, 2)] + ([(2, 1)] if _have_mpi() else [])
+    results = []
+    for synapse in SYNAPSES:
+        for ranks, threads in configs:
+            print(f"running {synapse} on {ranks} rank(s) x {threads} thread(s) ...", file=sys.stderr, flush=True)
+            results.append(run_config(args, synapse, ranks, threads))
+    print(report(results, args, args.vps_per_node))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"arguments": vars(args) | {"json": str(args.json)}, "runs": results},
+                                        indent=1))
+
+
+if __name__ == "__main__":
+    main()

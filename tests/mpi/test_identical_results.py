@@ -1,0 +1,208 @@
+"""Same seed, same number of virtual processes, same result: 1 rank x 2 threads against 2 ranks x 1 thread.
+
+NEST gives every virtual process its own random stream and places neurons on virtual
+processes by id, whatever the split into ranks and threads; salnest gathers weights, node
+values and spikes across ranks in a fixed global order. So the comparisons below are exact
+(``assert_array_equal``), with no statistical tolerance. Each also checks that the run did
+something (weights moved, spikes occurred), so that two empty results cannot agree.
+"""
+
+import numpy as np
+import pytest
+
+from salnest.results import read_dataset
+
+from mpi_launch import run, run_ok
+
+pytestmark = pytest.mark.mpi
+
+SPLITS = {"1x2": (1, 2), "2x1": (2, 1)}  # ranks x threads, both 2 virtual processes
+
+PAIR_TRAJECTORY = """
+[experiment]
+kind = "pair_trajectory"
+seed = 3
+[network]
+w12 = 1.5
+w21 = 0.5
+b = [-0.5, -0.2]
+tau_ref = 25
+[plasticity]
+eta_sal = 0.01
+[run]
+steps = 20_000
+record_interval = 2_000
+replicates = 4
+"""
+
+PAIR_STDD = """
+[experiment]
+kind = "pair_stdd"
+seed = 4
+[network]
+w12 = 1.5
+w21 = 0.5
+b = [-0.5, -0.2]
+tau_ref = 25
+[run]
+steps = 20_000
+replicates = 4
+"""
+
+WAKE_SLEEP = """
+[experiment]
+kind = "wake_sleep"
+seed = 5
+checkpoint_every = 10
+[network]
+n_neurons = 5
+tau_ref = 10
+[runs]
+n_targets = 2
+n_inits = 1
+[noise]
+kind = "synaptic"
+levels = [0.8]
+[learning]
+conditions = ["no_sal", "sal"]
+eta_w = 0.01
+eta_b = 0.01
+eta_sal = 0.02
+[schedule]
+epochs = 20
+epoch_length = 300
+validation_every = 10
+validation_length = 10
+"""
+
+MICROCIRCUIT = """
+[experiment]
+kind = "microcircuit"
+seed = 6
+checkpoint_every = 1
+[network]
+sizes = [2, 3, 1]
+tau_avg = 200.0
+[teacher]
+weight_range = [-1.0, 1.0]
+target_steps = 5000
+[student]
+n_seeds = 2
+[patterns]
+training = [[-2.0, 1.0], [1.0, 2.0]]
+validation = [[0.5, -1.0]]
+[learning]
+conditions = ["fa", "bp", "sal"]
+[schedule]
+epochs = 2
+learning_patterns = 2
+symmetrisation_patterns = 1
+pattern_length = 1000
+settle_steps = 100
+"""
+
+
+def _run_protocol(tmp_path, text: str, split: str):
+    ranks, threads = SPLITS[split]
+    protocol = tmp_path / "protocol.toml"
+    protocol.write_text(text)
+    out = tmp_path / f"{split}.nc"
+    proc = run_ok(["-m", "salnest.cli", "run", protocol, "--threads", threads, "--output", out, "--no-plot"], ranks)
+    # rank 0 alone reports (and writes)
+    assert proc.stdout.count(f"-> {out}") == 1, proc.stdout
+    ds = read_dataset(out)
+    assert ds.attrs["nest_mpi_ranks"] == ranks and ds.attrs["nest_threads"] == threads
+    assert ds.attrs["nest_virtual_processes"] == 2
+    return ds
+
+
+def _both(tmp_path, text: str):
+    return [_run_protocol(tmp_path, text, split) for split in SPLITS]
+
+
+def test_pair_trajectory(tmp_path):
+    one, two = _both(tmp_path, PAIR_TRAJECTORY)
+    np.testing.assert_array_equal(one.weight.values, two.weight.values)
+    assert np.all(one.weight.isel(time=-1).values != one.weight.isel(time=0).values)  # SAL moved every weight
+
+
+def test_pair_stdd_spikes(tmp_path):
+    one, two = _both(tmp_path, PAIR_STDD)
+    # the distribution of spike-time differences is built from the gathered spike trains
+    np.testing.assert_array_equal(one.pair_counts.values, two.pair_counts.values)
+    np.testing.assert_array_equal(one.update_per_pair_measured.values, two.update_per_pair_measured.values)
+    assert one.pair_counts.sum() > 100
+
+
+def test_wake_sleep(tmp_path):
+    one, two = _both(tmp_path, WAKE_SLEEP)
+    for name in ("W", "b", "asymmetry", "dkl", "p_sampled"):
+        np.testing.assert_array_equal(one[name].values, two[name].values, err_msg=name)
+    assert np.all(one.p_sampled.sum("state") > 0.99)  # validations saw spikes of every network
+    sal = one.asymmetry.sel(condition="sal")
+    assert np.all(sal.isel(epoch=-1) < sal.isel(epoch=0))
+
+
+def test_microcircuit_runs_on_two_ranks(tmp_path):
+    """The microcircuit protocol completes on 2 ranks with every value gathered. Its spikes are NOT
+    the same as on 1 rank x 2 threads (an open problem, see the README), so this compares only
+    what must agree: the study drawn from the seed, and the shape and sense of the results."""
+    one, two = _both(tmp_path, MICROCIRCUIT)
+    for name in ("train_input", "val_input"):
+        np.testing.assert_array_equal(one[name].values, two[name].values, err_msg=name)
+    np.testing.assert_array_equal(one.W0.isel(epoch=0).values, two.W0.isel(epoch=0).values)
+    for ds in (one, two):
+        assert np.isfinite(ds.loss).all() and np.isfinite(ds.B0).all()
+        assert not np.array_equal(ds.W0.isel(epoch=-1).values, ds.W0.isel(epoch=0).values)
+
+
+def test_reciprocal_pair_script(tmp_path):
+    """The demo script alone (python / mpirun), not through salnest run."""
+    results = {}
+    for split, (ranks, threads) in SPLITS.items():
+        out = tmp_path / f"{split}.nc"
+        proc = run_ok(["pynn_networks/reciprocal_pair.py", "--steps", 20_000, "--chunks", 10, "--threads", threads,
+                       "--out", out], ranks)
+        assert proc.stdout.count("results:") == 1, proc.stdout
+        results[split] = read_dataset(out).weight.values
+    np.testing.assert_array_equal(results["1x2"], results["2x1"])
+    assert not np.array_equal(results["1x2"][:, -1], results["1x2"][:, 0])
+
+
+def test_sampling_network_script():
+    lines = {}
+    for split, (ranks, threads) in SPLITS.items():
+        proc = run_ok(["pynn_networks/sampling_network.py", "--neurons", 4, "--steps", 100_000,
+                       "--threads", threads], ranks)
+        found = [line for line in proc.stdout.splitlines() if "D_KL" in line]
+        assert len(found) == 1, proc.stdout  # printed by rank 0 only
+        lines[split] = found[0]
+    assert lines["1x2"] == lines["2x1"]  # the D_KL to 5 digits, from all spikes gathered
+
+
+FAILING_ON_RANK_1 = """
+import pyNN.nest as sim
+import salnest.pynn_types
+from salnest.parallel import abort_on_error, allgather, rank
+sim.setup(timestep=1.0, min_delay=1.0)
+abort_on_error()
+if rank() == 1:
+    raise RuntimeError("only rank 1 fails")
+allgather(0)  # without abort_on_error rank 0 would wait here forever
+"""
+
+
+def test_exception_on_one_rank_ends_the_job(tmp_path):
+    script = tmp_path / "fail.py"
+    script.write_text(FAILING_ON_RANK_1)
+    proc = run([script], ranks=2, timeout=180)  # a hang fails the test through the timeout
+    assert proc.returncode != 0
+    assert "rank 1 of 2 failed" in proc.stderr and "only rank 1 fails" in proc.stderr
+
+
+def test_invalid_protocol_stops_every_rank_before_simulating(tmp_path):
+    protocol = tmp_path / "bad.toml"
+    protocol.write_text(PAIR_TRAJECTORY.replace("tau_ref = 25", "tau_ref = -1"))
+    proc = run(["-m", "salnest.cli", "run", protocol, "--output", tmp_path / "x.nc"], ranks=2, timeout=180)
+    assert proc.returncode != 0
+    assert "tau_ref" in proc.stderr and not (tmp_path / "x.nc").exists()
