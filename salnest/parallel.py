@@ -66,9 +66,10 @@ def node_values(nodes, name: str) -> np.ndarray:
         return np.asarray(_as_list(nodes.get(name), len(nodes)))
     import nest
 
-    local = nest.GetLocalNodeCollection(nodes)
-    ids = local.tolist()
-    mine = (ids, _as_list(local.get(name), len(local)) if len(local) else [])
+    # not nest.GetLocalNodeCollection: for one node, NodeCollection.local is a bare bool, which
+    # it then uses as an index
+    ids = np.asarray(nodes.tolist())[np.atleast_1d(nodes.local)].tolist()
+    mine = (ids, _as_list(nest.NodeCollection(ids).get(name), len(ids)) if ids else [])
     position = {node_id: i for i, node_id in enumerate(nodes.tolist())}
     out = [None] * len(nodes)
     for ids, values in allgather(mine):
