@@ -6,7 +6,7 @@
 #   bash setup.sh test      # the test suite (about 3 minutes after the build)
 #   bash setup.sh          # only install
 # MPI (a second environment, .venv-mpi, with NEST built from its PyPI source with MPI; the
-# first build takes about 25 minutes on 2 cores, then the wheel is cached):
+# first build takes about 17 minutes on 2 cores, then the wheel is cached):
 #   bash setup.sh mpi       # only install
 #   bash setup.sh test-mpi  # the MPI suite: mpirun runs against 1-rank runs
 set -euo pipefail
@@ -46,7 +46,7 @@ if [ "$MPI" = 1 ]; then
   PYTAG=$("$VENV/bin/python" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
   WHEEL=$(ls "$WHEELS"/nest_simulator-$NEST_VERSION-$PYTAG-*.whl 2>/dev/null | head -n 1 || true)
   if [ -z "$WHEEL" ]; then
-    echo "== building NEST $NEST_VERSION with MPI from source (about 25 minutes on 2 cores, once)"
+    echo "== building NEST $NEST_VERSION with MPI from source (about 17 minutes on 2 cores, once)"
     BUILD_DIR=$(mktemp -d)
     "$VENV/bin/python" -m pip download -q --no-deps --no-binary :all: "nest-simulator==$NEST_VERSION" -d "$BUILD_DIR"
     # NEST's CMake runs 'python3' to generate its model list: the environment's own must come first
@@ -60,9 +60,10 @@ if [ "$MPI" = 1 ]; then
     rm -rf "$BUILD_DIR"
   fi
   echo "== installing the MPI-enabled NEST: $WHEEL"
-  "$VENV/bin/python" -m pip install -q "$WHEEL" mpi4py
+  "$VENV/bin/python" -m pip install -q "$WHEEL"
+  EXTRAS="test,mpi"
 fi
-"$VENV/bin/python" -m pip install -q -e ".[test]"
+"$VENV/bin/python" -m pip install -q -e ".[${EXTRAS:-test}]"
 
 echo "== building the NEST module (cached after the first time)"
 "$VENV/bin/salnest" build
