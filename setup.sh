@@ -15,6 +15,7 @@ ACTION="${1:-}"
 [ $# -gt 0 ] && shift
 
 APT_PACKAGES=(python3 python3-venv python3-dev g++ make cmake libboost-dev libltdl-dev libgsl-dev git)
+EXTRAS="test"
 case "$ACTION" in
   mpi|test-mpi) MPI=1; VENV=.venv-mpi; APT_PACKAGES+=(openmpi-bin libopenmpi-dev) ;;
   *) MPI=0; VENV=.venv ;;
@@ -55,15 +56,18 @@ if [ "$MPI" = 1 ]; then
       > "$BUILD_DIR/build.log" 2>&1 || { tail -n 40 "$BUILD_DIR/build.log" >&2; echo "NEST build failed; log: $BUILD_DIR/build.log" >&2; exit 1; }
     mkdir -p "$WHEELS"
     BUILT=$(ls "$BUILD_DIR"/wheel/nest_simulator-*.whl)
-    cp "$BUILT" "$WHEELS/.partial" && mv "$WHEELS/.partial" "$WHEELS/$(basename "$BUILT")"
+    PARTIAL=$(mktemp "$WHEELS/.partial.XXXXXX")
+    cp "$BUILT" "$PARTIAL" && mv "$PARTIAL" "$WHEELS/$(basename "$BUILT")"
     WHEEL="$WHEELS/$(basename "$BUILT")"
     rm -rf "$BUILD_DIR"
   fi
   echo "== installing the MPI-enabled NEST: $WHEEL"
+  # --force-reinstall: a same-version NEST without MPI in the environment must be replaced
+  "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$WHEEL"
   "$VENV/bin/python" -m pip install -q "$WHEEL"
   EXTRAS="test,mpi"
 fi
-"$VENV/bin/python" -m pip install -q -e ".[${EXTRAS:-test}]"
+"$VENV/bin/python" -m pip install -q -e ".[$EXTRAS]"
 
 echo "== building the NEST module (cached after the first time)"
 "$VENV/bin/salnest" build

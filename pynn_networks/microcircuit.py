@@ -115,6 +115,7 @@ def build_microcircuits(sim, sizes, W: list[np.ndarray], B: list[np.ndarray], bi
     learning rate into layer l+1; SAL uses the exponential window with time constant
     ``tau_sal`` (default ``tau_ref``).
     """
+    from salnest.parallel import require_local_cells
     from salnest.pynn_microcircuit import DendriticPredictionSynapse, FeedbackSALSynapse, PyramidalNeuron
 
     sizes = check_sizes(sizes)
@@ -137,6 +138,7 @@ def build_microcircuits(sim, sizes, W: list[np.ndarray], B: list[np.ndarray], bi
             role = {"lambda_nudge": lambda_nudge}
         net.layers.append(sim.Population(n_rep * n, PyramidalNeuron(b=biases[l].ravel(), **common, **role),
                                          label=f"layer{l}"))
+    require_local_cells(*net.layers)
     for l in range(n_layers - 1):
         rows = block_connections(W[l], h)
         net.forward.append(sim.Projection(net.layers[l], net.layers[l + 1],
@@ -146,6 +148,7 @@ def build_microcircuits(sim, sizes, W: list[np.ndarray], B: list[np.ndarray], bi
     for l in range(1, n_layers - 1):
         inter = sim.Population(n_rep * sizes[l + 1], PyramidalNeuron(b=biases[l + 1].ravel(), **common),
                                label=f"interneurons{l}")
+        require_local_cells(inter)
         net.interneurons.append(inter)
         rows = block_connections(B[l - 1], h)
         net.feedback.append(sim.Projection(net.layers[l + 1], net.layers[l],
@@ -197,8 +200,10 @@ def main(argv=None):
     # get_data() gathers to rank 0 and must be called on every rank
     output_data, hidden_data = net.layers[-1].get_data(), net.layers[-2].get_data()
     if sim.rank() == 0:
-        u = output_data.segments[0].filter(name="u")[0].magnitude
-        spikes = hidden_data.segments[0].spiketrains
+        signal = output_data.segments[0].filter(name="u")[0]
+        # gathered from several ranks, the channels come grouped by rank
+        u = signal.magnitude[:, np.argsort(signal.array_annotations["channel_index"])]
+        spikes = sorted(hidden_data.segments[0].spiketrains, key=lambda st: st.annotations["source_index"])
         # rectangular PSPs of tau_ref steps: the time-averaged PSP of a neuron is its fraction of z = 1
         z_hidden = np.array([len(st) for st in spikes]) * 10 / args.steps
         expected = biases[-1][0] + W[-1][0] @ z_hidden

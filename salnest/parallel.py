@@ -55,6 +55,17 @@ def allgather(obj) -> list:
     return _comm().allgather(obj)
 
 
+def from_root(compute):
+    """``compute()`` evaluated on rank 0 only and its result handed to every rank.
+
+    For reading files that only rank 0 is sure to see (a checkpoint on node-local disk), so
+    that all ranks take the same path afterwards.
+    """
+    if num_processes() == 1:
+        return compute()
+    return _comm().bcast(compute() if rank() == 0 else None, root=0)
+
+
 def _as_list(values, n: int) -> list:
     # NodeCollection.get returns a bare value, not a tuple, for a single node
     return list(values) if n != 1 else [values]
@@ -76,6 +87,28 @@ def node_values(nodes, name: str) -> np.ndarray:
         for node_id, value in zip(ids, values):
             out[position[node_id]] = value
     return np.asarray(out)
+
+
+def require_local_cells(*populations) -> None:
+    """Under MPI, raise ValueError unless every PyNN population has a cell on every rank.
+
+    PyNN 0.13 connects a projection target by target, on the rank that owns the target, and
+    reads the first new connections back with ``nest.GetConnections``, which in NEST 3.10 is a
+    collective call once connections changed. A rank without targets skips it, the ranks'
+    collective calls no longer match, and the job either stops (MPI_ERR_TRUNCATE) or silently
+    computes something else. Call it after creating populations, before connecting them.
+    """
+    if num_processes() == 1:
+        return
+    counts = allgather([int(pop.local_size) for pop in populations])
+    for i, pop in enumerate(populations):
+        empty = [r for r, c in enumerate(counts) if c[i] == 0]
+        if empty:
+            raise ValueError(
+                f"population {pop.label!r} has {pop.size} cell(s), none on rank(s) {empty} of {len(counts)}: "
+                f"under MPI every population needs a cell on every rank (PyNN would otherwise make NEST's "
+                f"collective calls on some ranks only). Use at most {min(p.size for p in populations)} "
+                f"MPI rank(s) (threads are not affected), or more replicas.")
 
 
 def recorder_events(recorder, names=("senders", "times")) -> dict[str, np.ndarray]:

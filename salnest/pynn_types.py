@@ -241,6 +241,36 @@ def _fix_single_cell_population_under_mpi() -> None:
     Population._salnest_mask_fix = True
 
 
+def _align_connection_state_under_mpi() -> None:
+    """Keep NEST's collective calls matched across ranks after every PyNN projection.
+
+    NEST 3.10 makes ``GetConnections`` (and ``Prepare``) collective only on ranks whose
+    connections changed since the last such call. PyNN connects target by target on each
+    rank and calls ``GetConnections`` after its first local target, so a rank with one local
+    target leaves a projection with that flag off and a rank with more with it on; the next
+    ``GetConnections`` then runs a collective on some ranks only, and the ranks exchange the
+    wrong data (different spikes than one rank gives, or MPI_ERR_TRUNCATE). After each
+    projection every rank makes one ``Connect`` call that creates nothing (a cell to itself,
+    autapses off), which sets the flag everywhere.
+    """
+    import nest
+    from pyNN.nest.projections import Projection
+
+    if getattr(Projection, "_salnest_mpi_flag", False):
+        return
+    init = Projection.__init__
+
+    def __init__(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        if nest.NumProcesses() > 1:
+            cell = self.post.node_collection[0]
+            nest.Connect(cell, cell, {"rule": "all_to_all", "allow_autapses": False},
+                         {"synapse_model": "static_synapse"})
+
+    Projection.__init__ = __init__
+    Projection._salnest_mpi_flag = True
+
+
 #: Modules loaded at every ``sim.setup()``; other type modules add theirs on import.
 _SETUP_MODULES: list = []
 
@@ -280,4 +310,5 @@ def _install_after_setup() -> None:
 _fix_weight_readback()
 _fix_parameter_lists_under_mpi()
 _fix_single_cell_population_under_mpi()
+_align_connection_state_under_mpi()
 _install_after_setup()

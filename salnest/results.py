@@ -43,3 +43,13 @@ def read_dataset(path: str | Path, kind: str | None = None) -> xr.Dataset:
     if kind is not None and ds.attrs["salnest_kind"] != kind:
         raise ResultsFileError(f"{path} holds '{ds.attrs['salnest_kind']}' results, expected '{kind}'")
     return ds
+
+
+def previous_results(path: str | Path | None, kind: str) -> xr.Dataset | None:
+    """The results of ``kind`` in ``path`` if a readable salnest file is there (to resume), else None."""
+    if path is None or not Path(path).exists():
+        return None
+    try:
+        return read_dataset(path, kind=kind)
+    except ResultsFileError:
+        return None

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from salnest.parallel import is_root, node_values, set_node_values
+from salnest.parallel import from_root, is_root, node_values, set_node_values
 from salnest.protocol import REQUIRED, Field, ProtocolError, at_least, one_of, pair_of_numbers, positive
 
 CONDITIONS = ("fa", "bp", "sal")
@@ -366,7 +366,7 @@ def pattern_order(protocol, seed_index: int, epoch: int) -> tuple[np.ndarray, np
 def run_microcircuit(protocol, progress, output: Path | None = None) -> xr.Dataset:
     """Train all replicas; checkpoint into ``output`` after each segment and resume from it."""
     from salnest.provenance import provenance
-    from salnest.results import ResultsFileError, read_dataset, write_dataset
+    from salnest.results import previous_results, write_dataset
 
     study = make_study(protocol)
     exp, learn, sched = protocol["experiment"], protocol["learning"], protocol["schedule"]
@@ -379,20 +379,16 @@ def run_microcircuit(protocol, progress, output: Path | None = None) -> xr.Datas
     B_hist = [np.full((n_rep, epochs + 1, *b.shape[1:]), np.nan) for b in study.B0]
     val_out = np.full((n_rep, epochs + 1, len(study.val_inputs), sizes[-1]), np.nan)
     start, resumed, targets = 0, [], None
-    if output is not None and Path(output).exists():
-        try:
-            old = read_dataset(output, kind="microcircuit")
-        except ResultsFileError:
-            old = None
-        if old is not None and old.attrs.get("protocol_hash") == phash:
-            start = int(old.attrs["completed_epochs"])
-            targets = (old.train_target.values, old.val_target.values)
-            for l in range(len(W_hist)):
-                W_hist[l][:] = old[f"W{l}"].values.reshape(W_hist[l].shape)
-            for l in range(len(B_hist)):
-                B_hist[l][:] = old[f"B{l}"].values.reshape(B_hist[l].shape)
-            val_out[:] = old.val_output.values.reshape(val_out.shape)
-            resumed = json.loads(old.attrs.get("seeds", "{}")).get("resumed_at_epochs", []) + [start]
+    old = from_root(lambda: previous_results(output, "microcircuit"))  # the same start on every rank
+    if old is not None and old.attrs.get("protocol_hash") == phash:
+        start = int(old.attrs["completed_epochs"])
+        targets = (old.train_target.values, old.val_target.values)
+        for l in range(len(W_hist)):
+            W_hist[l][:] = old[f"W{l}"].values.reshape(W_hist[l].shape)
+        for l in range(len(B_hist)):
+            B_hist[l][:] = old[f"B{l}"].values.reshape(B_hist[l].shape)
+        val_out[:] = old.val_output.values.reshape(val_out.shape)
+        resumed = json.loads(old.attrs.get("seeds", "{}")).get("resumed_at_epochs", []) + [start]
     if targets is None:
         targets = teacher_targets(protocol, study)
         for l in range(len(W_hist)):

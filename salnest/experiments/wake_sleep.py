@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from salnest.parallel import is_root, node_values, recorder_events, set_node_values
+from salnest.parallel import from_root, is_root, node_values, recorder_events, set_node_values
 from salnest.protocol import REQUIRED, Field, at_least, one_of, positive
 from salnest.theory.boltzmann import all_states, boltzmann_distribution, kl_divergence
 
@@ -235,7 +235,7 @@ class Trainer:
 def run_wake_sleep(protocol, progress, output: Path | None = None) -> xr.Dataset:
     """Train all runs of the sweep; checkpoint into ``output`` and resume from it."""
     from salnest.provenance import provenance
-    from salnest.results import ResultsFileError, read_dataset, write_dataset
+    from salnest.results import previous_results, write_dataset
 
     exp, learn, sched = protocol["experiment"], protocol["learning"], protocol["schedule"]
     sweep = make_sweep(protocol)
@@ -261,18 +261,14 @@ def run_wake_sleep(protocol, progress, output: Path | None = None) -> xr.Dataset
     dkl = np.full((*shape, len(validations)), np.nan)
     p_valid = np.full((*shape, len(validations), p_target.shape[1]), np.nan)
     W, b, start, resumed = sweep.W0.copy(), sweep.b0.copy(), 0, []
-    if output is not None and Path(output).exists():
-        try:
-            old = read_dataset(output, kind="wake_sleep")
-        except ResultsFileError:
-            old = None
-        if old is not None and old.attrs.get("protocol_hash") == phash and old.attrs.get("completed_epochs", -1) >= 0:
-            start = int(old.attrs["completed_epochs"])
-            W, b = old.W.values.copy(), old.b.values.copy()
-            asym[..., : start + 1] = old.asymmetry.values[..., : start + 1]
-            dkl[:] = old.dkl.values
-            p_valid[:] = old.p_sampled.values
-            resumed = json.loads(old.attrs.get("seeds", "{}")).get("resumed_at_epochs", []) + [start]
+    old = from_root(lambda: previous_results(output, "wake_sleep"))  # the same start on every rank
+    if old is not None and old.attrs.get("protocol_hash") == phash and old.attrs.get("completed_epochs", -1) >= 0:
+        start = int(old.attrs["completed_epochs"])
+        W, b = old.W.values.copy(), old.b.values.copy()
+        asym[..., : start + 1] = old.asymmetry.values[..., : start + 1]
+        dkl[:] = old.dkl.values
+        p_valid[:] = old.p_sampled.values
+        resumed = json.loads(old.attrs.get("seeds", "{}")).get("resumed_at_epochs", []) + [start]
     kp = np.array([learn["kp_lambda"] if c == "kolen_pollack" else 0.0 for c in sweep.conditions])[None, :, None, None, None]
     eta_sal = np.array([learn["eta_sal"] if c == "sal" else 0.0 for c in sweep.conditions])[None, :, None, None, None]
     asym[..., start] = asymmetry(W)

@@ -169,6 +169,25 @@ def test_reciprocal_pair_script(tmp_path):
     assert not np.array_equal(results["1x2"][:, -1], results["1x2"][:, 0])
 
 
+def test_microcircuit_script():
+    """Frozen weights, one input: the printed output potentials, from all ranks' recordings."""
+    lines = {}
+    for split, (ranks, threads) in SPLITS.items():
+        proc = run_ok(["pynn_networks/microcircuit.py", "--sizes", 2, 4, 2, "--steps", 20_000,
+                       "--threads", threads], ranks)
+        found = [line for line in proc.stdout.splitlines() if "mean output potential" in line]
+        assert len(found) == 1, proc.stdout
+        lines[split] = found[0]
+    assert lines["1x2"] == lines["2x1"]
+
+
+def test_population_without_a_cell_on_some_rank_is_refused():
+    """PyNN would make NEST's collective calls on one rank only: stop before connecting."""
+    proc = run(["pynn_networks/microcircuit.py", "--sizes", 2, 5, 1, "--steps", 1000], ranks=2, timeout=180)
+    assert proc.returncode != 0
+    assert "'layer2' has 1 cell(s), none on rank(s) [1] of 2" in proc.stderr
+
+
 def test_sampling_network_script():
     lines = {}
     for split, (ranks, threads) in SPLITS.items():
