@@ -241,34 +241,39 @@ def _fix_single_cell_population_under_mpi() -> None:
     Population._salnest_mask_fix = True
 
 
-def _align_connection_state_under_mpi() -> None:
-    """Keep NEST's collective calls matched across ranks after every PyNN projection.
+#: What PyNN 0.13 finds "common" (not per connection) in the status of NEST's static synapse and
+#: of NESTML synapses, which keep every parameter per connection.
+_NON_CONNECTION_KEYS = {"element_type", "has_delay", "num_connections", "receptor_type", "requires_symmetric",
+                        "synapse_modelid", "weight_recorder"}
 
-    NEST 3.10 makes ``GetConnections`` (and ``Prepare``) collective only on ranks whose
-    connections changed since the last such call. PyNN connects target by target on each
-    rank and calls ``GetConnections`` after its first local target, so a rank with one local
-    target leaves a projection with that flag off and a rank with more with it on; the next
-    ``GetConnections`` then runs a collective on some ranks only, and the ranks exchange the
-    wrong data (different spikes than one rank gives, or MPI_ERR_TRUNCATE). After each
-    projection every rank makes one ``Connect`` call that creates nothing (a cell to itself,
-    autapses off), which sets the flag everywhere.
+
+def _no_connection_readback_under_mpi() -> None:
+    """Keep PyNN from reading connections back while it builds a projection under MPI.
+
+    To tell per-connection from common synapse parameters, PyNN connects its first local
+    target, then calls ``nest.GetConnections`` twice, and connects the others. With NEST 3.10
+    on 2 ranks x 1 thread (not on 1 rank x 2 threads), such a read between ``Connect`` calls
+    changes the simulation that follows: a PyNEST script doing the same reproduces it, and
+    without the read both splits agree exactly. For the static synapse and NESTML synapses the
+    answer is known in advance (:data:`_NON_CONNECTION_KEYS`), so it is given to PyNN and the
+    read never happens. Other synapse models keep PyNN's behaviour.
     """
     import nest
     from pyNN.nest.projections import Projection
 
-    if getattr(Projection, "_salnest_mpi_flag", False):
+    if getattr(Projection, "_salnest_no_readback", False):
         return
-    init = Projection.__init__
+    convergent_connect = Projection._convergent_connect
 
-    def __init__(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        if nest.NumProcesses() > 1:
-            cell = self.post.node_collection[0]
-            nest.Connect(cell, cell, {"rule": "all_to_all", "allow_autapses": False},
-                         {"synapse_model": "static_synapse"})
+    def _convergent_connect(self, *args, **kwargs):
+        model = self.nest_synapse_model
+        if (self._common_synapse_property_names is None and nest.NumProcesses() > 1
+                and (model.startswith("static_synapse") or "__with_" in model)):
+            self._common_synapse_property_names = [k for k in nest.GetDefaults(model) if k in _NON_CONNECTION_KEYS]
+        return convergent_connect(self, *args, **kwargs)
 
-    Projection.__init__ = __init__
-    Projection._salnest_mpi_flag = True
+    Projection._convergent_connect = _convergent_connect
+    Projection._salnest_no_readback = True
 
 
 #: Modules loaded at every ``sim.setup()``; other type modules add theirs on import.
@@ -310,5 +315,5 @@ def _install_after_setup() -> None:
 _fix_weight_readback()
 _fix_parameter_lists_under_mpi()
 _fix_single_cell_population_under_mpi()
-_align_connection_state_under_mpi()
+_no_connection_readback_under_mpi()
 _install_after_setup()

@@ -143,17 +143,17 @@ def test_wake_sleep(tmp_path):
     assert np.all(sal.isel(epoch=-1) < sal.isel(epoch=0))
 
 
-def test_microcircuit_runs_on_two_ranks(tmp_path):
-    """The microcircuit protocol completes on 2 ranks with every value gathered. Its spikes are NOT
-    the same as on 1 rank x 2 threads (an open problem, see the README), so this compares only
-    what must agree: the study drawn from the seed, and the shape and sense of the results."""
+def test_microcircuit(tmp_path):
+    """Teacher targets, validation outputs, losses, the output weights and the feedback agree exactly.
+
+    The input -> hidden weights of single hidden neurons may differ slightly (2e-3 seen here);
+    the cause is open (README, MPI section), so for them the test bounds the difference only.
+    """
     one, two = _both(tmp_path, MICROCIRCUIT)
-    for name in ("train_input", "val_input"):
+    for name in ("train_target", "val_target", "val_output", "loss", "W1", "B0"):
         np.testing.assert_array_equal(one[name].values, two[name].values, err_msg=name)
-    np.testing.assert_array_equal(one.W0.isel(epoch=0).values, two.W0.isel(epoch=0).values)
-    for ds in (one, two):
-        assert np.isfinite(ds.loss).all() and np.isfinite(ds.B0).all()
-        assert not np.array_equal(ds.W0.isel(epoch=-1).values, ds.W0.isel(epoch=0).values)
+    np.testing.assert_allclose(one.W0.values, two.W0.values, atol=0.01)
+    assert not np.array_equal(one.W0.isel(epoch=-1).values, one.W0.isel(epoch=0).values)
 
 
 def test_reciprocal_pair_script(tmp_path):
