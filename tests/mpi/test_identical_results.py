@@ -18,15 +18,20 @@ pytestmark = pytest.mark.mpi
 
 SPLITS = {"1x2": (1, 2), "2x1": (2, 1)}  # ranks x threads, both 2 virtual processes
 
-PAIR_TRAJECTORY = """
-[experiment]
-kind = "pair_trajectory"
-seed = 3
+# the paper's demo pair (sal-models.md section 4)
+PAIR_NETWORK = """
 [network]
 w12 = 1.5
 w21 = 0.5
 b = [-0.5, -0.2]
 tau_ref = 25
+"""
+
+PAIR_TRAJECTORY = """
+[experiment]
+kind = "pair_trajectory"
+seed = 3
+""" + PAIR_NETWORK + """
 [plasticity]
 eta_sal = 0.01
 [run]
@@ -39,11 +44,7 @@ PAIR_STDD = """
 [experiment]
 kind = "pair_stdd"
 seed = 4
-[network]
-w12 = 1.5
-w21 = 0.5
-b = [-0.5, -0.2]
-tau_ref = 25
+""" + PAIR_NETWORK + """
 [run]
 steps = 20_000
 replicates = 4
