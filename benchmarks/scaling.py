@@ -13,8 +13,10 @@ STDP) or ``static_synapse`` (the floor). Every configuration runs in its own pro
   by the number of synapses.
 
 Then it prints the ratios measured side by side in this one run: SAL against stdp_synapse
-(speed, memory), 1 -> 2 threads and 1 -> 2 ranks, and the weak-scaling model of the README
-("Scaling") fitted to these numbers, extrapolated to cluster sizes.
+(speed, memory), 1 -> 2 threads and 1 -> 2 ranks, the cost of the spike exchange salnest uses
+under MPI (uncompressed, :func:`salnest.parallel.use_safe_spike_exchange`) against NEST's
+default compressed one, and the weak-scaling model of the README ("Scaling") fitted to these
+numbers, extrapolated to cluster sizes.
 
     python benchmarks/scaling.py                       # 10^4 neurons, 10^6 synapses
     python benchmarks/scaling.py --neurons 20000 --indegree 100 --sim-ms 2000
@@ -62,9 +64,11 @@ def worker(args) -> None:
     import nest
 
     from salnest.nest_module import install
-    from salnest.parallel import allgather, rank
+    from salnest.parallel import allgather, rank, use_safe_spike_exchange
 
     nest.ResetKernel()
+    if not args.compressed_spikes:
+        use_safe_spike_exchange()
     nest.set_verbosity("M_ERROR")
     nest.SetKernelStatus({"resolution": args.resolution, "local_num_threads": args.threads,
                           "rng_seed": args.seed})
@@ -113,7 +117,8 @@ def worker(args) -> None:
     n_syn = sum(p["n_syn"] for p in parts)
     wall = max(p["sim_s"] for p in parts)
     print(json.dumps({
-        "synapse": args.synapse, "ranks": len(parts), "threads": args.threads, "neurons": args.neurons,
+        "synapse": args.synapse, "ranks": len(parts), "threads": args.threads,
+        "compressed_spikes": bool(nest.use_compressed_spikes), "neurons": args.neurons,
         "synapses": n_syn, "sim_ms": args.sim_ms, "wall_s": wall, "build_s": max(p["build_s"] for p in parts),
         "rate_hz": sum(spikes.values()) / args.neurons / (args.sim_ms / 1000.0),
         "events": events, "events_per_s": events / wall,
@@ -133,15 +138,20 @@ def _have_mpi() -> bool:
     return probe.stdout.strip().endswith("True") and shutil.which("mpirun") is not None
 
 
-def run_config(args, synapse: str, ranks: int, threads: int, repeats: int = 1) -> dict:
-    """The fastest of ``repeats`` runs of one configuration (all wall times kept in ``wall_s_all``)."""
-    runs = [_run_once(args, synapse, ranks, threads) for _ in range(repeats)]
+def run_config(args, synapse: str, ranks: int, threads: int, repeats: int = 1, compressed: bool = False) -> dict:
+    """The fastest of ``repeats`` runs of one configuration (all wall times kept in ``wall_s_all``).
+
+    ``compressed`` keeps NEST's default compressed spike exchange instead of salnest's.
+    """
+    runs = [_run_once(args, synapse, ranks, threads, compressed) for _ in range(repeats)]
     best = min(runs, key=lambda r: r["wall_s"])
     return {**best, "wall_s_all": [r["wall_s"] for r in runs]}
 
 
-def _run_once(args, synapse: str, ranks: int, threads: int) -> dict:
+def _run_once(args, synapse: str, ranks: int, threads: int, compressed: bool) -> dict:
     cmd = [sys.executable, __file__, "--worker", "--synapse", synapse, "--threads", str(threads)]
+    if compressed:
+        cmd.append("--compressed-spikes")
     for name in ("neurons", "indegree", "sim_ms", "warmup_ms", "resolution", "delay", "tau_ref", "bias",
                  "mean_weight", "seed"):
         cmd += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
@@ -157,12 +167,13 @@ def _run_once(args, synapse: str, ranks: int, threads: int) -> dict:
 #: Assumptions of the weak-scaling model for a cluster interconnect (not measured here).
 INTERCONNECT_LATENCY_S = 2e-6      # per tree level of a collective (InfiniBand-class)
 INTERCONNECT_BANDWIDTH_B_S = 10e9  # per node
-SPIKE_BYTES = 8                    # NEST sends one 64-bit SpikeData entry per spike and target rank
+SPIKE_BYTES = 8                    # one 64-bit SpikeData entry per spike and target rank (compressed
+                                   # exchange) or target virtual process (uncompressed, salnest's)
 
 
 def weak_scaling(local_s: float, round_s: float, rate_hz: float, neurons_per_vp: float, indegree: int,
                  delay_ms: float, vps_per_node: int, bytes_per_neuron: float, bytes_per_synapse: float,
-                 nodes=(1, 4, 16, 64, 256, 1024)) -> list[dict]:
+                 compressed: bool = False, nodes=(1, 4, 16, 64, 256, 1024)) -> list[dict]:
     """Wall time per simulated second on ``nodes`` nodes when every VP keeps its measured load.
 
     T(P) = T_local + R * (c_round + L * log2(nodes)) + R * V(P) / BW, with
@@ -170,8 +181,10 @@ def weak_scaling(local_s: float, round_s: float, rate_hz: float, neurons_per_vp:
       R         communication rounds per simulated second (1000 ms / min_delay),
       c_round   the measured extra cost of one round between 2 ranks (:func:`round_cost`),
       L         interconnect latency per level of the collective's tree (assumed, above),
-      V(P)      bytes a node sends per round: its spikes per round times the ranks that host targets
-                of a spike, at most min(P, K) (random connectivity), times SPIKE_BYTES,
+      V(P)      bytes a node sends per round: its spikes per round times the SpikeData entries per
+                spike, times SPIKE_BYTES. With random connectivity a spike has targets on at most
+                min(P, K) ranks (``compressed``: one entry per rank) or min(P * vps_per_node, K)
+                virtual processes (uncompressed, as salnest runs under MPI: one entry per VP),
       BW        interconnect bandwidth per node (assumed, above).
     Assumes random connectivity, constant rate and load per VP, and one MPI rank per node.
     """
@@ -180,7 +193,8 @@ def weak_scaling(local_s: float, round_s: float, rate_hz: float, neurons_per_vp:
     for n_nodes in nodes:
         vps = n_nodes * vps_per_node
         spikes_per_round = neurons_per_vp * vps_per_node * rate_hz * delay_ms / 1000.0
-        volume = spikes_per_round * min(n_nodes, indegree) * SPIKE_BYTES
+        entries = min(n_nodes if compressed else vps, indegree)
+        volume = spikes_per_round * entries * SPIKE_BYTES
         comm = rounds * (round_s + INTERCONNECT_LATENCY_S * np.log2(n_nodes)) if n_nodes > 1 else 0.0
         t = local_s + comm + rounds * volume / INTERCONNECT_BANDWIDTH_B_S * (n_nodes > 1)
         rows.append({"nodes": n_nodes, "vps": vps, "neurons": neurons_per_vp * vps,
@@ -206,18 +220,21 @@ def round_cost(args) -> float:
 
 def report(results: list[dict], args, vps_per_node: int, round_s: float | None = None) -> str:
     """The table of all runs, the ratios and the weak-scaling extrapolation, as text."""
-    def find(synapse, ranks, threads):
+    def find(synapse, ranks, threads, compressed=False):
         for r in results:
-            if (r["synapse"], r["ranks"], r["threads"]) == (synapse, ranks, threads):
+            # one process always runs NEST's default (compressed) exchange: nothing to work around
+            if (r["synapse"], r["ranks"], r["threads"], r["compressed_spikes"]) == (synapse, ranks, threads,
+                                                                                 compressed or ranks == 1):
                 return r
         return None
 
     lines = [f"{args.neurons} neurons, indegree {args.indegree} ({args.neurons * args.indegree:.0e} synapses), "
              f"resolution {args.resolution} ms, delay {args.delay} ms, {args.sim_ms:.0f} ms simulated",
-             f"{'synapse':16s} {'ranks x threads':>15s} {'rate Hz':>8s} {'events/s':>10s} {'wall s':>7s} "
-             f"{'B/synapse':>10s} {'B/neuron':>9s}"]
+             f"{'synapse':16s} {'ranks x threads':>15s} {'exchange':>10s} {'rate Hz':>8s} {'events/s':>10s} "
+             f"{'wall s':>7s} {'B/synapse':>10s} {'B/neuron':>9s}"]
     for r in results:
-        lines.append(f"{r['synapse']:16s} {r['ranks']:>9d} x {r['threads']:<3d} {r['rate_hz']:8.1f} "
+        exchange = "compressed" if r["compressed_spikes"] and r["ranks"] > 1 else "-" if r["ranks"] == 1 else "safe"
+        lines.append(f"{r['synapse']:16s} {r['ranks']:>9d} x {r['threads']:<3d} {exchange:>10s} {r['rate_hz']:8.1f} "
                      f"{r['events_per_s']:10.3g} {r['wall_s']:7.2f} {r['bytes_per_synapse']:10.1f} "
                      f"{r['bytes_per_neuron']:9.0f}")
     lines.append("")
@@ -236,20 +253,29 @@ def report(results: list[dict], args, vps_per_node: int, round_s: float | None =
         speedups = [f"1 -> 2 threads {one['wall_s'] / threads2['wall_s']:.2f}x" if threads2 else None,
                     f"1 -> 2 ranks {one['wall_s'] / ranks2['wall_s']:.2f}x" if ranks2 else "ranks: no MPI NEST"]
         lines.append(f"  {syn}: speed-up " + ", ".join(x for x in speedups if x))
+    safe, compressed = find("sal_synapse", 2, 1), find("sal_synapse", 2, 1, compressed=True)
+    if safe and compressed:
+        lines.append(f"  sal_synapse on 2 ranks, salnest's uncompressed spike exchange / NEST's compressed one: "
+                     f"{safe['events_per_s'] / compressed['events_per_s']:.2f} of the events per second")
     threads2 = find("sal_synapse", 1, 2)
     if threads2 and round_s is not None:
         local_s = threads2["wall_s"] * 1000.0 / args.sim_ms
-        rows = weak_scaling(local_s, round_s, threads2["rate_hz"], args.neurons / 2, args.indegree, args.delay,
-                            vps_per_node, threads2["bytes_per_neuron"], threads2["bytes_per_synapse"])
+        model = (local_s, round_s, threads2["rate_hz"], args.neurons / 2, args.indegree, args.delay, vps_per_node,
+                 threads2["bytes_per_neuron"], threads2["bytes_per_synapse"])
+        rows = weak_scaling(*model)
+        rows_compressed = weak_scaling(*model, compressed=True)
         lines += ["", f"weak-scaling model (SAL synapses; {args.neurons // 2} neurons and "
                       f"{args.neurons // 2 * args.indegree:.0e} synapses per VP, {vps_per_node} VPs per node; "
                       f"measured: {local_s:.2f} s per simulated s on one VP-pair, "
                       f"{round_s * 1e6:.1f} us extra per communication round on 2 ranks):",
                   f"{'nodes':>6s} {'VPs':>7s} {'neurons':>9s} {'synapses':>9s} {'wall s / sim s':>15s} "
-                  f"{'efficiency':>10s} {'GiB/node':>9s}"]
-        for row in rows:
+                  f"{'efficiency':>10s} {'compressed':>10s} {'GiB/node':>9s}"]
+        for row, other in zip(rows, rows_compressed):
             lines.append(f"{row['nodes']:6d} {row['vps']:7d} {row['neurons']:9.2g} {row['synapses']:9.2g} "
-                         f"{row['wall_s_per_s']:15.2f} {row['efficiency']:10.2f} {row['gib_per_node']:9.1f}")
+                         f"{row['wall_s_per_s']:15.2f} {row['efficiency']:10.2f} {other['efficiency']:10.2f} "
+                         f"{row['gib_per_node']:9.1f}")
+        lines.append("(efficiency with salnest's uncompressed spike exchange; 'compressed': with NEST's default "
+                     "exchange, once NEST is fixed)")
     return "\n".join(lines)
 
 
@@ -258,6 +284,7 @@ def main(argv=None) -> None:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--synapse", choices=SYNAPSES, default="sal_synapse", help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--compressed-spikes", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--neurons", type=int, default=10_000)
     parser.add_argument("--indegree", type=int, default=100)
     parser.add_argument("--sim-ms", type=float, default=1000.0, help="measured simulated time")
@@ -283,6 +310,9 @@ def main(argv=None) -> None:
         for ranks, threads in configs:
             print(f"running {synapse} on {ranks} rank(s) x {threads} thread(s) ...", file=sys.stderr, flush=True)
             results.append(run_config(args, synapse, ranks, threads, args.repeats))
+    if (2, 1) in configs:
+        print("running sal_synapse on 2 ranks with NEST's compressed spike exchange ...", file=sys.stderr, flush=True)
+        results.append(run_config(args, "sal_synapse", 2, 1, args.repeats, compressed=True))
     round_s = None
     if (2, 1) in configs:
         print("measuring the cost of a communication round ...", file=sys.stderr, flush=True)

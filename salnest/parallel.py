@@ -200,6 +200,27 @@ def set_node_values(nodes, **values) -> None:
         nodes.set(_status_dicts(values, np.arange(len(nodes))))
 
 
+def use_safe_spike_exchange() -> None:
+    """Under MPI, switch NEST to its uncompressed spike exchange; call right after ``nest.ResetKernel()``.
+
+    NEST 3.10's compressed exchange (the default) can deliver spikes through connections
+    that do not exist. When building its routing tables, a rank whose buffer share for one
+    other rank fills stops writing for that round without marking where its data for the
+    remaining ranks end (``ConnectionManager::fill_target_buffer``). Those ranks then read
+    on into whatever the buffer held before, data of an earlier kernel in the same process
+    for instance, and add the entries as targets. A neuron's spikes then also reach another
+    neuron's synapses. ``tests/mpi/nest_target_data_bug.py`` reproduces this in plain
+    PyNEST. The uncompressed exchange marks the end of every rank's data and is not
+    affected. salnest's PyNN setup calls this at every ``sim.setup()``; plain NEST scripts
+    should call it after every ``nest.ResetKernel()``. Without MPI it does nothing: one
+    process reads only its own, complete data.
+    """
+    import nest
+
+    if num_processes() > 1:
+        nest.use_compressed_spikes = False
+
+
 def abort_on_error() -> None:
     """Under MPI, make an uncaught exception on any rank end the whole job with a clear message.
 

@@ -33,6 +33,7 @@ from pyNN.nest.synapses import NESTSynapseMixin
 from pyNN.standardmodels import StandardSynapseType, build_translations
 
 from salnest.nest_module import MODEL_NAMES, PSP_SHAPES, SAL_WINDOWS, install
+from salnest.parallel import use_safe_spike_exchange
 
 
 class _InstallOnUse:
@@ -241,41 +242,6 @@ def _fix_single_cell_population_under_mpi() -> None:
     Population._salnest_mask_fix = True
 
 
-#: What PyNN 0.13 finds "common" (not per connection) in the status of NEST's static synapse and
-#: of NESTML synapses, which keep every parameter per connection.
-_NON_CONNECTION_KEYS = {"element_type", "has_delay", "num_connections", "receptor_type", "requires_symmetric",
-                        "synapse_modelid", "weight_recorder"}
-
-
-def _no_connection_readback_under_mpi() -> None:
-    """Keep PyNN from reading connections back while it builds a projection under MPI.
-
-    To tell per-connection from common synapse parameters, PyNN connects its first local
-    target, then calls ``nest.GetConnections`` twice, and connects the others. With NEST 3.10
-    on 2 ranks x 1 thread (not on 1 rank x 2 threads), such a read between ``Connect`` calls
-    changes the simulation that follows: a PyNEST script doing the same reproduces it, and
-    without the read both splits agree exactly. For the static synapse and NESTML synapses the
-    answer is known in advance (:data:`_NON_CONNECTION_KEYS`), so it is given to PyNN and the
-    read never happens. Other synapse models keep PyNN's behaviour.
-    """
-    import nest
-    from pyNN.nest.projections import Projection
-
-    if getattr(Projection, "_salnest_no_readback", False):
-        return
-    convergent_connect = Projection._convergent_connect
-
-    def _convergent_connect(self, *args, **kwargs):
-        model = self.nest_synapse_model
-        if (self._common_synapse_property_names is None and nest.NumProcesses() > 1
-                and (model.startswith("static_synapse") or "__with_" in model)):
-            self._common_synapse_property_names = [k for k in nest.GetDefaults(model) if k in _NON_CONNECTION_KEYS]
-        return convergent_connect(self, *args, **kwargs)
-
-    Projection._convergent_connect = _convergent_connect
-    Projection._salnest_no_readback = True
-
-
 #: Modules loaded at every ``sim.setup()``; other type modules add theirs on import.
 _SETUP_MODULES: list = []
 
@@ -287,7 +253,8 @@ def register_module_for_setup(spec) -> None:
 
 
 def _install_after_setup() -> None:
-    """Load the module whenever PyNN resets the kernel (``sim.setup()``).
+    """Load the modules whenever PyNN resets the kernel (``sim.setup()``), and under MPI
+    choose NEST's safe spike exchange (:func:`salnest.parallel.use_safe_spike_exchange`).
 
     NEST refuses modules once any node exists, and a PyNN ``Population``
     creates its recording devices before its cells, so loading on first use
@@ -303,6 +270,7 @@ def _install_after_setup() -> None:
 
     def clear_and_install(self):
         clear(self)
+        use_safe_spike_exchange()
         # no model copies here: they would freeze the resolution, which setup() sets next
         install(aliases={})
         for spec in _SETUP_MODULES:
@@ -315,5 +283,4 @@ def _install_after_setup() -> None:
 _fix_weight_readback()
 _fix_parameter_lists_under_mpi()
 _fix_single_cell_population_under_mpi()
-_no_connection_readback_under_mpi()
 _install_after_setup()

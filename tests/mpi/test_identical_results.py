@@ -145,15 +145,12 @@ def test_wake_sleep(tmp_path):
 
 
 def test_microcircuit(tmp_path):
-    """Teacher targets, validation outputs, losses, the output weights and the feedback agree exactly.
-
-    The input -> hidden weights of single hidden neurons may differ slightly (2e-3 seen here);
-    the cause is open (README, MPI section), so for them the test bounds the difference only.
-    """
+    """Teacher targets, validation outputs, losses and all weights, after the teacher's and the
+    validation's kernels ran in the same process (where NEST's compressed spike exchange
+    misrouted spikes on 2 ranks, see test_spike_exchange.py)."""
     one, two = _both(tmp_path, MICROCIRCUIT)
-    for name in ("train_target", "val_target", "val_output", "loss", "W1", "B0"):
+    for name in ("train_target", "val_target", "val_output", "loss", "W0", "W1", "B0"):
         np.testing.assert_array_equal(one[name].values, two[name].values, err_msg=name)
-    np.testing.assert_allclose(one.W0.values, two.W0.values, atol=0.01)
     assert not np.array_equal(one.W0.isel(epoch=-1).values, one.W0.isel(epoch=0).values)
 
 
