@@ -5,7 +5,8 @@
 #   bash setup.sh demo      # the main demo: SAL aligns two reciprocal weights (results/)
 #   bash setup.sh test      # the test suite (about 3 minutes after the build)
 #   bash setup.sh          # only install
-# MPI (a second environment, .venv-mpi, with NEST built from its PyPI source with MPI; the
+# MPI (a second environment, .venv-mpi, with NEST built from its PyPI source with MPI and the
+# fixes in nest_patches/; the
 # first build takes about 17 minutes on 2 cores, then the wheel is cached):
 #   bash setup.sh mpi       # only install
 #   bash setup.sh test-mpi  # the MPI suite: mpirun runs against 1-rank runs
@@ -17,7 +18,7 @@ ACTION="${1:-}"
 APT_PACKAGES=(python3 python3-venv python3-dev g++ make cmake libboost-dev libltdl-dev libgsl-dev git)
 EXTRAS="test"
 case "$ACTION" in
-  mpi|test-mpi) MPI=1; VENV=.venv-mpi; APT_PACKAGES+=(openmpi-bin libopenmpi-dev) ;;
+  mpi|test-mpi) MPI=1; VENV=.venv-mpi; APT_PACKAGES+=(openmpi-bin libopenmpi-dev patch) ;;
   *) MPI=0; VENV=.venv ;;
 esac
 NEST_VERSION=3.10.0
@@ -42,17 +43,23 @@ echo "== installing Python packages"
 "$VENV/bin/python" -m pip install -q --upgrade pip
 
 if [ "$MPI" = 1 ]; then
-  # PyPI's NEST wheel has no MPI: build one from NEST's source distribution, once per machine
-  WHEELS="${SALNEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/salnest}/nest-mpi-wheels"
+  # PyPI's NEST wheel has no MPI: build one from NEST's source distribution with salnest's fixes
+  # (nest_patches/), once per machine and set of patches
+  PATCHES_ID=$(cat nest_patches/*.patch | sha256sum | cut -c1-12)
+  WHEELS="${SALNEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/salnest}/nest-mpi-wheels/$PATCHES_ID"
   PYTAG=$("$VENV/bin/python" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
   WHEEL=$(ls "$WHEELS"/nest_simulator-$NEST_VERSION-$PYTAG-*.whl 2>/dev/null | head -n 1 || true)
   if [ -z "$WHEEL" ]; then
     echo "== building NEST $NEST_VERSION with MPI from source (about 17 minutes on 2 cores, once)"
     BUILD_DIR=$(mktemp -d)
     "$VENV/bin/python" -m pip download -q --no-deps --no-binary :all: "nest-simulator==$NEST_VERSION" -d "$BUILD_DIR"
+    tar xzf "$BUILD_DIR/nest_simulator-$NEST_VERSION.tar.gz" -C "$BUILD_DIR"
+    for PATCH in nest_patches/*.patch; do
+      patch -s -p1 -d "$BUILD_DIR/nest_simulator-$NEST_VERSION" < "$PATCH"
+    done
     # NEST's CMake runs 'python3' to generate its model list: the environment's own must come first
     PATH="$PWD/$VENV/bin:$PATH" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" "$VENV/bin/python" -m pip wheel -q --no-deps \
-      "$BUILD_DIR/nest_simulator-$NEST_VERSION.tar.gz" -C cmake.define.with-mpi=ON -w "$BUILD_DIR/wheel" \
+      "$BUILD_DIR/nest_simulator-$NEST_VERSION" -C cmake.define.with-mpi=ON -w "$BUILD_DIR/wheel" \
       > "$BUILD_DIR/build.log" 2>&1 || { tail -n 40 "$BUILD_DIR/build.log" >&2; echo "NEST build failed; log: $BUILD_DIR/build.log" >&2; exit 1; }
     mkdir -p "$WHEELS"
     BUILT=$(ls "$BUILD_DIR"/wheel/nest_simulator-*.whl)

@@ -13,10 +13,10 @@ STDP) or ``static_synapse`` (the floor). Every configuration runs in its own pro
   by the number of synapses.
 
 Then it prints the ratios measured side by side in this one run: SAL against stdp_synapse
-(speed, memory), 1 -> 2 threads and 1 -> 2 ranks, the cost of the spike exchange salnest uses
-under MPI (uncompressed, :func:`salnest.parallel.use_safe_spike_exchange`) against NEST's
-default compressed one, and the weak-scaling model of the README ("Scaling") fitted to these
-numbers, extrapolated to cluster sizes.
+(speed, memory), 1 -> 2 threads and 1 -> 2 ranks, the cost of the uncompressed spike exchange
+that salnest falls back to on a NEST without its fix (:func:`salnest.parallel.use_safe_spike_exchange`),
+and the weak-scaling model of the README ("Scaling") fitted to these numbers, extrapolated to
+cluster sizes.
 
     python benchmarks/scaling.py                       # 10^4 neurons, 10^6 synapses
     python benchmarks/scaling.py --neurons 20000 --indegree 100 --sim-ms 2000
@@ -64,15 +64,15 @@ def worker(args) -> None:
     import nest
 
     from salnest.nest_module import install
-    from salnest.parallel import allgather, rank, use_safe_spike_exchange
+    from salnest.parallel import allgather, rank
 
     nest.ResetKernel()
-    if not args.compressed_spikes:
-        use_safe_spike_exchange()
     nest.set_verbosity("M_ERROR")
     nest.SetKernelStatus({"resolution": args.resolution, "local_num_threads": args.threads,
                           "rng_seed": args.seed})
-    install()
+    install()  # also salnest's choice of spike exchange
+    if args.uncompressed_spikes:
+        nest.use_compressed_spikes = False
     h = args.resolution
     rss_empty = _rss_bytes()
     neurons = nest.Create("sampling_neuron", args.neurons,
@@ -118,7 +118,8 @@ def worker(args) -> None:
     wall = max(p["sim_s"] for p in parts)
     print(json.dumps({
         "synapse": args.synapse, "ranks": len(parts), "threads": args.threads,
-        "compressed_spikes": bool(nest.use_compressed_spikes), "neurons": args.neurons,
+        "compressed_spikes": bool(nest.use_compressed_spikes), "forced_uncompressed": args.uncompressed_spikes,
+        "neurons": args.neurons,
         "synapses": n_syn, "sim_ms": args.sim_ms, "wall_s": wall, "build_s": max(p["build_s"] for p in parts),
         "rate_hz": sum(spikes.values()) / args.neurons / (args.sim_ms / 1000.0),
         "events": events, "events_per_s": events / wall,
@@ -138,20 +139,21 @@ def _have_mpi() -> bool:
     return probe.stdout.strip().endswith("True") and shutil.which("mpirun") is not None
 
 
-def run_config(args, synapse: str, ranks: int, threads: int, repeats: int = 1, compressed: bool = False) -> dict:
+def run_config(args, synapse: str, ranks: int, threads: int, repeats: int = 1, uncompressed: bool = False) -> dict:
     """The fastest of ``repeats`` runs of one configuration (all wall times kept in ``wall_s_all``).
 
-    ``compressed`` keeps NEST's default compressed spike exchange instead of salnest's.
+    ``uncompressed`` forces NEST's uncompressed spike exchange (salnest's fallback on a NEST
+    without its fix); otherwise the exchange is salnest's choice for the NEST in use.
     """
-    runs = [_run_once(args, synapse, ranks, threads, compressed) for _ in range(repeats)]
+    runs = [_run_once(args, synapse, ranks, threads, uncompressed) for _ in range(repeats)]
     best = min(runs, key=lambda r: r["wall_s"])
     return {**best, "wall_s_all": [r["wall_s"] for r in runs]}
 
 
-def _run_once(args, synapse: str, ranks: int, threads: int, compressed: bool) -> dict:
+def _run_once(args, synapse: str, ranks: int, threads: int, uncompressed: bool) -> dict:
     cmd = [sys.executable, __file__, "--worker", "--synapse", synapse, "--threads", str(threads)]
-    if compressed:
-        cmd.append("--compressed-spikes")
+    if uncompressed:
+        cmd.append("--uncompressed-spikes")
     for name in ("neurons", "indegree", "sim_ms", "warmup_ms", "resolution", "delay", "tau_ref", "bias",
                  "mean_weight", "seed"):
         cmd += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
@@ -168,12 +170,12 @@ def _run_once(args, synapse: str, ranks: int, threads: int, compressed: bool) ->
 INTERCONNECT_LATENCY_S = 2e-6      # per tree level of a collective (InfiniBand-class)
 INTERCONNECT_BANDWIDTH_B_S = 10e9  # per node
 SPIKE_BYTES = 8                    # one 64-bit SpikeData entry per spike and target rank (compressed
-                                   # exchange) or target virtual process (uncompressed, salnest's)
+                                   # exchange) or per synapse (uncompressed, see weak_scaling)
 
 
 def weak_scaling(local_s: float, round_s: float, rate_hz: float, neurons_per_vp: float, indegree: int,
                  delay_ms: float, vps_per_node: int, bytes_per_neuron: float, bytes_per_synapse: float,
-                 compressed: bool = False, nodes=(1, 4, 16, 64, 256, 1024)) -> list[dict]:
+                 compressed: bool = True, nodes=(1, 4, 16, 64, 256, 1024)) -> list[dict]:
     """Wall time per simulated second on ``nodes`` nodes when every VP keeps its measured load.
 
     T(P) = T_local + R * (c_round + L * log2(nodes)) + R * V(P) / BW, with
@@ -183,8 +185,9 @@ def weak_scaling(local_s: float, round_s: float, rate_hz: float, neurons_per_vp:
       L         interconnect latency per level of the collective's tree (assumed, above),
       V(P)      bytes a node sends per round: its spikes per round times the SpikeData entries per
                 spike, times SPIKE_BYTES. With random connectivity a spike has targets on at most
-                min(P, K) ranks (``compressed``: one entry per rank) or min(P * vps_per_node, K)
-                virtual processes (uncompressed, as salnest runs under MPI: one entry per VP),
+                min(P, K) ranks, one entry each (``compressed``, the default; safe with salnest's
+                NEST fix). Uncompressed (salnest's fallback on an unfixed NEST), NEST 3.10 does not
+                sort connections by source, so every one of the K synapses is an entry of its own,
       BW        interconnect bandwidth per node (assumed, above).
     Assumes random connectivity, constant rate and load per VP, and one MPI rank per node.
     """
@@ -193,7 +196,7 @@ def weak_scaling(local_s: float, round_s: float, rate_hz: float, neurons_per_vp:
     for n_nodes in nodes:
         vps = n_nodes * vps_per_node
         spikes_per_round = neurons_per_vp * vps_per_node * rate_hz * delay_ms / 1000.0
-        entries = min(n_nodes if compressed else vps, indegree)
+        entries = min(n_nodes, indegree) if compressed else indegree
         volume = spikes_per_round * entries * SPIKE_BYTES
         comm = rounds * (round_s + INTERCONNECT_LATENCY_S * np.log2(n_nodes)) if n_nodes > 1 else 0.0
         t = local_s + comm + rounds * volume / INTERCONNECT_BANDWIDTH_B_S * (n_nodes > 1)
@@ -220,11 +223,10 @@ def round_cost(args) -> float:
 
 def report(results: list[dict], args, vps_per_node: int, round_s: float | None = None) -> str:
     """The table of all runs, the ratios and the weak-scaling extrapolation, as text."""
-    def find(synapse, ranks, threads, compressed=False):
+    def find(synapse, ranks, threads, uncompressed=False):
         for r in results:
-            # one process always runs NEST's default (compressed) exchange: nothing to work around
-            if (r["synapse"], r["ranks"], r["threads"], r["compressed_spikes"]) == (synapse, ranks, threads,
-                                                                                 compressed or ranks == 1):
+            if (r["synapse"], r["ranks"], r["threads"], r.get("forced_uncompressed", False)) == \
+                    (synapse, ranks, threads, uncompressed):
                 return r
         return None
 
@@ -233,7 +235,7 @@ def report(results: list[dict], args, vps_per_node: int, round_s: float | None =
              f"{'synapse':16s} {'ranks x threads':>15s} {'exchange':>10s} {'rate Hz':>8s} {'events/s':>10s} "
              f"{'wall s':>7s} {'B/synapse':>10s} {'B/neuron':>9s}"]
     for r in results:
-        exchange = "compressed" if r["compressed_spikes"] and r["ranks"] > 1 else "-" if r["ranks"] == 1 else "safe"
+        exchange = "-" if r["ranks"] == 1 else "compressed" if r["compressed_spikes"] else "uncompr."
         lines.append(f"{r['synapse']:16s} {r['ranks']:>9d} x {r['threads']:<3d} {exchange:>10s} {r['rate_hz']:8.1f} "
                      f"{r['events_per_s']:10.3g} {r['wall_s']:7.2f} {r['bytes_per_synapse']:10.1f} "
                      f"{r['bytes_per_neuron']:9.0f}")
@@ -253,29 +255,32 @@ def report(results: list[dict], args, vps_per_node: int, round_s: float | None =
         speedups = [f"1 -> 2 threads {one['wall_s'] / threads2['wall_s']:.2f}x" if threads2 else None,
                     f"1 -> 2 ranks {one['wall_s'] / ranks2['wall_s']:.2f}x" if ranks2 else "ranks: no MPI NEST"]
         lines.append(f"  {syn}: speed-up " + ", ".join(x for x in speedups if x))
-    safe, compressed = find("sal_synapse", 2, 1), find("sal_synapse", 2, 1, compressed=True)
-    if safe and compressed:
-        lines.append(f"  sal_synapse on 2 ranks, salnest's uncompressed spike exchange / NEST's compressed one: "
-                     f"{safe['events_per_s'] / compressed['events_per_s']:.2f} of the events per second")
+    chosen, fallback = find("sal_synapse", 2, 1), find("sal_synapse", 2, 1, uncompressed=True)
+    if chosen and fallback and chosen["compressed_spikes"]:
+        lines.append(f"  sal_synapse on 2 ranks, uncompressed spike exchange (salnest's fallback on an unfixed NEST) "
+                     f"/ compressed: {fallback['events_per_s'] / chosen['events_per_s']:.2f} of the events per second, "
+                     f"{fallback['bytes_per_synapse'] - chosen['bytes_per_synapse']:+.0f} B per synapse")
+    elif chosen:
+        lines.append("  this NEST lacks salnest's fix (nest_patches/): the rank runs used the uncompressed exchange")
     threads2 = find("sal_synapse", 1, 2)
     if threads2 and round_s is not None:
         local_s = threads2["wall_s"] * 1000.0 / args.sim_ms
         model = (local_s, round_s, threads2["rate_hz"], args.neurons / 2, args.indegree, args.delay, vps_per_node,
                  threads2["bytes_per_neuron"], threads2["bytes_per_synapse"])
         rows = weak_scaling(*model)
-        rows_compressed = weak_scaling(*model, compressed=True)
+        rows_fallback = weak_scaling(*model, compressed=False)
         lines += ["", f"weak-scaling model (SAL synapses; {args.neurons // 2} neurons and "
                       f"{args.neurons // 2 * args.indegree:.0e} synapses per VP, {vps_per_node} VPs per node; "
                       f"measured: {local_s:.2f} s per simulated s on one VP-pair, "
                       f"{round_s * 1e6:.1f} us extra per communication round on 2 ranks):",
                   f"{'nodes':>6s} {'VPs':>7s} {'neurons':>9s} {'synapses':>9s} {'wall s / sim s':>15s} "
-                  f"{'efficiency':>10s} {'compressed':>10s} {'GiB/node':>9s}"]
-        for row, other in zip(rows, rows_compressed):
+                  f"{'efficiency':>10s} {'fallback':>10s} {'GiB/node':>9s}"]
+        for row, other in zip(rows, rows_fallback):
             lines.append(f"{row['nodes']:6d} {row['vps']:7d} {row['neurons']:9.2g} {row['synapses']:9.2g} "
                          f"{row['wall_s_per_s']:15.2f} {row['efficiency']:10.2f} {other['efficiency']:10.2f} "
                          f"{row['gib_per_node']:9.1f}")
-        lines.append("(efficiency with salnest's uncompressed spike exchange; 'compressed': with NEST's default "
-                     "exchange, once NEST is fixed)")
+        lines.append("(efficiency with the compressed spike exchange, safe on a NEST with salnest's fix; "
+                     "'fallback': uncompressed, as on an unfixed NEST)")
     return "\n".join(lines)
 
 
@@ -284,7 +289,7 @@ def main(argv=None) -> None:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--synapse", choices=SYNAPSES, default="sal_synapse", help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
-    parser.add_argument("--compressed-spikes", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--uncompressed-spikes", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--neurons", type=int, default=10_000)
     parser.add_argument("--indegree", type=int, default=100)
     parser.add_argument("--sim-ms", type=float, default=1000.0, help="measured simulated time")
@@ -311,8 +316,8 @@ def main(argv=None) -> None:
             print(f"running {synapse} on {ranks} rank(s) x {threads} thread(s) ...", file=sys.stderr, flush=True)
             results.append(run_config(args, synapse, ranks, threads, args.repeats))
     if (2, 1) in configs:
-        print("running sal_synapse on 2 ranks with NEST's compressed spike exchange ...", file=sys.stderr, flush=True)
-        results.append(run_config(args, "sal_synapse", 2, 1, args.repeats, compressed=True))
+        print("running sal_synapse on 2 ranks with the uncompressed spike exchange ...", file=sys.stderr, flush=True)
+        results.append(run_config(args, "sal_synapse", 2, 1, args.repeats, uncompressed=True))
     round_s = None
     if (2, 1) in configs:
         print("measuring the cost of a communication round ...", file=sys.stderr, flush=True)

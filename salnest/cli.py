@@ -91,9 +91,15 @@ def _cmd_run(args) -> int:
         print("salnest: --output needs a single protocol file", file=sys.stderr)
         return 2
     from salnest.parallel import is_root
+    from salnest.results import ResultsFileError
 
     for path in args.protocols:
-        out = run_protocol(path, output=args.output, plot=not args.no_plot, threads=args.threads)
+        try:
+            out = run_protocol(path, output=args.output, plot=not args.no_plot, threads=args.threads)
+        except ResultsFileError as exc:  # raised on every rank, before any simulation
+            if is_root():
+                print(f"salnest: cannot resume: {exc}", file=sys.stderr)
+            return 2
         if is_root():
             print(f"{path} -> {out}")
     return 0

@@ -43,9 +43,12 @@ def install(spec: ModuleSpec | None = None, aliases: dict[str, str] | None = Non
     it unless it is already loaded, and registers the clean ``aliases``
     (default :data:`MODEL_NAMES`) with ``nest.CopyModel``. Call it after
     ``nest.ResetKernel()`` or ``pyNN.nest.setup()``; it is cheap when nothing
-    needs doing. Returns the module path.
+    needs doing. Under MPI it also makes NEST's spike exchange safe
+    (:func:`salnest.parallel.use_safe_spike_exchange`). Returns the module path.
     """
     import nest
+
+    from salnest.parallel import use_safe_spike_exchange
 
     spec = spec or default_module_spec()
     if aliases is None:
@@ -59,6 +62,8 @@ def install(spec: ModuleSpec | None = None, aliases: dict[str, str] | None = Non
                 "salnest.pynn_types before calling sim.setup()")
         nest.Install(str(path))
         log.debug("installed %s", path)
+        # the first load after a reset: no connections yet, so the exchange can still be chosen
+        use_safe_spike_exchange()
     # NEST 3.10 appends to spike_buffer_resize_log at every communication round
     # while buffers may shrink, so every GetKernelStatus (PyNN calls it several
     # times per run()) gets slower the longer a simulation ran: 40 ms after

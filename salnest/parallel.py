@@ -59,11 +59,21 @@ def from_root(compute):
     """``compute()`` evaluated on rank 0 only and its result handed to every rank.
 
     For reading files that only rank 0 is sure to see (a checkpoint on node-local disk), so
-    that all ranks take the same path afterwards.
+    that all ranks take the same path afterwards. An exception on rank 0 is raised on every
+    rank, so that all of them stop (or handle it) alike instead of waiting for each other.
     """
     if num_processes() == 1:
         return compute()
-    return _comm().bcast(compute() if rank() == 0 else None, root=0)
+    outcome = None
+    if rank() == 0:
+        try:
+            outcome = (True, compute())
+        except Exception as exc:  # handed on, whatever it is
+            outcome = (False, exc)
+    succeeded, value = _comm().bcast(outcome, root=0)
+    if not succeeded:
+        raise value
+    return value
 
 
 def _as_list(values, n: int) -> list:
@@ -200,24 +210,45 @@ def set_node_values(nodes, **values) -> None:
         nodes.set(_status_dicts(values, np.arange(len(nodes))))
 
 
+#: The fix in nest_patches/ that makes NEST's compressed spike exchange safe under MPI.
+TARGET_DATA_FIX = "compressed-target-data-end-markers"
+
+
+def nest_has_target_data_fix() -> bool:
+    """True when the NEST in use was built with salnest's fix of its compressed spike exchange
+    (``nest_patches/``; ``bash setup.sh mpi`` builds such a NEST)."""
+    import importlib
+
+    try:
+        fixes = importlib.import_module("nest.salnest_fixes").FIXES
+    except ImportError:
+        return False
+    return TARGET_DATA_FIX in fixes
+
+
 def use_safe_spike_exchange() -> None:
-    """Under MPI, switch NEST to its uncompressed spike exchange; call right after ``nest.ResetKernel()``.
+    """Under MPI with an unfixed NEST, switch to NEST's uncompressed spike exchange.
 
     NEST 3.10's compressed exchange (the default) can deliver spikes through connections
-    that do not exist. When building its routing tables, a rank whose buffer share for one
+    of other neurons. When building its routing tables, a rank whose buffer share for one
     other rank fills stops writing for that round without marking where its data for the
     remaining ranks end (``ConnectionManager::fill_target_buffer``). Those ranks then read
     on into whatever the buffer held before, data of an earlier kernel in the same process
-    for instance, and add the entries as targets. A neuron's spikes then also reach another
-    neuron's synapses. ``tests/mpi/nest_target_data_bug.py`` reproduces this in plain
-    PyNEST. The uncompressed exchange marks the end of every rank's data and is not
-    affected. salnest's PyNN setup calls this at every ``sim.setup()``; plain NEST scripts
-    should call it after every ``nest.ResetKernel()``. Without MPI it does nothing: one
-    process reads only its own, complete data.
+    for instance (the buffer survives ``ResetKernel``), and add the entries as targets.
+    ``tests/mpi/nest_target_data_bug.py`` reproduces this in plain PyNEST.
+
+    ``nest_patches/`` fixes NEST itself, and ``bash setup.sh mpi`` builds NEST with it; on such
+    a NEST (:func:`nest_has_target_data_fix`) this does nothing. Otherwise the uncompressed
+    exchange is correct but slower for networks with many targets per neuron and rank: NEST
+    then neither sorts connections by source nor bundles a spike's targets, so every remote
+    synapse costs one entry in the MPI exchange (README, "Scaling"). Without MPI nothing
+    changes: one process reads only its own, complete data. :func:`salnest.install` calls this
+    (so every ``sim.setup()`` with salnest's PyNN types does too); it must come before the
+    first ``Connect`` after a reset.
     """
     import nest
 
-    if num_processes() > 1:
+    if num_processes() > 1 and not nest_has_target_data_fix():
         nest.use_compressed_spikes = False
 
 

@@ -33,7 +33,6 @@ from pyNN.nest.synapses import NESTSynapseMixin
 from pyNN.standardmodels import StandardSynapseType, build_translations
 
 from salnest.nest_module import MODEL_NAMES, PSP_SHAPES, SAL_WINDOWS, install
-from salnest.parallel import use_safe_spike_exchange
 
 
 class _InstallOnUse:
@@ -253,8 +252,8 @@ def register_module_for_setup(spec) -> None:
 
 
 def _install_after_setup() -> None:
-    """Load the modules whenever PyNN resets the kernel (``sim.setup()``), and under MPI
-    choose NEST's safe spike exchange (:func:`salnest.parallel.use_safe_spike_exchange`).
+    """Load the modules whenever PyNN resets the kernel (``sim.setup()``); under MPI that also
+    makes NEST's spike exchange safe (:func:`salnest.parallel.use_safe_spike_exchange`).
 
     NEST refuses modules once any node exists, and a PyNN ``Population``
     creates its recording devices before its cells, so loading on first use
@@ -270,7 +269,6 @@ def _install_after_setup() -> None:
 
     def clear_and_install(self):
         clear(self)
-        use_safe_spike_exchange()
         # no model copies here: they would freeze the resolution, which setup() sets next
         install(aliases={})
         for spec in _SETUP_MODULES:

@@ -45,11 +45,18 @@ def read_dataset(path: str | Path, kind: str | None = None) -> xr.Dataset:
     return ds
 
 
-def previous_results(path: str | Path | None, kind: str) -> xr.Dataset | None:
-    """The results of ``kind`` in ``path`` if a readable salnest file is there (to resume), else None."""
+def previous_results(path: str | Path | None, kind: str, protocol_hash: str) -> xr.Dataset | None:
+    """The checkpoint in ``path`` to resume from, or None when there is no file yet.
+
+    A file that cannot be resumed (damaged, not salnest's, of another kind, or written by
+    another protocol) raises :class:`ResultsFileError` instead of being overwritten: it may
+    hold hours of someone's results.
+    """
     if path is None or not Path(path).exists():
         return None
-    try:
-        return read_dataset(path, kind=kind)
-    except ResultsFileError:
-        return None
+    ds = read_dataset(path, kind=kind)
+    found = ds.attrs.get("protocol_hash")
+    if found != protocol_hash:
+        raise ResultsFileError(f"{path} holds results of another protocol (hash {found}, this one {protocol_hash}): "
+                               f"delete it, or choose another output (--output) to start afresh")
+    return ds

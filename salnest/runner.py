@@ -68,8 +68,9 @@ def run_protocol(path: str | Path, output: str | Path | None = None, plot: bool 
     started = time.time()
     ds = runners()[exp["kind"]](protocol, _progress(exp["name"], show_progress and sim.rank() == 0), out)
     ds.attrs.update({"salnest_kind": exp["kind"], "name": exp["name"], "protocol_file": str(path),
-                     "wall_time_s": round(time.time() - started, 2),
-                     **provenance(protocol, {"rng_seed": exp["seed"]})})
+                     "wall_time_s": round(time.time() - started, 2)})
+    for key, value in provenance(protocol, {"rng_seed": exp["seed"]}).items():
+        ds.attrs.setdefault(key, value)  # runners that checkpoint record more (seeds, where they resumed)
     if sim.rank() == 0:
         write_dataset(ds, out)
         if plot:

@@ -91,3 +91,43 @@ def test_run_checks_every_protocol_before_the_first_simulation(tmp_path):
     assert not (tmp_path / "x.nc").exists()
     proc = run("run", str(good), "--threads", "0")
     assert proc.returncode == 2 and "--threads" in proc.stderr
+
+
+WAKE_SLEEP = """
+[experiment]
+kind = "wake_sleep"
+seed = 5
+[network]
+n_neurons = 3
+[runs]
+n_targets = 1
+n_inits = 1
+[noise]
+kind = "synaptic"
+levels = [0.8]
+[schedule]
+epochs = 2
+epoch_length = 10
+validation_every = 1
+validation_length = 10
+"""
+
+
+def test_run_refuses_to_overwrite_results_it_cannot_resume(salnest_module, tmp_path):
+    import xarray as xr
+
+    from salnest.results import write_dataset
+
+    protocol = tmp_path / "ws.toml"
+    protocol.write_text(WAKE_SLEEP)
+    out = tmp_path / "ws.nc"
+    write_dataset(xr.Dataset(attrs={"salnest_kind": "wake_sleep", "protocol_hash": "0123456789abcdef"}), out)
+    before = out.read_bytes()
+    proc = run("run", str(protocol), "--output", str(out), "--no-plot")
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "another protocol" in proc.stderr and "Traceback" not in proc.stderr
+    assert out.read_bytes() == before
+    out.unlink()  # afresh, the same command runs
+    proc = run("run", str(protocol), "--output", str(out), "--no-plot")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert f"-> {out}" in proc.stdout

@@ -1,10 +1,10 @@
-"""Results files: atomic writes, clear errors for missing, truncated or foreign files."""
+"""Results files: atomic writes, clear errors for missing, truncated or foreign files, resuming only the same protocol."""
 
 import numpy as np
 import pytest
 import xarray as xr
 
-from salnest.results import ResultsFileError, read_dataset, write_dataset
+from salnest.results import ResultsFileError, previous_results, read_dataset, write_dataset
 
 
 def _dataset():
@@ -50,3 +50,24 @@ def test_failed_write_keeps_previous_file(tmp_path, monkeypatch):
         write_dataset(_dataset(), path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["r.nc"]
+
+
+def test_previous_results_resumes_only_the_same_protocol(tmp_path):
+    assert previous_results(tmp_path / "none.nc", "test", "abc") is None  # nothing to resume: start
+    ds = _dataset()
+    ds.attrs["protocol_hash"] = "abc"
+    path = write_dataset(ds, tmp_path / "r.nc")
+    assert previous_results(path, "test", "abc").attrs["protocol_hash"] == "abc"
+    with pytest.raises(ResultsFileError, match="another protocol"):
+        previous_results(path, "test", "edited")
+
+
+def test_previous_results_refuses_to_overwrite_a_foreign_or_damaged_file(tmp_path):
+    foreign = tmp_path / "f.nc"
+    xr.Dataset({"x": ("t", [1.0])}).to_netcdf(foreign)
+    with pytest.raises(ResultsFileError, match="not written by salnest"):
+        previous_results(foreign, "test", "abc")
+    damaged = write_dataset(_dataset(), tmp_path / "d.nc")
+    damaged.write_bytes(damaged.read_bytes()[:100])
+    with pytest.raises(ResultsFileError, match="truncated or damaged"):
+        previous_results(damaged, "test", "abc")

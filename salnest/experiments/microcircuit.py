@@ -379,8 +379,8 @@ def run_microcircuit(protocol, progress, output: Path | None = None) -> xr.Datas
     B_hist = [np.full((n_rep, epochs + 1, *b.shape[1:]), np.nan) for b in study.B0]
     val_out = np.full((n_rep, epochs + 1, len(study.val_inputs), sizes[-1]), np.nan)
     start, resumed, targets = 0, [], None
-    old = from_root(lambda: previous_results(output, "microcircuit"))  # the same start on every rank
-    if old is not None and old.attrs.get("protocol_hash") == phash:
+    old = from_root(lambda: previous_results(output, "microcircuit", phash))  # the same start on every rank
+    if old is not None:
         start = int(old.attrs["completed_epochs"])
         targets = (old.train_target.values, old.val_target.values)
         for l in range(len(W_hist)):

@@ -261,8 +261,8 @@ def run_wake_sleep(protocol, progress, output: Path | None = None) -> xr.Dataset
     dkl = np.full((*shape, len(validations)), np.nan)
     p_valid = np.full((*shape, len(validations), p_target.shape[1]), np.nan)
     W, b, start, resumed = sweep.W0.copy(), sweep.b0.copy(), 0, []
-    old = from_root(lambda: previous_results(output, "wake_sleep"))  # the same start on every rank
-    if old is not None and old.attrs.get("protocol_hash") == phash and old.attrs.get("completed_epochs", -1) >= 0:
+    old = from_root(lambda: previous_results(output, "wake_sleep", phash))  # the same start on every rank
+    if old is not None:
         start = int(old.attrs["completed_epochs"])
         W, b = old.W.values.copy(), old.b.values.copy()
         asym[..., : start + 1] = old.asymmetry.values[..., : start + 1]

@@ -20,12 +20,23 @@ def _env() -> dict:
     return env
 
 
-def run(args: list, ranks: int = 1, timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run ``args`` (a Python script and its arguments, or ``-m module ...``) on ``ranks`` MPI ranks."""
+def _command(args: list, ranks: int) -> list[str]:
     cmd = [sys.executable, *map(str, args)]
     if ranks > 1:
         cmd = [shutil.which("mpirun") or "mpirun", "-np", str(ranks), "--oversubscribe", "--bind-to", "none", *cmd]
-    return subprocess.run(cmd, cwd=REPO, env=_env(), capture_output=True, text=True, timeout=timeout)
+    return cmd
+
+
+def run(args: list, ranks: int = 1, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run ``args`` (a Python script and its arguments, or ``-m module ...``) on ``ranks`` MPI ranks."""
+    return subprocess.run(_command(args, ranks), cwd=REPO, env=_env(), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def start(args: list, ranks: int = 1) -> subprocess.Popen:
+    """:func:`run` without waiting for the job (``mpirun`` itself for several ranks)."""
+    return subprocess.Popen(_command(args, ranks), cwd=REPO, env=_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
 
 
 def run_ok(args: list, ranks: int = 1, timeout: float = 600) -> subprocess.CompletedProcess:

@@ -11,9 +11,9 @@ the network of interest is built. With NEST's default compressed spike exchange,
 targets on rank 1 then receive more input than they can: while building the routing
 tables, rank 1 fills its buffer share for rank 0 and stops that round without marking
 the end of its share for itself (``ConnectionManager::fill_target_buffer``), so it reads
-the first network's leftover entries as targets of its own neurons. ``--safe`` applies
-salnest's workaround (:func:`salnest.parallel.use_safe_spike_exchange`, the uncompressed
-exchange) after every reset.
+the first network's leftover entries as targets of its own neurons. A NEST built with
+``nest_patches/`` delivers exactly. ``--safe`` applies salnest's choice
+(:func:`salnest.parallel.use_safe_spike_exchange`) after every reset.
 """
 
 import json
