@@ -6,8 +6,8 @@
 #   bash setup.sh test      # the test suite (about 3 minutes after the build)
 #   bash setup.sh          # only install
 # MPI (a second environment, .venv-mpi, with NEST built from its PyPI source with MPI and the
-# fixes in nest_patches/; the
-# first build takes about 17 minutes on 2 cores, then the wheel is cached):
+# fixes in nest_patches/; the first build takes about 20 minutes on 2 cores, then the wheel is
+# cached):
 #   bash setup.sh mpi       # only install
 #   bash setup.sh test-mpi  # the MPI suite: mpirun runs against 1-rank runs
 set -euo pipefail
@@ -50,7 +50,7 @@ if [ "$MPI" = 1 ]; then
   PYTAG=$("$VENV/bin/python" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
   WHEEL=$(ls "$WHEELS"/nest_simulator-$NEST_VERSION-$PYTAG-*.whl 2>/dev/null | head -n 1 || true)
   if [ -z "$WHEEL" ]; then
-    echo "== building NEST $NEST_VERSION with MPI from source (about 17 minutes on 2 cores, once)"
+    echo "== building NEST $NEST_VERSION with MPI and nest_patches/ from source (about 20 minutes on 2 cores, once)"
     BUILD_DIR=$(mktemp -d)
     "$VENV/bin/python" -m pip download -q --no-deps --no-binary :all: "nest-simulator==$NEST_VERSION" -d "$BUILD_DIR"
     tar xzf "$BUILD_DIR/nest_simulator-$NEST_VERSION.tar.gz" -C "$BUILD_DIR"
