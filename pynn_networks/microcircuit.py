@@ -115,7 +115,6 @@ def build_microcircuits(sim, sizes, W: list[np.ndarray], B: list[np.ndarray], bi
     learning rate into layer l+1; SAL uses the exponential window with time constant
     ``tau_sal`` (default ``tau_ref``).
     """
-    from salnest.parallel import require_local_cells
     from salnest.pynn_microcircuit import DendriticPredictionSynapse, FeedbackSALSynapse, PyramidalNeuron
 
     sizes = check_sizes(sizes)
@@ -138,7 +137,6 @@ def build_microcircuits(sim, sizes, W: list[np.ndarray], B: list[np.ndarray], bi
             role = {"lambda_nudge": lambda_nudge}
         net.layers.append(sim.Population(n_rep * n, PyramidalNeuron(b=biases[l].ravel(), **common, **role),
                                          label=f"layer{l}"))
-    require_local_cells(*net.layers)
     for l in range(n_layers - 1):
         rows = block_connections(W[l], h)
         net.forward.append(sim.Projection(net.layers[l], net.layers[l + 1],
@@ -148,7 +146,6 @@ def build_microcircuits(sim, sizes, W: list[np.ndarray], B: list[np.ndarray], bi
     for l in range(1, n_layers - 1):
         inter = sim.Population(n_rep * sizes[l + 1], PyramidalNeuron(b=biases[l + 1].ravel(), **common),
                                label=f"interneurons{l}")
-        require_local_cells(inter)
         net.interneurons.append(inter)
         rows = block_connections(B[l - 1], h)
         net.feedback.append(sim.Projection(net.layers[l + 1], net.layers[l],

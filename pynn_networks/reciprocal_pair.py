@@ -70,7 +70,7 @@ def build_pairs(sim, w12, w21, b1, b2, tau_ref: int, eta12, eta21, window: str =
     Times are in steps; one step is the simulator's time step, and the delay is
     one step (exact sampling and exact SAL pairing).
     """
-    from salnest.parallel import Synapses, require_local_cells
+    from salnest.parallel import Synapses
     from salnest.pynn_types import SALSynapse, SamplingNeuron
 
     w12, w21, b1, b2, eta12, eta21 = np.broadcast_arrays(*(np.atleast_1d(np.asarray(x, float))
@@ -82,7 +82,6 @@ def build_pairs(sim, w12, w21, b1, b2, tau_ref: int, eta12, eta21, window: str =
     biases[0::2], biases[1::2] = b1, b2
     pop = sim.Population(2 * n_pairs, SamplingNeuron(b=biases, tau_ref=tau_ref * h, tau_syn=tau_syn * h,
                                                      psp_buffer_size=max(100, tau_syn)))
-    require_local_cells(pop)
     m = np.arange(n_pairs)
     conns = np.concatenate([
         np.column_stack([2 * m + 1, 2 * m, w12, np.full(n_pairs, h)]),

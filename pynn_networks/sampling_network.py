@@ -53,14 +53,13 @@ def build_networks(sim, weights: np.ndarray, biases: np.ndarray, tau_ref: int, w
                    eta_ws: float = 0.0, eta_sal: float = 0.0) -> SamplingNetworks:
     """Independent networks from ``weights[run, post, pre]`` and ``biases[run, neuron]`` (times in steps);
     ``ws_gain`` and ``sal_gain`` (same shape as ``weights``) scale each synapse's window sums."""
-    from salnest.parallel import Synapses, require_local_cells
+    from salnest.parallel import Synapses
     from salnest.pynn_types import SALSynapse, SamplingNeuron
 
     n_runs, n, _ = weights.shape
     h = sim.get_time_step()
     pop = sim.Population(n_runs * n, SamplingNeuron(b=biases.ravel(), tau_ref=tau_ref * h, tau_syn=tau_ref * h,
                                                     psp_buffer_size=max(100, tau_ref)))
-    require_local_cells(pop)
     synapse = SALSynapse(tau_sal=tau_ref * h, tau_ws=tau_ref * h, window="triangular", eta_sal=eta_sal,
                          eta_ws=eta_ws)
     prj = sim.Projection(pop, pop, sim.FromListConnector(connection_list(weights, delay=h),

@@ -99,26 +99,24 @@ def node_values(nodes, name: str) -> np.ndarray:
     return np.asarray(out)
 
 
-def require_local_cells(*populations) -> None:
-    """Under MPI, raise ValueError unless every PyNN population has a cell on every rank.
+def require_local_cells(population, synapse_model: str) -> None:
+    """Under MPI, raise ValueError unless the PyNN ``population`` has a cell on every rank.
 
-    PyNN 0.13 connects a projection target by target, on the rank that owns the target, and
-    reads the first new connections back with ``nest.GetConnections``, which in NEST 3.10 is a
-    collective call once connections changed. A rank without targets skips it, the ranks'
-    collective calls no longer match, and the job either stops (MPI_ERR_TRUNCATE) or silently
-    computes something else. Call it after creating populations, before connecting them.
+    For projections whose connections PyNN 0.13 reads back while connecting (see
+    :func:`salnest.pynn_types._no_connection_readback_under_mpi`): that read is a collective
+    NEST call made only on ranks that own targets, so a rank without any would leave the
+    others waiting or mismatch their collective calls.
     """
     if num_processes() == 1:
         return
-    counts = allgather([int(pop.local_size) for pop in populations])
-    for i, pop in enumerate(populations):
-        empty = [r for r, c in enumerate(counts) if c[i] == 0]
-        if empty:
-            raise ValueError(
-                f"population {pop.label!r} has {pop.size} cell(s), none on rank(s) {empty} of {len(counts)}: "
-                f"under MPI every population needs a cell on every rank (PyNN would otherwise make NEST's "
-                f"collective calls on some ranks only). Use at most {min(p.size for p in populations)} "
-                f"MPI rank(s) (threads are not affected), or more replicas.")
+    counts = allgather(int(population.local_size))
+    empty = [r for r, c in enumerate(counts) if c == 0]
+    if empty:
+        raise ValueError(
+            f"population {population.label!r} has {population.size} cell(s), none on rank(s) {empty} of "
+            f"{len(counts)}: PyNN reads connections of {synapse_model!r} back with a collective NEST call that "
+            f"only ranks with targets make. Use at most {population.size} MPI rank(s) (threads are not "
+            f"affected), more cells, or a static or NESTML synapse model, whose parameters salnest tells PyNN.")
 
 
 def recorder_events(recorder, names=("senders", "times")) -> dict[str, np.ndarray]:

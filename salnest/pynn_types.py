@@ -241,6 +241,59 @@ def _fix_single_cell_population_under_mpi() -> None:
     Population._salnest_mask_fix = True
 
 
+#: What PyNN 0.13 finds "common" (not per connection) in the status of NEST's static synapse and
+#: of NESTML synapses, which keep every parameter per connection.
+_NON_CONNECTION_KEYS = {"element_type", "has_delay", "num_connections", "receptor_type", "requires_symmetric",
+                        "synapse_modelid", "weight_recorder"}
+
+
+def _parameters_known(synapse_model: str) -> bool:
+    """Are all parameters of ``synapse_model`` per connection (NEST's static synapse, NESTML synapses)?"""
+    return synapse_model.startswith("static_synapse") or "__with_" in synapse_model
+
+
+def _no_connection_readback_under_mpi() -> None:
+    """Let projections onto populations without a cell on some rank work under MPI.
+
+    To tell per-connection from common synapse parameters, PyNN 0.13 connects its first local
+    target, reads the new connections back with ``nest.GetConnections`` and connects the
+    others. NEST 3.10 makes that read a collective call once connections changed, but only
+    ranks that own targets of the projection make it: with a rank without any, the ranks'
+    collective calls stop matching and the job stops (MPI_ERR_TRUNCATE) or silently computes
+    something else. For the static synapse and NESTML synapses the answer is known
+    (:data:`_NON_CONNECTION_KEYS`) and given to PyNN, so the read never happens. For other
+    synapse models PyNN reads as before, and a projection onto a population without a cell on
+    some rank is refused before anything is connected
+    (:func:`salnest.parallel.require_local_cells`).
+    """
+    import nest
+    from pyNN.nest.projections import Projection
+
+    from salnest.parallel import num_processes, require_local_cells
+
+    if getattr(Projection, "_salnest_no_readback", False):
+        return
+    init, convergent_connect = Projection.__init__, Projection._convergent_connect
+
+    def __init__(self, presynaptic_population, postsynaptic_population, connector, synapse_type=None,
+                 *args, **kwargs):
+        if num_processes() > 1:
+            model = (synapse_type or self._static_synapse_class())._get_nest_synapse_model()
+            if not _parameters_known(model):
+                require_local_cells(postsynaptic_population, model)
+        init(self, presynaptic_population, postsynaptic_population, connector, synapse_type, *args, **kwargs)
+
+    def _convergent_connect(self, *args, **kwargs):
+        model = self.nest_synapse_model
+        if self._common_synapse_property_names is None and nest.NumProcesses() > 1 and _parameters_known(model):
+            self._common_synapse_property_names = [k for k in nest.GetDefaults(model) if k in _NON_CONNECTION_KEYS]
+        return convergent_connect(self, *args, **kwargs)
+
+    Projection.__init__ = __init__
+    Projection._convergent_connect = _convergent_connect
+    Projection._salnest_no_readback = True
+
+
 #: Modules loaded at every ``sim.setup()``; other type modules add theirs on import.
 _SETUP_MODULES: list = []
 
@@ -281,4 +334,5 @@ def _install_after_setup() -> None:
 _fix_weight_readback()
 _fix_parameter_lists_under_mpi()
 _fix_single_cell_population_under_mpi()
+_no_connection_readback_under_mpi()
 _install_after_setup()

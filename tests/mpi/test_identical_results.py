@@ -179,11 +179,41 @@ def test_microcircuit_script():
     assert lines["1x2"] == lines["2x1"]
 
 
-def test_population_without_a_cell_on_some_rank_is_refused():
-    """PyNN would make NEST's collective calls on one rank only: stop before connecting."""
-    proc = run(["pynn_networks/microcircuit.py", "--sizes", 2, 5, 1, "--steps", 1000], ranks=2, timeout=180)
+def test_one_neuron_output_layer_on_two_ranks():
+    """Rank 1 owns no output neuron (and so no target of the projections onto it): the script
+    still runs there, without hanging, and prints what one rank with 2 threads prints."""
+    lines = {}
+    for split, (ranks, threads) in SPLITS.items():
+        proc = run_ok(["pynn_networks/microcircuit.py", "--sizes", 2, 5, 1, "--steps", 20_000, "--threads", threads],
+                      ranks)
+        found = [line for line in proc.stdout.splitlines() if "mean output potential" in line]
+        assert len(found) == 1, proc.stdout
+        lines[split] = found[0]
+    assert lines["1x2"] == lines["2x1"]
+
+
+PYNN_READBACK_ONTO_ONE_CELL = """
+import pyNN.nest as sim
+import salnest.pynn_types
+from salnest.parallel import abort_on_error
+sim.setup(timestep=1.0, min_delay=1.0)
+abort_on_error()
+pre, post = sim.Population(4, sim.IF_curr_exp()), sim.Population(1, sim.IF_curr_exp(), label="single")
+sim.Projection(pre, post, sim.AllToAllConnector(), sim.STDPMechanism(
+    timing_dependence=sim.SpikePairRule(), weight_dependence=sim.AdditiveWeightDependence(), weight=0.1))
+sim.run(10.0)
+"""
+
+
+def test_projection_that_pyNN_reads_back_onto_an_empty_rank_is_refused(tmp_path):
+    """NEST's stdp_synapse has common parameters: PyNN must read its connections back, a collective
+    call that the rank without the cell of 'single' would not make. Refused with a message, no hang."""
+    script = tmp_path / "readback.py"
+    script.write_text(PYNN_READBACK_ONTO_ONE_CELL)
+    proc = run([script], ranks=2, timeout=180)
     assert proc.returncode != 0
-    assert "'layer2' has 1 cell(s), none on rank(s) [1] of 2" in proc.stderr
+    assert "population 'single' has 1 cell(s), none on rank(s) [" in proc.stderr
+    assert "] of 2: PyNN reads connections of 'stdp_synapse" in proc.stderr
 
 
 def test_sampling_network_script():
