@@ -51,6 +51,12 @@ def _cmd_info(args) -> int:
           f" (threads default {nest.local_num_threads}, {os.cpu_count()} CPUs here)")
     print(f"{'MPI':16s} {'yes' if info.get('have_mpi') else 'no (NEST built without MPI; see README: clusters)'}"
           f"{f', {nest.NumProcesses()} ranks in this run' if info.get('have_mpi') else ''}")
+    if info.get("have_mpi"):
+        from salnest.parallel import nest_has_target_data_fix
+
+        print(f"{'spike exchange':16s} " + ("compressed (NEST has salnest's fix, nest_patches/)"
+                                           if nest_has_target_data_fix() else
+                                           "uncompressed under MPI: NEST lacks salnest's fix (nest_patches/; README: MPI)"))
     print(f"{'GSL':16s} {'yes' if info.get('have_gsl') else 'no'}")
     return 0
 

@@ -54,3 +54,9 @@ def test_the_same_network_alone_is_delivered_exactly():
     """The network itself is fine: only the reset after another kernel exposes the bug."""
     v_m, expected, _ = _v_m()
     np.testing.assert_allclose(v_m, expected, rtol=1e-9)
+
+
+def test_salnest_info_tells_which_exchange_runs(nest_is_fixed):
+    out = run_ok(["-m", "salnest.cli", "info"]).stdout
+    line = next(line for line in out.splitlines() if line.startswith("spike exchange"))
+    assert ("compressed (NEST has salnest's fix" in line) == nest_is_fixed, line
