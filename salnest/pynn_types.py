@@ -285,7 +285,7 @@ def _no_connection_readback_under_mpi() -> None:
 
     def _convergent_connect(self, *args, **kwargs):
         model = self.nest_synapse_model
-        if self._common_synapse_property_names is None and nest.NumProcesses() > 1 and _parameters_known(model):
+        if self._common_synapse_property_names is None and num_processes() > 1 and _parameters_known(model):
             self._common_synapse_property_names = [k for k in nest.GetDefaults(model) if k in _NON_CONNECTION_KEYS]
         return convergent_connect(self, *args, **kwargs)
 

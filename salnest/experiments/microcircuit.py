@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from salnest.parallel import from_root, is_root, node_values, set_node_values
+from salnest.parallel import Synapses, from_root, is_root, node_values, set_node_values
 from salnest.protocol import REQUIRED, Field, ProtocolError, at_least, one_of, pair_of_numbers, positive
 
 CONDITIONS = ("fa", "bp", "sal")
@@ -207,8 +207,6 @@ class InterneuronPaths:
     self-predicting state costs one ``set`` per sync instead of two per hidden layer."""
 
     def __init__(self, nest, to_inter, from_inter):
-        from salnest.parallel import Synapses
-
         self.paths = list(to_inter) + list(from_inter)
         models = set().union(*(p.synapses.synapse_models() for p in self.paths))
         if len(models) != 1:

@@ -13,6 +13,7 @@ import pytest
 from salnest.results import read_dataset
 
 from mpi_launch import run, run_ok
+from mpi_protocols import wake_sleep
 
 pytestmark = pytest.mark.mpi
 
@@ -50,31 +51,7 @@ steps = 20_000
 replicates = 4
 """
 
-WAKE_SLEEP = """
-[experiment]
-kind = "wake_sleep"
-seed = 5
-checkpoint_every = 10
-[network]
-n_neurons = 5
-tau_ref = 10
-[runs]
-n_targets = 2
-n_inits = 1
-[noise]
-kind = "synaptic"
-levels = [0.8]
-[learning]
-conditions = ["no_sal", "sal"]
-eta_w = 0.01
-eta_b = 0.01
-eta_sal = 0.02
-[schedule]
-epochs = 20
-epoch_length = 300
-validation_every = 10
-validation_length = 10
-"""
+WAKE_SLEEP = wake_sleep(seed=5, epochs=20, checkpoint_every=10, epoch_length=300, validation_every=10)
 
 MICROCIRCUIT = """
 [experiment]

@@ -11,33 +11,14 @@ import pytest
 from salnest.results import ResultsFileError, read_dataset
 
 from mpi_launch import run_ok, start
+from mpi_protocols import wake_sleep
 
 pytestmark = pytest.mark.mpi
 
 EPOCHS, CHECKPOINT = 200, 10
 
-WAKE_SLEEP = f"""
-[experiment]
-kind = "wake_sleep"
-seed = 8
-checkpoint_every = {CHECKPOINT}
-[network]
-n_neurons = 4
-tau_ref = 10
-[runs]
-n_targets = 2
-n_inits = 1
-[noise]
-kind = "synaptic"
-levels = [0.8]
-[learning]
-conditions = ["no_sal", "sal"]
-[schedule]
-epochs = {EPOCHS}
-epoch_length = 100
-validation_every = 100
-validation_length = 10
-"""
+WAKE_SLEEP = wake_sleep(seed=8, epochs=EPOCHS, checkpoint_every=CHECKPOINT, epoch_length=100,
+                        validation_every=100)
 
 
 def _completed(path) -> int:
