@@ -33,17 +33,15 @@ sys.path.insert(0, str(HERE))
 
 def nest_time_per_step(replicas: int, patterns: int, threads: int) -> dict[str, float]:
     """Seconds per step of the whole kernel in learning and in symmetrisation patterns."""
-    from salnest.experiments.microcircuit import Circuits, make_study
-    from salnest.protocol import load
-    from salnest.runner import schemas
+    from salnest.experiments.microcircuit import build_circuits, make_study
+    from salnest.runner import load_protocol
 
-    protocol = load(HERE.parent / "protocols" / "microcircuit_111.toml", schemas())
-    protocol["experiment"]["threads"] = threads
+    protocol = load_protocol(HERE.parent / "protocols" / "microcircuit_111.toml", threads=threads)
     protocol["student"]["n_seeds"] = max(1, replicas // len(protocol["learning"]["conditions"]))
     study = make_study(protocol)
     sched, learn = protocol["schedule"], protocol["learning"]
     L, settle = sched["pattern_length"], sched["settle_steps"]
-    circuits = Circuits(protocol, study.sizes, study.W0, study.B0, study.biases, kernel_seed=12345)
+    circuits = build_circuits(protocol, study.W0, study.B0, study.biases, seed=12345)
     rng = np.random.default_rng(1)
     bp = study.condition_of("bp")
     eta_sal = np.where(study.condition_of("sal"), learn["eta_sal"], 0.0)

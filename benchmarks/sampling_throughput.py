@@ -91,29 +91,24 @@ def bench_numba(epochs: int) -> float:
 
 
 def bench_nest(runs: int, epochs: int, threads: int) -> float:
-    from salnest.experiments.wake_sleep import SCHEMAS, Trainer, make_sweep
-    from salnest.protocol import validate
+    from pynn_networks.kernel import kernel
+    from pynn_networks.sampling_network import build_networks
 
-    protocol = validate({
-        "experiment": {"kind": "wake_sleep", "threads": threads},
-        "network": {"n_neurons": N, "tau_ref": TAU},
-        "runs": {"n_targets": runs, "n_inits": 1},
-        "noise": {"levels": [0.5]},
-        "learning": {"conditions": ["sal"]},
-    }, SCHEMAS["wake_sleep"])
-    sweep = make_sweep(protocol)
-    trainer = Trainer(protocol, sweep, sweep.W0, sweep.b0, seed=1)
-    W, b = sweep.W0.copy(), sweep.b0.copy()
-    trainer.sleep(1000)
-    start = time.perf_counter()
-    for _ in range(epochs):
-        ws, sal, m = trainer.sleep(EPOCH)
-        W = np.clip(W + 0.01 * (0.1 - ws) + 0.01 * sal, -2, 2) * ~np.eye(N, dtype=bool)
-        b = np.clip(b + 0.01 * (0.3 - m), -2, 2)
-        trainer.set_state(W, b)
-    elapsed = (time.perf_counter() - start) / epochs / runs
-    trainer.close()
-    return elapsed
+    rng = np.random.default_rng(1)
+    W = np.triu(rng.uniform(-1, 1, (runs, N, N)), 1)
+    W = W + W.transpose(0, 2, 1)
+    b = rng.uniform(-1, 1, (runs, N))
+    norm = TAU / EPOCH
+    with kernel(seed=1, threads=threads) as sim:
+        nets = build_networks(sim, W, b, TAU)
+        nets.sleep(1000)
+        start = time.perf_counter()
+        for _ in range(epochs):
+            ws, sal, m = nets.sleep(EPOCH)
+            W = np.clip(W + 0.01 * (0.1 - ws * norm) + 0.01 * sal * norm, -2, 2) * ~np.eye(N, dtype=bool)
+            b = np.clip(b + 0.01 * (0.3 - m * norm), -2, 2)
+            nets.set_state(W, b)
+        return (time.perf_counter() - start) / epochs / runs
 
 
 def main():

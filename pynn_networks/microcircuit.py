@@ -35,32 +35,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-
-@dataclass
-class ConnectionIndex:
-    """A projection's connections (on all MPI ranks) and, for each, its (replica, post, pre) indices."""
-
-    synapses: object  # salnest.parallel.Synapses
-    replica: np.ndarray
-    post: np.ndarray
-    pre: np.ndarray
-    shape: tuple[int, int, int]
-
-    def to_matrix(self, values) -> np.ndarray:
-        out = np.zeros(self.shape)
-        out[self.replica, self.post, self.pre] = values
-        return out
-
-    def values(self, matrix: np.ndarray) -> np.ndarray:
-        """The entries of ``matrix[replica, post, pre]`` in this collection's connection order."""
-        return matrix[self.replica, self.post, self.pre]
-
-    def get(self, name: str = "weight") -> np.ndarray:
-        return self.to_matrix(self.synapses.get(name))
-
-    def set(self, matrix: np.ndarray) -> None:
-        """Set every connection's weight from ``matrix[replica, post, pre]``."""
-        self.synapses.set(weight=self.values(matrix))
+from pynn_networks.blocks import BlockConnections, connection_rows
+from salnest.parallel import node_values, set_node_values
 
 
 @dataclass
@@ -76,24 +52,9 @@ class Microcircuits:
     to_interneurons: list = field(default_factory=list)
     from_interneurons: list = field(default_factory=list)
 
-    def index(self, projection, n_pre: int, n_post: int) -> ConnectionIndex:
-        """Map a projection's NEST connections to (replica, post, pre)."""
-        from salnest.parallel import Synapses
-
-        synapses = Synapses(projection.nest_connections)
-        src = synapses.sources - projection.pre.first_id
-        tgt = synapses.targets - projection.post.first_id
-        return ConnectionIndex(synapses, tgt // n_post, tgt % n_post, src % n_pre, (self.n_replicas, n_post, n_pre))
-
-
-def block_connections(weights: np.ndarray, delay: float) -> np.ndarray:
-    """Rows (pre, post, weight, delay) connecting every pre to every post within each replica of
-    ``weights[replica, post, pre]``."""
-    n_rep, n_post, n_pre = weights.shape
-    rep, post, pre = np.meshgrid(np.arange(n_rep), np.arange(n_post), np.arange(n_pre), indexing="ij")
-    rep, post, pre = rep.ravel(), post.ravel(), pre.ravel()
-    return np.column_stack([pre + rep * n_pre, post + rep * n_post, weights[rep, post, pre],
-                            np.full(rep.size, delay)])
+    def index(self, projection, n_pre: int, n_post: int) -> BlockConnections:
+        """A projection's NEST connections with their (replica, post, pre) indices."""
+        return BlockConnections.of(projection, n_pre, n_post, self.n_replicas)
 
 
 def check_sizes(sizes) -> list[int]:
@@ -138,7 +99,7 @@ def build_microcircuits(sim, sizes, W: list[np.ndarray], B: list[np.ndarray], bi
         net.layers.append(sim.Population(n_rep * n, PyramidalNeuron(b=biases[l].ravel(), **common, **role),
                                          label=f"layer{l}"))
     for l in range(n_layers - 1):
-        rows = block_connections(W[l], h)
+        rows = connection_rows(W[l], h)
         net.forward.append(sim.Projection(net.layers[l], net.layers[l + 1],
                                           sim.FromListConnector(rows, column_names=["weight", "delay"]),
                                           DendriticPredictionSynapse(eta=eta[l], tau_ref=tau_ref * h),
@@ -147,25 +108,170 @@ def build_microcircuits(sim, sizes, W: list[np.ndarray], B: list[np.ndarray], bi
         inter = sim.Population(n_rep * sizes[l + 1], PyramidalNeuron(b=biases[l + 1].ravel(), **common),
                                label=f"interneurons{l}")
         net.interneurons.append(inter)
-        rows = block_connections(B[l - 1], h)
+        rows = connection_rows(B[l - 1], h)
         net.feedback.append(sim.Projection(net.layers[l + 1], net.layers[l],
                                            sim.FromListConnector(rows, column_names=["weight", "delay"]),
                                            FeedbackSALSynapse(window="exponential", eta_sal=eta_sal,
                                                               tau_sal=(tau_sal or tau_ref) * h),
                                            receptor_type="apical"))
-        rows = block_connections(W[l], h)
+        rows = connection_rows(W[l], h)
         net.to_interneurons.append(sim.Projection(net.layers[l], inter, sim.FromListConnector(
             rows, column_names=["weight", "delay"]), sim.StaticSynapse(), receptor_type="basal"))
-        rows = block_connections(-B[l - 1], h)
+        rows = connection_rows(-B[l - 1], h)
         net.from_interneurons.append(sim.Projection(inter, net.layers[l], sim.FromListConnector(
             rows, column_names=["weight", "delay"]), sim.StaticSynapse(), receptor_type="apical"))
     return net
 
 
-def main(argv=None):
-    import pyNN.nest as sim
+class InterneuronPaths:
+    """All static interneuron connections as one NEST collection, so that imposing the
+    self-predicting state costs one ``set`` per sync instead of two per hidden layer."""
 
+    def __init__(self, nest, to_inter: list[BlockConnections], from_inter: list[BlockConnections]):
+        from salnest.parallel import Synapses
+
+        self.paths = list(to_inter) + list(from_inter)
+        models = set().union(*(p.synapses.synapse_models() for p in self.paths))
+        if len(models) != 1:
+            raise RuntimeError(f"interneuron paths must share one synapse model, got {sorted(models)}")
+        self.synapses = Synapses(nest.GetConnections(synapse_model=models.pop()))
+        if len(self.synapses) != sum(len(p) for p in self.paths):
+            raise RuntimeError("the kernel has other connections of the interneuron paths' synapse model")
+        lookup = {pair: i for i, pair in enumerate(zip(self.synapses.sources, self.synapses.targets))}
+        # per path: positions in self.synapses, in the path's own connection order
+        self.slot = [np.array([lookup[pair] for pair in zip(p.synapses.sources, p.synapses.targets)], dtype=np.int64)
+                     for p in self.paths]
+
+    def set(self, W_IP: list[np.ndarray], W_PI: list[np.ndarray]) -> None:
+        """Weights ``W_IP[l]`` (to the interneurons of hidden layer l) and ``W_PI[l]`` (from them)."""
+        weights = np.empty(len(self.synapses))
+        for path, slot, matrix in zip(self.paths, self.slot, list(W_IP) + list(W_PI)):
+            weights[slot] = path.values(matrix)
+        self.synapses.set(weight=weights)
+
+
+class Circuits:
+    """A NEST kernel with all replicas of a microcircuit, and the pattern phases applied to it.
+
+    Parameters
+    ----------
+    sizes, W, B, biases
+        As for :func:`build_microcircuits`.
+    seed, threads
+        NEST's ``rng_seed`` and threads per rank of the kernel.
+    tau_ref, lambda_api, lambda_nudge, tau_avg, tau_sal
+        Network parameters (times in steps): ``lambda_api`` of hidden layers outside
+        symmetrisation, ``lambda_nudge`` of the output layer when a pattern has targets.
+
+    Call :meth:`close` (or use it as a context manager) to end the kernel.
+    """
+
+    def __init__(self, sizes, W, B, biases, *, seed: int, threads: int, tau_ref: int, lambda_api: float,
+                 lambda_nudge: float, tau_avg: float, tau_sal: float):
+        import nest
+
+        import salnest.pynn_microcircuit  # noqa: F401  (before setup(): loads the models)
+        from pynn_networks.kernel import setup
+
+        self.sim, self.nest = setup(seed, threads), nest
+        self.lambda_api, self.lambda_nudge = lambda_api, lambda_nudge
+        self.net = build_microcircuits(self.sim, sizes, W, B, biases, tau_ref=tau_ref, lambda_api=lambda_api,
+                                       lambda_nudge=lambda_nudge, tau_avg=tau_avg, tau_sal=tau_sal)
+        self.forward = [self.net.index(p, sizes[l], sizes[l + 1]) for l, p in enumerate(self.net.forward)]
+        self.feedback = [self.net.index(p, sizes[l + 2], sizes[l + 1]) for l, p in enumerate(self.net.feedback)]
+        self.to_inter = [self.net.index(p, sizes[l + 1], sizes[l + 2]) for l, p in enumerate(self.net.to_interneurons)]
+        self.from_inter = [self.net.index(p, sizes[l + 2], sizes[l + 1])
+                           for l, p in enumerate(self.net.from_interneurons)]
+        self.paths = InterneuronPaths(nest, self.to_inter, self.from_inter)
+        self.inputs = self.net.layers[0].node_collection
+        self.outputs = self.net.layers[-1].node_collection
+        self.hidden = [self.net.layers[l].node_collection for l in range(1, len(sizes) - 1)]
+        self.W = [w.copy() for w in W]
+        self.B = [b.copy() for b in B]
+        self.prepared = False
+
+    def __enter__(self) -> "Circuits":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def run(self, steps: int) -> None:
+        """Simulate ``steps`` steps (NEST's Prepare/Run/Cleanup: no set-up cost per call)."""
+        if not self.prepared:
+            self.nest.Prepare()
+            self.prepared = True
+        self.nest.Run(float(steps))
+
+    def close(self) -> None:
+        if self.prepared:
+            self.nest.Cleanup()
+            self.prepared = False
+        self.sim.end()
+
+    def read_forward(self, first: int = 0) -> None:
+        """Read the forward weights from layer ``first`` on (the syncs need only those above a hidden layer)."""
+        for l in range(first, len(self.forward)):
+            self.W[l] = self.forward[l].get()
+
+    def impose(self, silence: bool, bp: np.ndarray | None) -> None:
+        """Self-predicting interneurons (or silenced ones); ``bp`` replicas get ``B = W_up^T``."""
+        if bp is not None and bp.any():
+            for l, f in enumerate(self.feedback):
+                self.B[l] = np.where(bp[:, None, None], self.W[l + 1].transpose(0, 2, 1), self.B[l])
+                f.set(weight=self.B[l])
+        W_IP = [np.zeros_like(self.W[l + 1]) if silence else self.W[l + 1] for l in range(len(self.feedback))]
+        W_PI = [np.zeros_like(b) if silence else -b for b in self.B]
+        self.paths.set(W_IP, W_PI)
+
+    def pattern(self, inputs: np.ndarray, steps: int, settle: int, *, targets=None, symmetrise=False,
+                eta=None, eta_sal=None, bp=None, sync: int = 100) -> np.ndarray:
+        """Present ``inputs[replica, n_in]`` for ``steps``; return the mean output potential after settling.
+
+        ``targets`` (replica, n_out) switch nudging on; ``eta`` (per layer) forward plasticity
+        with the self-predicting state imposed every ``sync`` steps; ``eta_sal`` (per replica) SAL,
+        in symmetrisation patterns (interneurons silenced, ``lambda_api = 1``).
+        """
+        lam_api = 1.0 if symmetrise else self.lambda_api
+        set_node_values(self.inputs, b=inputs.ravel())
+        for nodes in self.hidden:
+            nodes.set(lambda_api=lam_api)
+        nudge = {"lambda_nudge": 0.0}
+        if targets is not None:
+            nudge = {"lambda_nudge": self.lambda_nudge, "u_target": targets.ravel()}
+        set_node_values(self.outputs, **nudge)
+        self.impose(silence=symmetrise, bp=bp)
+        self.run(settle)
+        self.outputs.set(u_sum=0.0)
+        plastic = steps - settle
+        if eta is not None:
+            for f, e in zip(self.forward, eta):
+                f.synapses.set(eta=e)
+            done = 0
+            while done < plastic:
+                chunk = min(sync, plastic - done)
+                self.run(chunk)
+                done += chunk
+                self.read_forward(first=1)
+                self.impose(silence=False, bp=bp)
+            for f in self.forward:
+                f.synapses.set(eta=0.0)
+        elif eta_sal is not None:
+            for f in self.feedback:
+                f.synapses.set(eta_sal=eta_sal[f.replica])
+            self.run(plastic)
+            for f in self.feedback:
+                f.synapses.set(eta_sal=0.0)
+            self.B = [f.get() for f in self.feedback]
+        else:
+            self.run(plastic)
+        u_sum = node_values(self.outputs, "u_sum").astype(float).reshape(inputs.shape[0], -1)
+        return u_sum / plastic
+
+
+def main(argv=None):
     import salnest.pynn_microcircuit  # noqa: F401  (before setup(): loads the models)
+    from pynn_networks.kernel import setup
     from salnest.parallel import abort_on_error
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -188,7 +294,7 @@ def main(argv=None):
     B = [W[l + 1].transpose(0, 2, 1).copy() for l in range(len(sizes) - 2)]
     biases = [np.full((1, n), -1.0) for n in sizes]
     biases[0][:] = args.input
-    sim.setup(timestep=1.0, min_delay=1.0, rng_seed=args.seed, threads=args.threads)
+    sim = setup(args.seed, args.threads)
     abort_on_error()
     net = build_microcircuits(sim, sizes, W, B, biases, lambda_nudge=0.0)
     net.layers[-1].record("u")

@@ -1,14 +1,14 @@
-"""Fully visible spiking Boltzmann machines trained by wake-sleep with SAL (paper Figs. 4, 5).
+"""Fully visible spiking Boltzmann machines of sampling neurons with SAL synapses (paper Figs. 4, 5).
 
-Many independent networks ("runs") of N sampling neurons share one population
-(run r is neurons r*N ... r*N + N - 1), so a whole sweep runs in one NEST
-kernel. Every ordered pair of neurons of a run is connected by a SAL synapse
-carrying both windows: the wake-sleep window (its sum estimates the sleep
-coactivation) and the SAL window; both only accumulate (learning rates 0), and
-the protocol applies the paper's batch updates at epoch ends.
+Many independent networks ("replicas") of N sampling neurons share one population (replica r
+is neurons r*N ... r*N + N - 1, see :mod:`pynn_networks.blocks`), so a whole sweep runs in one
+NEST kernel. Every ordered pair of neurons of a replica is connected by a SAL synapse carrying
+both windows: the wake-sleep window (its sum estimates the sleep coactivation) and the SAL
+window; both only accumulate (learning rates 0), and a protocol applies batch updates between
+phases (:meth:`SamplingNetworks.sleep`, :meth:`SamplingNetworks.set_state`).
 
-Run on its own (also under ``mpirun``), this script samples from one random
-network with symmetric weights and reports D_KL to its Boltzmann distribution::
+Run on its own (also under ``mpirun``), this script samples from one random network with
+symmetric weights and reports D_KL to its Boltzmann distribution::
 
     python pynn_networks/sampling_network.py --neurons 5 --steps 1000000
 """
@@ -20,62 +20,113 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pynn_networks.blocks import BlockConnections, connection_rows
+
 
 @dataclass
 class SamplingNetworks:
-    """The population of all runs, the projection with all their synapses, and those synapses
-    as seen from every MPI rank (:class:`salnest.parallel.Synapses`)."""
+    """The population of all replicas, the projection with all their synapses (indexed by
+    (replica, post, pre) on every MPI rank), and the phases a protocol runs on them."""
 
+    sim: object
     population: object
     projection: object
-    synapses: object
-    n_runs: int
+    connections: BlockConnections
+    n_replicas: int
     n_neurons: int
+    tau_ref: int
+    recorder: object = None  # NEST spike recorder of all neurons, for sample()
 
-    def neuron_index(self, run: int, neuron: int) -> int:
-        return run * self.n_neurons + neuron
+    def sleep(self, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Simulate ``steps`` steps; return the window sums ``ws_sum``, ``sal_sum`` (replica, post, pre)
+        and the spike counts (replica, neuron) accumulated since the last :meth:`set_state`.
 
-    def indices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(run, post, pre) of every synapse, in the order of ``synapses``."""
+        One status read per connection for both sums: each read builds a dictionary per connection.
+        """
+        from salnest.parallel import node_values
+
+        self.sim.run(float(steps))
+        sums = self.connections.get_many(["ws_sum", "sal_sum"])
+        counts = node_values(self.population.node_collection, "spike_count").astype(float)
+        return sums["ws_sum"], sums["sal_sum"], counts.reshape(self.n_replicas, self.n_neurons)
+
+    def sample(self, steps: int) -> np.ndarray:
+        """Simulate ``steps`` steps and return each replica's distribution over its 2^N states,
+        shape (replica, 2^N); the window sums and spike counts of these steps are discarded."""
+        from salnest.parallel import recorder_events
+        from salnest.sampling import state_distribution_from_spikes
+
+        if self.recorder is None:
+            raise RuntimeError("sample() needs the networks built with state_recorder=True")
+        t0 = self.sim.get_current_time()
+        self.recorder.set(start=t0, stop=t0 + steps, n_events=0)  # records only during samples
+        self.sim.run(float(steps))
+        ev = recorder_events(self.recorder)
         first = self.population.first_id
-        src, tgt = self.synapses.sources - first, self.synapses.targets - first
-        return tgt // self.n_neurons, tgt % self.n_neurons, src % self.n_neurons
+        n = self.n_neurons
+        p = np.zeros((self.n_replicas, 2 ** n))
+        for r in range(self.n_replicas):
+            ids = list(range(first + r * n, first + (r + 1) * n))
+            mask = (ev["senders"] >= ids[0]) & (ev["senders"] <= ids[-1])
+            p[r] = state_distribution_from_spikes(ev["times"][mask], ev["senders"][mask], ids, self.tau_ref, t0,
+                                                  t0 + steps, 1.0)
+        self.recorder.n_events = 0
+        self.connections.set(ws_sum=0.0, sal_sum=0.0)
+        self.population.node_collection.set(spike_count=0.0)
+        return p
 
+    def set_state(self, weights: np.ndarray, biases: np.ndarray) -> None:
+        """New ``weights[replica, post, pre]`` and ``biases[replica, neuron]``; window sums and spike
+        counts back to 0."""
+        from salnest.parallel import set_node_values
 
-def connection_list(weights: np.ndarray, delay: float = 1.0) -> np.ndarray:
-    """Rows (pre, post, weight, delay) for ``weights[run, post, pre]``, no self-connections."""
-    n_runs, n, _ = weights.shape
-    run, post, pre = np.nonzero(~np.eye(n, dtype=bool)[None].repeat(n_runs, axis=0))
-    return np.column_stack([pre + run * n, post + run * n, weights[run, post, pre], np.full(len(run), delay)])
+        self.connections.set(weight=weights, ws_sum=0.0, sal_sum=0.0)
+        set_node_values(self.population.node_collection, b=np.asarray(biases).reshape(-1), spike_count=0.0)
 
 
 def build_networks(sim, weights: np.ndarray, biases: np.ndarray, tau_ref: int, ws_gain=None, sal_gain=None,
-                   eta_ws: float = 0.0, eta_sal: float = 0.0) -> SamplingNetworks:
-    """Independent networks from ``weights[run, post, pre]`` and ``biases[run, neuron]`` (times in steps);
-    ``ws_gain`` and ``sal_gain`` (same shape as ``weights``) scale each synapse's window sums."""
-    from salnest.parallel import Synapses
+                   eta_ws: float = 0.0, eta_sal: float = 0.0, state_recorder: bool = False) -> SamplingNetworks:
+    """Independent sampling networks with SAL synapses (triangular windows of half width ``tau_ref``).
+
+    Parameters
+    ----------
+    sim
+        ``pyNN.nest`` after ``setup()``; one time step is one step of the model.
+    weights, biases
+        ``weights[replica, post, pre]`` (model units; the diagonal is ignored) and ``biases[replica, neuron]``.
+    tau_ref
+        Refractory period = PSP duration = window time constants, in steps.
+    ws_gain, sal_gain
+        Per-synapse factors on the windows, shaped like ``weights`` (plasticity noise).
+    eta_ws, eta_sal
+        Online learning rates (0: the windows only accumulate).
+    state_recorder
+        Also record every neuron's spikes for :meth:`SamplingNetworks.sample`.
+    """
     from salnest.pynn_types import SALSynapse, SamplingNeuron
 
-    n_runs, n, _ = weights.shape
+    n_replicas, n, _ = weights.shape
     h = sim.get_time_step()
-    pop = sim.Population(n_runs * n, SamplingNeuron(b=biases.ravel(), tau_ref=tau_ref * h, tau_syn=tau_ref * h,
-                                                    psp_buffer_size=max(100, tau_ref)))
+    pop = sim.Population(n_replicas * n, SamplingNeuron(b=biases.ravel(), tau_ref=tau_ref * h, tau_syn=tau_ref * h,
+                                                        psp_buffer_size=max(100, tau_ref)))
     synapse = SALSynapse(tau_sal=tau_ref * h, tau_ws=tau_ref * h, window="triangular", eta_sal=eta_sal,
                          eta_ws=eta_ws)
-    prj = sim.Projection(pop, pop, sim.FromListConnector(connection_list(weights, delay=h),
+    prj = sim.Projection(pop, pop, sim.FromListConnector(connection_rows(weights, delay=h, recurrent=True),
                                                          column_names=["weight", "delay"]), synapse)
-    nets = SamplingNetworks(pop, prj, Synapses(prj.nest_connections), n_runs, n)
-    run, post, pre = nets.indices()
-    gains = {name: g[run, post, pre] for name, g in (("ws_gain", ws_gain), ("sal_gain", sal_gain)) if g is not None}
+    nets = SamplingNetworks(sim, pop, prj, BlockConnections.of(prj, n, n, n_replicas), n_replicas, n, tau_ref)
+    gains = {name: g for name, g in (("ws_gain", ws_gain), ("sal_gain", sal_gain)) if g is not None}
     if gains:
-        nets.synapses.set(**gains)
+        nets.connections.set(**gains)
+    if state_recorder:
+        import nest
+
+        nets.recorder = nest.Create("spike_recorder", params={"start": 0.0, "stop": 0.0})
+        nest.Connect(pop.node_collection, nets.recorder)
     return nets
 
 
 def main(argv=None):
-    import pyNN.nest as sim
-
-    import salnest.pynn_types  # noqa: F401  (before setup(): loads the models)
+    from pynn_networks.kernel import setup
     from salnest.parallel import abort_on_error
     from salnest.sampling import states_from_spikes
     from salnest.theory.boltzmann import boltzmann_distribution, empirical_distribution, kl_divergence
@@ -93,7 +144,7 @@ def main(argv=None):
     W = np.triu(rng.uniform(-1, 1, (args.neurons, args.neurons)), 1)
     W = W + W.T
     b = rng.uniform(-1, 1, args.neurons)
-    sim.setup(timestep=1.0, min_delay=1.0, rng_seed=args.seed, threads=args.threads)
+    sim = setup(args.seed, args.threads)
     abort_on_error()
     nets = build_networks(sim, W[None], b[None], args.tau_ref)
     nets.population.record("spikes")

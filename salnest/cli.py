@@ -1,25 +1,28 @@
-"""The ``salnest`` command: build, info, cogen, run, plot, demo."""
+"""The ``salnest`` command: build, info, cogen, describe, run, plot, demo."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import os
-import subprocess
+import signal
 import sys
 import warnings
 from pathlib import Path
 
-from salnest.build import REPO_ROOT, BuildError
+from salnest.build import BuildError
+from salnest.models import REPO_ROOT
+
+#: Exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
+EXIT_INTERRUPTED = 130
 
 
 def _cmd_build(args) -> int:
-    from salnest.build import build_module, cache_root, default_module_spec, module_path
+    from salnest.build import build_module, cache_root, module_path
+    from salnest.models import CORE_MODULE
 
-    spec = default_module_spec()
-    cached = None if args.force else module_path(spec)
-    path = build_module(spec, force=args.force, jobs=args.jobs)
+    cached = None if args.force else module_path(CORE_MODULE)
+    path = build_module(CORE_MODULE, force=args.force, jobs=args.jobs)
     print(f"{'up to date' if cached else 'built'}: {path}.so")
     print(f"cache: {cache_root()}")
     return 0
@@ -66,7 +69,7 @@ def _cmd_cogen(args) -> int:
 
     path, names = build_sal_module_for(args.neuron_file, args.module_name)
     print(f"module:  {path}.so")
-    print(f"neuron:  {names.neuron}   (paired model {names.neuron}__with_sal_synapse)")
+    print(f"neuron:  {names.neuron}   (paired model {names.paired_neuron})")
     print(f"synapse: {names.synapse}")
     print("load it with:")
     print(f"  from salnest.cogen import install_sal_for; names = install_sal_for({str(args.neuron_file)!r})")
@@ -74,13 +77,54 @@ def _cmd_cogen(args) -> int:
 
 
 def _cmd_demo(args) -> int:
-    script = REPO_ROOT / "pynn_networks" / "reciprocal_pair.py"
-    cmd = [sys.executable, str(script), "--out", str(args.out)]
-    return subprocess.call(cmd)
+    from pynn_networks.reciprocal_pair import main as demo
+
+    return demo(["--out", str(args.out)])
+
+
+def _cmd_describe(args) -> int:
+    from salnest import registry
+    from salnest.protocol import describe, read
+
+    if args.kind is None:
+        print("experiment kinds (salnest describe KIND shows the fields of one):")
+        for name, kind in registry.kinds().items():
+            print(f"  {name:<18} {kind.description}")
+        return 0
+    try:
+        kind = registry.get(args.kind)
+    except registry.UnknownKindError as exc:
+        print(f"salnest: {exc}", file=sys.stderr)
+        return 2
+    print(f"{kind.name}: {kind.description}")
+    print(f"runs {'in epochs, with checkpoints and resume' if kind.runs_in_epochs else 'in one piece'}; "
+          f"implemented in {kind.module}")
+    shipped = []
+    for path in sorted((REPO_ROOT / "protocols").glob("*.toml")):
+        try:
+            if read(path).get("experiment", {}).get("kind") == kind.name:
+                shipped.append(path.relative_to(REPO_ROOT))
+        except Exception:  # a broken file is the business of 'salnest run', not of this listing
+            continue
+    if shipped:
+        print("protocols: " + ", ".join(map(str, shipped)))
+    print()
+    print(describe(kind.protocol_schema()), end="")
+    return 0
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (a cluster's time limit, a kill): stops a run like Ctrl-C."""
+
+
+def _terminate(signum, frame):
+    raise _Terminated()
 
 
 def _cmd_run(args) -> int:
+    from salnest.parallel import is_root
     from salnest.protocol import ProtocolError
+    from salnest.results import ResultsFileError
     from salnest.runner import load_protocol, run_protocol
 
     if args.threads is not None and args.threads < 1:
@@ -96,37 +140,44 @@ def _cmd_run(args) -> int:
     if args.output and len(args.protocols) > 1:
         print("salnest: --output needs a single protocol file", file=sys.stderr)
         return 2
-    from salnest.parallel import is_root
-    from salnest.results import ResultsFileError
-
-    for path in args.protocols:
-        try:
-            out = run_protocol(path, output=args.output, plot=not args.no_plot, threads=args.threads)
-        except ResultsFileError as exc:  # raised on every rank, before any simulation
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        for path in args.protocols:
+            try:
+                out = run_protocol(path, output=args.output, plot=not args.no_plot, threads=args.threads)
+            except ResultsFileError as exc:  # raised on every rank, before any simulation
+                if is_root():
+                    print(f"salnest: cannot run {path}: {exc}", file=sys.stderr)
+                return 2
+            except KeyboardInterrupt as exc:
+                if is_root():
+                    print(f"salnest: {path}: {exc or 'interrupted'}", file=sys.stderr)
+                terminated = isinstance(exc, _Terminated) or isinstance(exc.__context__, _Terminated)
+                return 128 + signal.SIGTERM if terminated else EXIT_INTERRUPTED
             if is_root():
-                print(f"salnest: cannot resume: {exc}", file=sys.stderr)
-            return 2
-        if is_root():
-            print(f"{path} -> {out}")
+                print(f"{path} -> {out}")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
 
 
 def _cmd_plot(args) -> int:
     from salnest.figures import plot_results
+    from salnest.registry import UnknownKindError, kind_of
     from salnest.results import ResultsFileError, read_dataset
+    from salnest.runner import figure_path
 
     for path in args.results:
         try:
             ds = read_dataset(path)
-        except ResultsFileError as exc:
+            kind = kind_of(ds)
+        except (ResultsFileError, UnknownKindError) as exc:
             print(f"salnest: {exc}", file=sys.stderr)
             return 2
-        figure = args.figure if args.figure and len(args.results) == 1 else \
-            Path(path).parent / "figures" / f"{Path(path).stem}.png"
+        figure = args.figure if args.figure and len(args.results) == 1 else figure_path(path)
         print(plot_results(ds, figure))
-        summaries = {"wake_sleep": "salnest.experiments.wake_sleep", "microcircuit": "salnest.experiments.microcircuit"}
-        if ds.attrs.get("salnest_kind") in summaries:
-            print(importlib.import_module(summaries[ds.attrs["salnest_kind"]]).summary(ds))
+        if kind.summary is not None:
+            print(kind.summary(ds))
     return 0
 
 
@@ -149,7 +200,12 @@ def main(argv=None) -> int:
     p.add_argument("--module-name", default=None, help="NEST module name (default: sal<neuron>module)")
     p.set_defaults(func=_cmd_cogen)
 
-    p = sub.add_parser("run", help="run protocol files (protocols/*.toml); results and figures go to results/")
+    p = sub.add_parser("describe", help="list the experiment kinds, or the protocol fields of one")
+    p.add_argument("kind", nargs="?", default=None, help="an experiment kind (e.g. wake_sleep)")
+    p.set_defaults(func=_cmd_describe)
+
+    p = sub.add_parser("run", help="run protocol files (protocols/*.toml); results and figures go to results/; "
+                                   "started again, a run resumes from its last checkpoint")
     p.add_argument("protocols", nargs="+", type=Path)
     p.add_argument("--output", type=Path, default=None, help="results file (default: the protocol's output)")
     p.add_argument("--no-plot", action="store_true", help="do not write the figure")
@@ -162,7 +218,8 @@ def main(argv=None) -> int:
     p.add_argument("--figure", type=Path, default=None, help="figure path (default: results/figures/<name>.png)")
     p.set_defaults(func=_cmd_plot)
 
-    p = sub.add_parser("demo", help="SAL aligns the weights of two coupled sampling neurons (writes results/)")
+    p = sub.add_parser("demo", help="SAL aligns the weights of two coupled sampling neurons "
+                                    "(protocols/demo.toml; writes results/)")
     p.add_argument("--out", type=Path, default=Path("results/reciprocal_pair.nc"))
     p.set_defaults(func=_cmd_demo)
 
@@ -179,6 +236,9 @@ def main(argv=None) -> int:
     except BuildError as exc:
         print(f"salnest: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("salnest: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ neuron). This module makes that one call::
     nest.Create(names.neuron); nest.Connect(..., syn_spec={"synapse_model": names.synapse})
 
 Built-in NEST neurons cannot be targets of the SAL synapse (see README).
+The generated names follow :mod:`salnest.models`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from salnest.build import NESTML_MODELS_DIR, SAL_SYNAPSE_CODEGEN, BuildError, ModuleSpec, build_module
+from salnest.build import BuildError, build_module
+from salnest.models import NESTML_MODELS_DIR, SAL_SYNAPSE_CODEGEN, ModuleSpec
 
 
 @dataclass(frozen=True)
@@ -25,8 +27,9 @@ class CogenModels:
     """NEST names of a co-generated neuron and its SAL synapse."""
 
     module: str
-    neuron: str
+    neuron: str          #: the neuron's own name, registered as a copy of ``paired_neuron``
     synapse: str
+    paired_neuron: str   #: the neuron as NESTML co-generated it with the synapse
 
 
 def neuron_model_name(neuron_file: Path) -> str:
@@ -53,7 +56,8 @@ def sal_module_spec(neuron_file: str | Path, module_name: str | None = None) -> 
         pairs=((neuron, ("sal_synapse",)),),
         synapses=(SAL_SYNAPSE_CODEGEN,),
     )
-    return spec, CogenModels(module=module, neuron=neuron, synapse=f"sal_synapse__with_{neuron}")
+    return spec, CogenModels(module=module, neuron=neuron, synapse=spec.synapse_model("sal_synapse", neuron),
+                             paired_neuron=spec.neuron_model(neuron))
 
 
 def build_sal_module_for(neuron_file: str | Path, module_name: str | None = None) -> tuple[Path, CogenModels]:
@@ -71,5 +75,5 @@ def install_sal_for(neuron_file: str | Path, module_name: str | None = None) -> 
     from salnest.nest_module import install
 
     spec, names = sal_module_spec(neuron_file, module_name)
-    install(spec, aliases={names.neuron: f"{names.neuron}__with_sal_synapse"})
+    install(spec, aliases={names.neuron: names.paired_neuron})
     return names

@@ -1,10 +1,9 @@
-"""Load salnest's NEST extension module into the running NEST kernel.
+"""Load salnest's NEST extension modules into the running NEST kernel.
 
 This is the one place that knows NEST-specific loading details:
 ``nest.ResetKernel()`` (and so ``pyNN.nest.setup()``) unloads modules and model
-copies, so :func:`install` checks the kernel and loads again when needed.
-NESTML names co-generated models ``N__with_S`` and ``S__with_N``; the module is
-registered under the clean names of :data:`MODEL_NAMES` as well.
+copies, so :func:`install` checks the kernel and loads again when needed, and
+registers the user-facing names of the module's models (:mod:`salnest.models`).
 """
 
 from __future__ import annotations
@@ -12,47 +11,46 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from salnest.build import ModuleSpec, build_module, default_module_spec
+from salnest.build import build_module
+from salnest.models import CORE_MODULE, ModuleSpec, aliases as model_aliases
 
 log = logging.getLogger(__name__)
 
-#: Clean model names -> names of the generated models.
-MODEL_NAMES = {
-    "sampling_neuron": "sampling_neuron__with_sal_synapse",
-    "sal_synapse": "sal_synapse__with_sampling_neuron",
-}
-
-#: Codes of the ``sal_window`` parameter of ``sal_synapse``.
-SAL_WINDOWS = {"exponential": 0, "triangular": 1}
-
-#: Codes of the ``psp_shape`` parameter of ``sampling_neuron``.
-PSP_SHAPES = {"rectangular": 0, "exponential": 1}
-
 
 def _is_loaded(nest, spec: ModuleSpec) -> bool:
-    models = set(nest.node_models) | set(nest.synapse_models)
-    # NESTML names a neuron paired with synapses S1, S2 "N__with_S1_and_S2"
-    return all(f"{neuron}__with_{'_and_'.join(syns)}" in models for neuron, syns in spec.pairs)
+    return spec.built_models() <= set(nest.node_models) | set(nest.synapse_models)
 
 
-def install(spec: ModuleSpec | None = None, aliases: dict[str, str] | None = None,
-            build: bool = True) -> Path:
+def install(spec: ModuleSpec = CORE_MODULE, aliases: dict[str, str] | None = None, build: bool = True) -> Path:
     """Make the models of ``spec`` available in the current NEST kernel.
 
-    Builds the module first when it is not in the cache (``build=True``), loads
-    it unless it is already loaded, and registers the clean ``aliases``
-    (default :data:`MODEL_NAMES`) with ``nest.CopyModel``. Call it after
-    ``nest.ResetKernel()`` or ``pyNN.nest.setup()``; it is cheap when nothing
+    Parameters
+    ----------
+    spec
+        The module (default: the core module with ``sampling_neuron`` and ``sal_synapse``;
+        :data:`salnest.models.MICROCIRCUIT_MODULE` has the microcircuit's models).
+    aliases
+        Names to register with ``nest.CopyModel`` (name -> NEST model); default: the
+        user-facing names of the module's models in :data:`salnest.models.MODELS`.
+        PyNN's types pass ``{}``: a model copy fixes the resolution, which PyNN sets later.
+    build
+        Build the module first when it is not in the cache; else raise.
+
+    Returns
+    -------
+    Path
+        The module path (without ``.so``).
+
+    Call it after ``nest.ResetKernel()`` or ``pyNN.nest.setup()``; it is cheap when nothing
     needs doing. Under MPI it also makes NEST's spike exchange safe
-    (:func:`salnest.parallel.use_safe_spike_exchange`). Returns the module path.
+    (:func:`salnest.parallel.use_safe_spike_exchange`).
     """
     import nest
 
     from salnest.parallel import use_safe_spike_exchange
 
-    spec = spec or default_module_spec()
     if aliases is None:
-        aliases = MODEL_NAMES if spec.name == default_module_spec().name else {}
+        aliases = model_aliases(spec)
     path = build_module(spec) if build else _cached_or_raise(spec)
     if not _is_loaded(nest, spec):
         if nest.network_size > 0:

@@ -9,6 +9,7 @@ required) and a check; unknown keys, wrong types and impossible values raise
 
 from __future__ import annotations
 
+import textwrap
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,18 +118,36 @@ def validate(raw: dict, schema: Schema, source: str = "protocol") -> dict[str, d
     return out
 
 
-def load(path: str | Path, schemas: dict[str, Schema]) -> dict[str, dict[str, Any]]:
-    """Read and validate a protocol file; ``schemas`` maps each ``experiment.kind`` to its schema."""
+def read(path: str | Path) -> dict:
+    """The raw content of a protocol file (not validated yet)."""
     path = Path(path)
     if not path.is_file():
         raise ProtocolError(f"protocol file not found: {path}")
     try:
-        raw = tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ProtocolError(f"{path}: not valid TOML: {exc}") from exc
-    kind = raw.get("experiment", {}).get("kind")
-    if kind not in schemas:
-        raise ProtocolError(f"{path}: experiment.kind must be one of {sorted(schemas)}, got {kind!r}")
-    protocol = validate(raw, schemas[kind], str(path))
-    protocol["experiment"]["source"] = str(path)
-    return protocol
+
+
+def _default_text(spec: Field) -> str:
+    if spec.default is REQUIRED:
+        return "required"
+    if spec.default is None:
+        return "no default"
+    value = spec.default
+    text = f'"{value}"' if isinstance(value, str) else repr(value).replace("True", "true").replace("False", "false")
+    return f"default {text}"
+
+
+def describe(schema: Schema, width: int = 100) -> str:
+    """Every section and field of ``schema`` with its type, default and documentation."""
+    lines = []
+    for section, fields in schema.items():
+        lines.append(f"[{section}]")
+        for key, spec in fields.items():
+            head = f"  {key:<24} {_type_name(spec.type)}, {_default_text(spec)}"
+            lines.append(head)
+            if spec.doc:
+                lines.extend(textwrap.wrap(spec.doc, width=width, initial_indent=" " * 6, subsequent_indent=" " * 6))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

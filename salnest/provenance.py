@@ -11,7 +11,7 @@ import sys
 from importlib import metadata
 
 import salnest
-from salnest.build import REPO_ROOT
+from salnest.models import REPO_ROOT
 _PACKAGES = ("salnest", "nest-simulator", "nestml", "PyNN", "numpy", "scipy", "xarray", "netCDF4")
 
 

@@ -12,36 +12,22 @@ from pyNN.nest.cells import NativeCellType
 from pyNN.nest.synapses import NESTSynapseMixin
 from pyNN.standardmodels import StandardSynapseType, build_translations
 
-from salnest.build import microcircuit_module_spec
-from salnest.nest_module import install
-from salnest.pynn_types import (SALSynapse, _check_scalar_or_array, register_model_unit_cell_type,
-                                 register_module_for_setup)
+from salnest.models import MICROCIRCUIT_MODULE
+from salnest.pynn_types import (DefaultsFromNest, InstallOnUse, SALSynapse, _check_scalar_or_array,
+                                register_model_unit_cell_type, register_module_for_setup)
 
-_NEURON = "pyramidal_neuron__with_us_synapse_and_sal_synapse"
-_SPEC = microcircuit_module_spec()
-register_module_for_setup(_SPEC)
-
-
-class _Model:
-    """Descriptor: the microcircuit module is in the kernel; returns the NEST model name."""
-
-    def __init__(self, model: str, per_precision: bool):
-        self.model, self.per_precision = model, per_precision
-
-    def __get__(self, obj, objtype=None):
-        install(_SPEC, aliases={})
-        return {"on_grid": self.model, "off_grid": self.model} if self.per_precision else self.model
+register_module_for_setup(MICROCIRCUIT_MODULE)
 
 
 class PyramidalNeuron(NativeCellType):
     """Two-compartment stochastic neuron (``pyramidal_neuron``): hidden and output pyramidal
     neurons, interneurons and input neurons (see ``nestml_models/pyramidal_neuron.nestml``)."""
 
-    nest_model = _Model(_NEURON, per_precision=False)
-    nest_name = _Model(_NEURON, per_precision=True)
-    default_parameters = {"b": 0.0, "tau_ref": 10.0, "tau_syn": 10.0, "lambda_api": 0.0, "lambda_nudge": 0.0,
-                          "u_target": 0.0, "tau_avg": 2000.0, "psp_buffer_size": 100}
-    default_initial_values = {"u": 0.0, "z": 0.0, "avg_u": 0.0, "avg_vb": 0.0}
+    nest_model = InstallOnUse("pyramidal_neuron", per_precision=False)
+    nest_name = InstallOnUse("pyramidal_neuron", per_precision=True)
+    default_parameters = DefaultsFromNest("pyramidal_neuron", ("b", "tau_ref", "tau_syn", "lambda_api", "lambda_nudge",
+                                                               "u_target", "tau_avg", "psp_buffer_size"))
+    default_initial_values = DefaultsFromNest("pyramidal_neuron", ("u", "z", "avg_u", "avg_vb"))
     receptor_types = ["basal", "apical"]
     recordable = ["u", "z", "v_bas", "v_api", "avg_u", "avg_vb", "spikes"]
     units = {name: "dimensionless" for name in recordable if name != "spikes"} | {"spikes": "ms"}
@@ -73,8 +59,8 @@ class DendriticPredictionSynapse(StandardSynapseType, NESTSynapseMixin):
     """Forward weights with Urbanczik-Senn plasticity (``us_synapse``); ``tau_ref`` must be the
     postsynaptic neuron's."""
 
-    nest_name = _Model("us_synapse__with_" + _NEURON, per_precision=False)
-    default_parameters = {"weight": 0.0, "delay": None, "eta": 0.0, "tau_ref": 10.0}
+    nest_name = InstallOnUse("us_synapse", per_precision=False)
+    default_parameters = DefaultsFromNest("us_synapse", ("eta", "tau_ref"), weight=0.0, delay=None)
     translations = build_translations(("weight", "weight", 1000.0), ("delay", "delay"), ("eta", "eta"),
                                       ("tau_ref", "tau_ref"))
 
@@ -89,7 +75,8 @@ class DendriticPredictionSynapse(StandardSynapseType, NESTSynapseMixin):
 class FeedbackSALSynapse(SALSynapse):
     """The SAL synapse onto pyramidal neurons (feedback weights B), same parameters as :class:`SALSynapse`."""
 
-    nest_name = _Model("sal_synapse__with_" + _NEURON, per_precision=False)
+    nest_name = InstallOnUse("pyramidal_sal_synapse", per_precision=False)
+    default_parameters = DefaultsFromNest("pyramidal_sal_synapse", SALSynapse.parameters, weight=0.0, delay=None)
 
 
 register_model_unit_cell_type(PyramidalNeuron)

@@ -32,23 +32,48 @@ from pyNN.nest.cells import NativeCellType
 from pyNN.nest.synapses import NESTSynapseMixin
 from pyNN.standardmodels import StandardSynapseType, build_translations
 
-from salnest.nest_module import MODEL_NAMES, PSP_SHAPES, SAL_WINDOWS, install
+from salnest.models import MODELS, PSP_SHAPES, SAL_WINDOWS, is_cogenerated
+from salnest.nest_module import install
 
 
-class _InstallOnUse:
-    """Descriptor: makes sure the module is in the kernel, then returns the NEST model name.
+class InstallOnUse:
+    """Descriptor: makes sure the module of catalogue model ``name`` is in the kernel, then returns
+    its NEST model name (for PyNN's ``nest_model`` / ``nest_name``).
 
     Normally :func:`_install_after_setup` has loaded it already; this covers a
     kernel reset by ``nest.ResetKernel()`` outside PyNN.
     """
 
-    def __init__(self, model: str, per_precision: bool):
-        self.model = model
+    def __init__(self, name: str, per_precision: bool):
+        self.model = MODELS[name]
         self.per_precision = per_precision
 
     def __get__(self, obj, objtype=None):
-        install(aliases={})
-        return {"on_grid": self.model, "off_grid": self.model} if self.per_precision else self.model
+        install(self.model.module, aliases={})
+        name = self.model.nest_model
+        return {"on_grid": name, "off_grid": name} if self.per_precision else name
+
+
+class DefaultsFromNest:
+    """Descriptor: the defaults of a PyNN type's parameters, read from NEST.
+
+    The NESTML source of catalogue model ``name`` declares each default value once; NEST reports
+    them (``nest.GetDefaults``). ``pynn`` adds PyNN's own conventions (a synapse type's
+    ``weight`` and ``delay``). Read once per process, when PyNN first asks.
+    """
+
+    def __init__(self, name: str, parameters: tuple[str, ...], **pynn):
+        self.model, self.parameters, self.pynn = MODELS[name], parameters, pynn
+        self._values: dict | None = None
+
+    def __get__(self, obj, objtype=None) -> dict:
+        if self._values is None:
+            import nest
+
+            install(self.model.module, aliases={})
+            defaults = nest.GetDefaults(self.model.nest_model)
+            self._values = {**{k: defaults[k] for k in self.parameters}, **self.pynn}
+        return dict(self._values)
 
 
 def _check_scalar_or_array(name: str, value, positive: bool = False, non_negative: bool = False) -> None:
@@ -72,10 +97,10 @@ class SamplingNeuron(NativeCellType):
     Recordables: ``u``, ``z``, ``spikes``.
     """
 
-    nest_model = _InstallOnUse(MODEL_NAMES["sampling_neuron"], per_precision=False)
-    nest_name = _InstallOnUse(MODEL_NAMES["sampling_neuron"], per_precision=True)
-    default_parameters = {"b": 0.0, "tau_ref": 10.0, "tau_syn": 10.0, "psp_shape": PSP_SHAPES["rectangular"], "psp_buffer_size": 100}
-    default_initial_values = {"u": 0.0, "z": 0.0}
+    nest_model = InstallOnUse("sampling_neuron", per_precision=False)
+    nest_name = InstallOnUse("sampling_neuron", per_precision=True)
+    default_parameters = DefaultsFromNest("sampling_neuron", ("b", "tau_ref", "tau_syn", "psp_shape", "psp_buffer_size"))
+    default_initial_values = DefaultsFromNest("sampling_neuron", ("u", "z"))
     # one input port for signed weights; both standard receptor names lead to it
     receptor_types = ["excitatory", "inhibitory"]
     recordable = ["u", "z", "spikes"]
@@ -117,21 +142,15 @@ class SALSynapse(StandardSynapseType, NESTSynapseMixin):
     postsynaptic population must be of type :class:`SamplingNeuron`.
     """
 
-    nest_name = _InstallOnUse(MODEL_NAMES["sal_synapse"], per_precision=False)
-    default_parameters = {
-        "weight": 0.0, "delay": None,
-        "eta_sal": 0.01, "sal_window": SAL_WINDOWS["exponential"], "tau_sal": 10.0,
-        "a_causal": -1.0, "a_anticausal": 1.0, "sal_gain": 1.0,
-        "eta_ws": 0.0, "tau_ws": 10.0, "ws_phase": 1.0, "ws_gain": 1.0,
-        "Wmin": -np.inf, "Wmax": np.inf,
-    }
-    # weights are scaled like those of PyNN's standard types, see the module docstring
+    nest_name = InstallOnUse("sal_synapse", per_precision=False)
+    parameters = ("eta_sal", "sal_window", "tau_sal", "a_causal", "a_anticausal", "sal_gain", "eta_ws", "tau_ws",
+                  "ws_phase", "ws_gain", "Wmin", "Wmax")
+    default_parameters = DefaultsFromNest("sal_synapse", parameters, weight=0.0, delay=None)
     #: readable per-connection state (``Projection.get``), not parameters
     state_variables = ("sal_sum", "ws_sum", "n_pairs")
-    translations = build_translations(
-        ("weight", "weight", 1000.0),
-        *[(name, name) for name in (*default_parameters, *state_variables) if name != "weight"],
-    )
+    # weights are scaled like those of PyNN's standard types, see the module docstring
+    translations = build_translations(("weight", "weight", 1000.0), ("delay", "delay"),
+                                      *[(name, name) for name in (*parameters, *state_variables)])
 
     def __init__(self, window: str | None = None, **parameters):
         if window is not None:
@@ -249,7 +268,7 @@ _NON_CONNECTION_KEYS = {"element_type", "has_delay", "num_connections", "recepto
 
 def _parameters_known(synapse_model: str) -> bool:
     """Are all parameters of ``synapse_model`` per connection (NEST's static synapse, NESTML synapses)?"""
-    return synapse_model.startswith("static_synapse") or "__with_" in synapse_model
+    return synapse_model.startswith("static_synapse") or is_cogenerated(synapse_model)
 
 
 def _no_connection_readback_under_mpi() -> None:
@@ -299,7 +318,7 @@ _SETUP_MODULES: list = []
 
 
 def register_module_for_setup(spec) -> None:
-    """Have every later ``sim.setup()`` load ``spec`` (a :class:`salnest.build.ModuleSpec`) too."""
+    """Have every later ``sim.setup()`` load ``spec`` (a :class:`salnest.models.ModuleSpec`) too."""
     if all(existing.name != spec.name for existing in _SETUP_MODULES):
         _SETUP_MODULES.append(spec)
 

@@ -1,9 +1,15 @@
-"""Writing and reading results files (xarray datasets as netCDF)."""
+"""Results files (xarray datasets as netCDF): atomic writes, checked reads, resuming, locking."""
 
 from __future__ import annotations
 
+import datetime
+import fcntl
+import json
 import os
+import socket
+import sys
 from pathlib import Path
+from typing import Callable
 
 import xarray as xr
 
@@ -45,18 +51,87 @@ def read_dataset(path: str | Path, kind: str | None = None) -> xr.Dataset:
     return ds
 
 
-def previous_results(path: str | Path | None, kind: str, protocol_hash: str) -> xr.Dataset | None:
+def previous_results(path: str | Path | None, kind: str, protocol_hash: str,
+                     explain: Callable[[xr.Dataset], str] | None = None) -> xr.Dataset | None:
     """The checkpoint in ``path`` to resume from, or None when there is no file yet.
 
     A file that cannot be resumed (damaged, not salnest's, of another kind, or written by
     another protocol) raises :class:`ResultsFileError` instead of being overwritten: it may
-    hold hours of someone's results.
+    hold hours of someone's results. ``explain(dataset)`` says how the protocols differ.
     """
     if path is None or not Path(path).exists():
         return None
     ds = read_dataset(path, kind=kind)
     found = ds.attrs.get("protocol_hash")
     if found != protocol_hash:
-        raise ResultsFileError(f"{path} holds results of another protocol (hash {found}, this one {protocol_hash}): "
-                               f"delete it, or choose another output (--output) to start afresh")
+        why = f": {explain(ds)}" if explain is not None else ""
+        raise ResultsFileError(f"{path} holds results of another protocol (hash {found}, this one {protocol_hash})"
+                               f"{why}. Delete it, or choose another output (--output) to start afresh")
     return ds
+
+
+class ResultsLocked(ResultsFileError):
+    """Another process is writing the results file."""
+
+
+class ResultsLock:
+    """An exclusive lock on a results file for the duration of a run.
+
+    The lock is ``fcntl.flock`` on a file ``.NAME.lock`` beside the results file, which also
+    records the holder (process, host, start, command) for the refusal message. The
+    operating system releases it when the holder ends, however it ends, so the lock of a
+    process that died is simply taken over. On a network file system it needs working
+    ``flock`` (NFS emulates it with byte-range locks on Linux).
+    """
+
+    def __init__(self, results: str | Path):
+        results = Path(results)
+        self.results = results
+        self.path = results.with_name(f".{results.name}.lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock, or raise :class:`ResultsLocked` naming the process that holds it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = _read_holder(fd)
+                os.close(fd)
+                raise ResultsLocked(f"{self.results} is being written by another salnest run ({holder}); wait "
+                                    f"for it to end or stop it, or choose another output (--output)") from None
+            try:  # the file may have been released and removed between open and flock
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        stale = _read_holder(fd, default="")
+        if stale:
+            print(f"salnest: taking over the lock of {self.results} from a run that no longer holds it ({stale})",
+                  file=sys.stderr)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "command": " ".join(sys.argv),
+                                  "started": datetime.datetime.now().isoformat(timespec="seconds")}).encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
+        os.close(self._fd)
+        self._fd = None
+
+
+def _read_holder(fd: int, default: str = "holder unknown") -> str:
+    try:
+        info = json.loads(os.pread(fd, 4096, 0).decode() or "null")
+        return f"pid {info['pid']} on {info['host']}, since {info['started']}: {info['command']}"
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return default

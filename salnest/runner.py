@@ -1,78 +1,97 @@
-"""Run protocol files: validate, simulate with progress, write results with provenance, plot."""
+"""Run protocols: load and validate them, run them through the driver, draw their figures.
+
+The front door of ``salnest run`` and of scripts and tests that run a protocol:
+:func:`load_protocol` reads and validates (schema, then the kind's cross-field checks),
+:func:`run` runs a validated protocol and returns its dataset, :func:`run_protocol` does
+both and draws the figure. Which kinds exist is the registry's business
+(:mod:`salnest.registry`), how a run is segmented, resumed and written the driver's
+(:mod:`salnest.driver`).
+"""
 
 from __future__ import annotations
 
-import time
+import copy
 from pathlib import Path
+from typing import Callable
 
-from salnest.protocol import load
+import xarray as xr
 
-
-def schemas() -> dict:
-    """All protocol kinds salnest can run, with their schemas."""
-    from salnest.experiments import microcircuit, pair, wake_sleep
-
-    return {**pair.SCHEMAS, **wake_sleep.SCHEMAS, **microcircuit.SCHEMAS}
+from salnest import registry
+from salnest.protocol import ProtocolError, read, validate
 
 
-def runners() -> dict:
-    """Runner of each protocol kind: ``runner(protocol, progress, output)`` returns a dataset."""
-    from salnest.experiments import microcircuit, pair, wake_sleep
+def load_protocol(source: str | Path | dict, threads: int | None = None) -> dict:
+    """Read (from a file, or a dictionary as a TOML file would give it), validate and check a protocol.
 
-    return {**pair.RUNNERS, **wake_sleep.RUNNERS, **microcircuit.RUNNERS}
-
-
-def check(protocol) -> None:
-    """Checks across fields that a schema cannot express (raise ProtocolError), per kind."""
-    from salnest.experiments import microcircuit
-
-    checks = {"microcircuit": microcircuit.make_study}
-    kind = protocol["experiment"]["kind"]
-    if kind in checks:
-        checks[kind](protocol)
-
-
-def load_protocol(path: str | Path, threads: int | None = None) -> dict:
-    """Load, validate and check a protocol file; ``threads`` overrides ``experiment.threads``."""
-    protocol = load(path, schemas())
+    ``threads`` overrides ``experiment.threads``. Raises :class:`salnest.protocol.ProtocolError`
+    naming the file and the field, before anything is simulated.
+    """
+    if isinstance(source, dict):
+        raw, where = copy.deepcopy(source), str(source.get("experiment", {}).get("source", "protocol"))
+        raw.get("experiment", {}).pop("source", None)
+    else:
+        raw, where = read(source), str(source)
+    name = raw.get("experiment", {}).get("kind") if isinstance(raw.get("experiment"), dict) else None
+    try:
+        kind = registry.get(name)
+    except registry.UnknownKindError:
+        raise ProtocolError(f"{where}: experiment.kind must be one of {sorted(registry.kinds())}, "
+                            f"got {name!r}") from None
+    protocol = validate(raw, kind.protocol_schema(), where)
+    protocol["experiment"]["source"] = where
     if threads is not None:
         protocol["experiment"]["threads"] = threads
-    check(protocol)
+    if kind.check is not None:
+        kind.check(protocol)
     return protocol
 
 
-def _progress(label: str, enabled: bool):
+def progress_bar(label: str, enabled: bool = True) -> Callable:
+    """A progress display for the driver: wraps an iterable in a tqdm bar on MPI rank 0."""
     from tqdm import tqdm
 
+    from salnest.parallel import is_root
+
     def wrap(iterable):
-        return tqdm(iterable, desc=label, unit="step", disable=not enabled, leave=False, mininterval=1.0)
+        return tqdm(iterable, desc=label, unit="step", disable=not (enabled and is_root()), leave=False,
+                    mininterval=1.0)
 
     return wrap
 
 
-def run_protocol(path: str | Path, output: str | Path | None = None, plot: bool = True,
+def _quiet(iterable):
+    return iterable
+
+
+def run(protocol: dict, output: str | Path | None = None, progress: Callable = _quiet) -> xr.Dataset:
+    """Run a validated protocol and return its results dataset (written to ``output`` on rank 0 if given).
+
+    See :func:`salnest.driver.run` for resuming, locking and interruptions.
+    """
+    from salnest import driver
+
+    return driver.run(registry.get(protocol["experiment"]["kind"]), protocol, output, progress)
+
+
+def figure_path(results: str | Path) -> Path:
+    """Where the figure of a results file goes: ``figures/<stem>.png`` beside it."""
+    results = Path(results)
+    return results.parent / "figures" / f"{results.stem}.png"
+
+
+def run_protocol(source: str | Path | dict, output: str | Path | None = None, plot: bool = True,
                  show_progress: bool = True, threads: int | None = None) -> Path:
-    """Validate and run one protocol file; returns the results path (figure beside it in figures/)."""
-    import pyNN.nest as sim
-
+    """Validate and run one protocol; returns the results path (figure in ``figures/`` beside it)."""
     from salnest.figures import plot_results
-    from salnest.parallel import abort_on_error
-    from salnest.provenance import git_commit, provenance
-    from salnest.results import write_dataset
+    from salnest.parallel import abort_on_error, is_root
+    from salnest.provenance import git_commit
 
-    protocol = load_protocol(path, threads)
+    protocol = load_protocol(source, threads)
     abort_on_error()
     git_commit()  # read now: the run records the code it started with
     exp = protocol["experiment"]
     out = Path(output or exp["output"])
-    started = time.time()
-    ds = runners()[exp["kind"]](protocol, _progress(exp["name"], show_progress and sim.rank() == 0), out)
-    ds.attrs.update({"salnest_kind": exp["kind"], "name": exp["name"], "protocol_file": str(path),
-                     "wall_time_s": round(time.time() - started, 2)})
-    for key, value in provenance(protocol, {"rng_seed": exp["seed"]}).items():
-        ds.attrs.setdefault(key, value)  # runners that checkpoint record more (seeds, where they resumed)
-    if sim.rank() == 0:
-        write_dataset(ds, out)
-        if plot:
-            plot_results(ds, out.parent / "figures" / f"{out.stem}.png")
+    ds = run(protocol, out, progress_bar(exp["name"], show_progress))
+    if plot and is_root():
+        plot_results(ds, figure_path(out))
     return out

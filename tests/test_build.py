@@ -7,17 +7,19 @@ from pathlib import Path
 import pytest
 
 from salnest import build as b
+from salnest.compat.nest_wheel import write_nest_config_shim
+from salnest.models import CORE_MODULE, ModuleSpec, NESTML_MODELS_DIR, REPO_ROOT
 from salnest.nest_install import _uses_old_string_abi, find_nest
 
 
 def _spec_with_copies(tmp_path):
     sources = []
-    for src in b.default_module_spec().sources:
+    for src in CORE_MODULE.sources:
         dst = tmp_path / src.name
         shutil.copy(src, dst)
         sources.append(dst)
-    spec = b.default_module_spec()
-    return b.ModuleSpec(name=spec.name, sources=tuple(sources), pairs=spec.pairs, synapses=spec.synapses)
+    spec = CORE_MODULE
+    return ModuleSpec(name=spec.name, sources=tuple(sources), pairs=spec.pairs, synapses=spec.synapses)
 
 
 def test_key_changes_with_sources_and_nest_only(tmp_path):
@@ -61,7 +63,7 @@ def test_installed_wheel_detected_with_its_abi():
 
 def test_nest_config_shim_reports_real_paths(tmp_path):
     nest_install = find_nest()
-    b._write_nest_config_shim(tmp_path, nest_install, "/usr/bin/g++")
+    write_nest_config_shim(tmp_path, nest_install, "/usr/bin/g++")
     tool = tmp_path / "bin" / "nest-config"
 
     def ask(option):
@@ -94,41 +96,42 @@ def test_missing_cmake_is_named(monkeypatch):
 
 
 def test_missing_source_is_reported(tmp_path):
-    spec = b.ModuleSpec(name="x", sources=(tmp_path / "missing.nestml",))
+    spec = ModuleSpec(name="x", sources=(tmp_path / "missing.nestml",))
     with pytest.raises(b.BuildError, match="not found"):
         b.build_module(spec)
 
 
 def test_models_dir_holds_the_sources():
-    names = {p.name for p in b.NESTML_MODELS_DIR.glob("*.nestml")}
+    names = {p.name for p in NESTML_MODELS_DIR.glob("*.nestml")}
     assert {"sampling_neuron.nestml", "sal_synapse.nestml"} <= names
-    assert Path(b.REPO_ROOT / "pyproject.toml").is_file()
+    assert Path(REPO_ROOT / "pyproject.toml").is_file()
 
 
 def test_continuous_history_read_by_every_synapse(tmp_path):
     """NESTML 9.0 prunes a neuron's continuous-variable history only once every plastic synapse has
     read it; synapses without continuous ports get the read inserted, once, before their spike-history
     read; synapses that already read it and neurons without such a history are left alone."""
-    from salnest.build import _HISTORY_CALL, mark_continuous_history_read
+    from salnest.compat.nestml import HISTORY_CALL, mark_continuous_history_read
 
     neuron = "pyr__with_us_and_sal"
     (tmp_path / f"{neuron}.h").write_text("void get_continuous_variable_history(double, double);\n")
-    (tmp_path / "plain__with_sal.h").write_text(_HISTORY_CALL)
+    (tmp_path / "plain__with_sal.h").write_text(HISTORY_CALL)
     (tmp_path / "plain.h").write_text("// no continuous history\n")
-    (tmp_path / f"us__with_{neuron}.h").write_text("get_continuous_variable_history(a, b);\n" + _HISTORY_CALL)
-    (tmp_path / f"sal__with_{neuron}.h").write_text("send() {\n" + _HISTORY_CALL + " ... }\n")
+    (tmp_path / f"us__with_{neuron}.h").write_text("get_continuous_variable_history(a, b);\n" + HISTORY_CALL)
+    (tmp_path / f"sal__with_{neuron}.h").write_text("send() {\n" + HISTORY_CALL + " ... }\n")
     assert mark_continuous_history_read(tmp_path) == [f"sal__with_{neuron}.h"]
     code = (tmp_path / f"sal__with_{neuron}.h").read_text()
-    assert code.index("get_continuous_variable_history") < code.index(_HISTORY_CALL.strip())
+    assert code.index("get_continuous_variable_history") < code.index(HISTORY_CALL.strip())
     assert f"continuous_variable_histentry_{neuron}" in code
     assert mark_continuous_history_read(tmp_path) == []  # idempotent
-    assert (tmp_path / "plain__with_sal.h").read_text() == _HISTORY_CALL
+    assert (tmp_path / "plain__with_sal.h").read_text() == HISTORY_CALL
 
 
 def test_microcircuit_module_has_the_history_fix():
     """The built module's SAL synapse reads the pyramidal neuron's continuous history (see above)."""
-    from salnest.build import build_module, microcircuit_module_spec
+    from salnest.build import build_module
+    from salnest.models import MICROCIRCUIT_MODULE
 
-    target = build_module(microcircuit_module_spec()).parent.parent / "target"
+    target = build_module(MICROCIRCUIT_MODULE).parent.parent / "target"
     code = next(target.glob("sal_synapse__with_pyramidal_neuron*.h")).read_text()
     assert "get_continuous_variable_history" in code

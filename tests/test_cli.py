@@ -1,7 +1,10 @@
 """The salnest command as a user runs it."""
 
+import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 SALNEST = [sys.executable, "-m", "salnest.cli"]
@@ -35,17 +38,18 @@ def test_cogen_reports_missing_file_clearly(tmp_path):
 def test_demo_writes_results_with_provenance(salnest_module, tmp_path):
     out_file = tmp_path / "pair.nc"
     script = Path(__file__).resolve().parent.parent / "pynn_networks" / "reciprocal_pair.py"
-    proc = subprocess.run([sys.executable, str(script), "--steps", "20000", "--chunks", "10", "--out", str(out_file)],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([sys.executable, str(script), "--steps", "20000", "--record-interval", "2000",
+                           "--out", str(out_file)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     from salnest.results import read_dataset
 
-    ds = read_dataset(out_file, kind="reciprocal_pair")
-    assert ds.weight.shape == (2, 11, 2)
+    # the demo is protocols/demo.toml, run by the pair-trajectory runner: both directions plastic, only W12
+    ds = read_dataset(out_file, kind="pair_trajectory")
+    assert ds.weight.shape == (2, 11, 1, 2) and list(ds.condition.values) == ["both", "w12"]
     for attr in ("git_commit", "versions", "parameters", "seeds", "nest_threads", "nest_mpi_ranks"):
         assert attr in ds.attrs
     # W21 of the one-plastic pair is fixed, W12 moved toward it
-    one = ds.weight.sel(condition="one_plastic")
+    one = ds.weight.sel(condition="w12", replicate=0)
     assert (one.sel(direction="W21") == 0.5).all()
     assert abs(float(one.sel(direction="W12")[-1]) - 0.5) < 1.0
     assert (tmp_path / "figures" / "pair.png").is_file()
@@ -56,7 +60,7 @@ def test_bad_script_argument_is_rejected_before_simulating(tmp_path):
     proc = subprocess.run([sys.executable, str(script), "--window", "gaussian", "--out", str(tmp_path / "x.nc")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
-    assert "--window must be" in proc.stderr
+    assert "network.window: must be one of ['exponential', 'triangular'], got 'gaussian'" in proc.stderr
     assert not (tmp_path / "x.nc").exists()
 
 
@@ -65,7 +69,7 @@ def test_plot_redraws_a_figure_and_rejects_foreign_files(salnest_module, tmp_pat
 
     out_file = tmp_path / "pair.nc"
     script = Path(__file__).resolve().parent.parent / "pynn_networks" / "reciprocal_pair.py"
-    subprocess.run([sys.executable, str(script), "--steps", "5000", "--chunks", "5", "--out", str(out_file)],
+    subprocess.run([sys.executable, str(script), "--steps", "5000", "--record-interval", "1000", "--out", str(out_file)],
                    capture_output=True, text=True, timeout=600, check=True)
     figure = tmp_path / "redrawn.png"
     proc = run("plot", str(out_file), "--figure", str(figure))
@@ -131,3 +135,97 @@ def test_run_refuses_to_overwrite_results_it_cannot_resume(salnest_module, tmp_p
     proc = run("run", str(protocol), "--output", str(out), "--no-plot")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert f"-> {out}" in proc.stdout
+
+
+LONG_WAKE_SLEEP = """
+[experiment]
+kind = "wake_sleep"
+seed = 5
+checkpoint_every = 20
+[network]
+n_neurons = 3
+tau_ref = 10
+[runs]
+n_targets = 1
+n_inits = 1
+[noise]
+levels = [0.8]
+[learning]
+conditions = ["sal"]
+[schedule]
+epochs = 300
+epoch_length = 10
+validation_every = 300
+validation_length = 1
+"""
+
+
+def _start(*args):
+    # a child of a shell without job control may inherit SIGINT ignored; Ctrl-C must reach it
+    return subprocess.Popen([*SALNEST, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def _wait_for_checkpoint(proc, out, epochs=1, timeout=120):
+    """Wait until ``out`` holds at least ``epochs`` completed epochs (the process must still run)."""
+    from salnest.results import read_dataset
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        assert proc.poll() is None, proc.communicate()[1][-3000:]
+        if out.exists() and read_dataset(out).attrs["completed_epochs"] >= epochs:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"no checkpoint with {epochs} epochs in {timeout} s")
+
+
+def _long_run(tmp_path):
+    """A wake-sleep protocol of a few seconds: its file, results file and ``salnest`` command."""
+    protocol = tmp_path / "ws.toml"
+    protocol.write_text(LONG_WAKE_SLEEP)
+    out = tmp_path / "ws.nc"
+    return protocol, out, ("run", str(protocol), "--output", str(out), "--no-plot")
+
+
+def test_ctrl_c_says_what_is_saved_and_the_same_command_resumes(salnest_module, tmp_path):
+    from salnest.results import read_dataset
+
+    protocol, out, command = _long_run(tmp_path)
+    proc = _start(*command)
+    _wait_for_checkpoint(proc, out)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr[-3000:]
+    saved = read_dataset(out).attrs["completed_epochs"]
+    assert 20 <= saved < 300
+    last = stderr.strip().splitlines()[-1]
+    assert last == (f"salnest: {protocol}: interrupted: {saved} of 300 epochs are saved in {out}; "
+                    f"the same command resumes from there"), stderr[-2000:]
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+    proc = run(*command)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    done = read_dataset(out)
+    assert done.attrs["completed_epochs"] == 300
+    assert json.loads(done.attrs["seeds"])["resumed_at_epochs"] == [saved]
+
+
+def test_a_second_run_on_the_same_results_is_refused_until_the_first_is_gone(salnest_module, tmp_path):
+    from salnest.results import read_dataset
+
+    _, out, command = _long_run(tmp_path)
+    first = _start(*command)
+    try:
+        _wait_for_checkpoint(first, out)
+        first.send_signal(signal.SIGSTOP)  # holds the lock, and keeps holding it while this test looks
+        second = run(*command)
+        assert second.returncode == 2
+        assert f"is being written by another salnest run (pid {first.pid} on " in second.stderr, second.stderr
+        assert "Traceback" not in second.stderr
+        saved = read_dataset(out).attrs["completed_epochs"]
+    finally:
+        first.kill()  # as a node failure would: no clean-up, the lock file stays behind
+        first.communicate(timeout=60)
+    third = run(*command)
+    assert third.returncode == 0, third.stderr[-3000:]
+    assert "taking over the lock" in third.stderr and f"pid {first.pid}" in third.stderr
+    assert json.loads(read_dataset(out).attrs["seeds"])["resumed_at_epochs"] == [saved]

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from salnest.protocol import ProtocolError, load
-from salnest.runner import check, schemas
+from salnest.protocol import ProtocolError
+from salnest.runner import load_protocol
 
 GOOD = """
 [experiment]
@@ -29,7 +29,7 @@ def _file(tmp_path, text):
 
 
 def test_valid_protocol_gets_defaults(tmp_path):
-    p = load(_file(tmp_path, GOOD), schemas())
+    p = load_protocol(_file(tmp_path, GOOD))
     assert p["run"]["replicates"] == 20
     assert p["network"]["window"] == "exponential"
     assert p["network"]["w12"] == 1.5
@@ -50,14 +50,14 @@ def test_valid_protocol_gets_defaults(tmp_path):
 def test_invalid_protocols_name_the_field(tmp_path, change, message):
     path = _file(tmp_path, GOOD.replace(*change))
     with pytest.raises(ProtocolError) as err:
-        load(path, schemas())
+        load_protocol(path)
     assert message in str(err.value)
     assert str(path) in str(err.value)
 
 
 def test_missing_file(tmp_path):
     with pytest.raises(ProtocolError, match="not found"):
-        load(tmp_path / "none.toml", schemas())
+        load_protocol(tmp_path / "none.toml")
 
 
 def test_cli_rejects_invalid_protocol_before_running(tmp_path):
@@ -78,4 +78,4 @@ def test_shipped_protocols_are_valid():
     files = sorted((Path(__file__).resolve().parent.parent / "protocols").glob("*.toml"))
     assert len(files) >= 4
     for path in files:
-        check(load(path, schemas()))  # also the checks across fields
+        load_protocol(path)  # also the checks across fields

@@ -1,37 +1,35 @@
 """Wake-sleep training of spiking Boltzmann machines, with and without SAL (paper Figs. 4, 5).
 
-One protocol is one sweep: every (noise level, condition, run) is an
-independent network in one NEST kernel (:mod:`pynn_networks.sampling_network`).
-The wake statistics are exact (2^N states), only the sleep phase is simulated.
-Per epoch (sal-models.md section 5), with sums normalised as ``S / duration * tau_ref``:
+One protocol is one sweep: every (noise level, condition, run) is an independent network
+in one NEST kernel (:mod:`pynn_networks.sampling_network`). The wake statistics are exact
+(all 2^N states), only the sleep phase is simulated. After every sleep epoch of
+``epoch_length * tau_ref`` steps, with window sums normalised as ``S / duration * tau_ref``:
 
     W += eta_w (C* - S_ws)       b += eta_b (m* - rate * tau_ref)
     W += eta_sal S_sal           W *= 1 - lambda_kp (Kolen-Pollack condition)
     clip |W|, |b| <= clip
 
-Validation phases with frozen weights estimate p and D_KL(p* || p). The sweep
-runs in segments of ``checkpoint_every`` epochs, each in a fresh NEST kernel
-seeded from (protocol seed, first epoch of the segment) and built from the
-weights and biases at its start, and writes its results file atomically after
-each segment. Started again, it resumes from the last checkpoint and ends
-bit-identical to an uninterrupted run (tested).
+Validation phases with frozen weights estimate p and D_KL(p* || p). The conditions of a
+sweep share targets, starting weights and noise gains, so they compare run by run. The
+driver (:mod:`salnest.driver`) runs the epochs in segments with checkpoints and resumes.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import contextlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from salnest.parallel import from_root, is_root, node_values, recorder_events, set_node_values
-from salnest.protocol import REQUIRED, Field, at_least, one_of, positive
+from salnest.driver import EpochRun
+from salnest.figures import pyplot, quantile_band, save
+from salnest.protocol import Field, at_least, one_of, positive
+from salnest.registry import ExperimentKind, register
 from salnest.theory.boltzmann import all_states, boltzmann_distribution, kl_divergence
 
 CONDITIONS = ("no_sal", "sal", "kolen_pollack")
+NOISE_KINDS = ("synaptic", "plasticity")
 
 
 def _list_of(kind, check=None):
@@ -47,38 +45,33 @@ def _list_of(kind, check=None):
     return validate
 
 
-SCHEMAS = {
-    "wake_sleep": {
-        "experiment": {
-            "kind": Field(str, REQUIRED, one_of("wake_sleep")),
-            "name": Field(str, "wake-sleep"),
-            "seed": Field(int, 1, at_least(1), doc="targets, initial weights, noise and NEST streams"),
-            "output": Field(str, "results/wake_sleep.nc"),
-            "threads": Field(int, 1, at_least(1)),
-            "checkpoint_every": Field(int, 100, at_least(1), doc="epochs between results-file writes"),
-        },
-        "network": {"n_neurons": Field(int, 7, at_least(2)), "tau_ref": Field(int, 50, at_least(1))},
-        "runs": {"n_targets": Field(int, 5, at_least(1)), "n_inits": Field(int, 4, at_least(1))},
-        "noise": {
-            "kind": Field(str, "synaptic", one_of("synaptic", "plasticity")),
-            "levels": Field(list, [0.0, 0.8], _list_of(float, lambda v: None if v >= 0 else "levels must be >= 0"),
-                            doc="sigma_init (synaptic) or sigma_plast (plasticity)"),
-            "sigma_init": Field(float, 0.2, at_least(0.0), doc="initial asymmetry in the plasticity scenario"),
-        },
-        "learning": {
-            "conditions": Field(list, ["no_sal", "sal"], _list_of(str, lambda v: None if v in CONDITIONS else
-                                                                 f"unknown condition {v!r}; known {list(CONDITIONS)}")),
-            "eta_w": Field(float, 0.01, positive), "eta_b": Field(float, 0.01, positive),
-            "eta_sal": Field(float, 0.01, positive, doc="SAL rate in the sal condition"),
-            "kp_lambda": Field(float, 1.6e-4, at_least(0.0), doc="weight decay per epoch, kolen_pollack"),
-            "clip": Field(float, 2.0, positive),
-        },
-        "schedule": {
-            "epochs": Field(int, 20001, at_least(1)),
-            "epoch_length": Field(int, 1000, at_least(1), doc="sleep phase length in tau_ref"),
-            "validation_every": Field(int, 1000, at_least(1), doc="epochs between validations"),
-            "validation_length": Field(int, 100, at_least(1), doc="validation length in epoch lengths"),
-        },
+SCHEMA = {
+    "network": {"n_neurons": Field(int, 7, at_least(2), doc="neurons per network (all states are enumerated)"),
+                "tau_ref": Field(int, 50, at_least(1),
+                                 doc="refractory period = PSP duration = window half widths, in steps")},
+    "runs": {"n_targets": Field(int, 5, at_least(1), doc="target distributions (W, b ~ U(-1, 1), symmetric)"),
+             "n_inits": Field(int, 4, at_least(1), doc="initialisations per target; runs = n_targets x n_inits")},
+    "noise": {
+        "kind": Field(str, "synaptic", one_of(*NOISE_KINDS), doc="synaptic: asymmetric initial weights; plasticity: per-synapse window gains"),
+        "levels": Field(list, [0.0, 0.8], _list_of(float, lambda v: None if v >= 0 else "levels must be >= 0"),
+                        doc="sigma_init (synaptic) or sigma_plast (plasticity), one sweep dimension"),
+        "sigma_init": Field(float, 0.2, at_least(0.0), doc="initial asymmetry in the plasticity scenario"),
+    },
+    "learning": {
+        "conditions": Field(list, ["no_sal", "sal"], _list_of(str, lambda v: None if v in CONDITIONS else
+                                                             f"unknown condition {v!r}; known {list(CONDITIONS)}"),
+                            doc=f"conditions compared run by run: {', '.join(CONDITIONS)}"),
+        "eta_w": Field(float, 0.01, positive, doc="wake-sleep learning rate of the weights"),
+        "eta_b": Field(float, 0.01, positive, doc="wake-sleep learning rate of the biases"),
+        "eta_sal": Field(float, 0.01, positive, doc="SAL rate in the sal condition"),
+        "kp_lambda": Field(float, 1.6e-4, at_least(0.0), doc="weight decay per epoch, kolen_pollack condition"),
+        "clip": Field(float, 2.0, positive, doc="bound on |W| and |b| after every update"),
+    },
+    "schedule": {
+        "epochs": Field(int, 20001, at_least(1), doc="sleep epochs, each followed by a batch update"),
+        "epoch_length": Field(int, 1000, at_least(1), doc="sleep phase length in tau_ref"),
+        "validation_every": Field(int, 1000, at_least(1), doc="epochs between validations"),
+        "validation_length": Field(int, 100, at_least(1), doc="validation length in epoch lengths"),
     },
 }
 
@@ -145,186 +138,108 @@ def asymmetry(W: np.ndarray) -> np.ndarray:
     return (W - np.swapaxes(W, -1, -2))[..., iu[0], iu[1]].var(axis=-1)
 
 
-def protocol_hash(protocol) -> str:
-    """Identifies the protocol content, so a checkpoint is only resumed by the same protocol."""
-    content = {k: v for k, v in protocol.items()}
-    content["experiment"] = {k: v for k, v in protocol["experiment"].items()
-                             if k not in ("source", "output", "threads", "checkpoint_every")}
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
+class WakeSleep(EpochRun):
+    """Training of all runs of a sweep, epoch by epoch (see the module docstring)."""
 
+    def __init__(self, protocol):
+        self.p = protocol
+        self.sweep = sweep = make_sweep(protocol)
+        n = protocol["network"]["n_neurons"]
+        states = all_states(n).astype(float)
+        n_targets = len(sweep.W_target)
+        self.p_target = np.zeros((n_targets, 2 ** n))
+        self.C_target = np.zeros_like(sweep.W_target)
+        self.m_target = np.zeros_like(sweep.b_target)
+        for t in range(n_targets):
+            self.p_target[t] = boltzmann_distribution(sweep.W_target[t], sweep.b_target[t])
+            self.C_target[t] = np.einsum("s,si,sj->ij", self.p_target[t], states, states)
+            self.m_target[t] = self.p_target[t] @ states
+        sched = protocol["schedule"]
+        self.epochs = sched["epochs"]
+        self.tau = protocol["network"]["tau_ref"]
+        self.steps = sched["epoch_length"] * self.tau
+        validations = np.arange(0, self.epochs + 1, sched["validation_every"])
+        self.validations = validations if validations[-1] == self.epochs else np.append(validations, self.epochs)
+        self.shape = sweep.W0.shape[:3]  # level, condition, run
+        conditions = sweep.conditions
+        learn = protocol["learning"]
+        self.kp = np.array([learn["kp_lambda"] if c == "kolen_pollack" else 0.0
+                            for c in conditions])[None, :, None, None, None]
+        self.eta_sal = np.array([learn["eta_sal"] if c == "sal" else 0.0
+                                 for c in conditions])[None, :, None, None, None]
 
-class Trainer:
-    """Holds the NEST network of all runs and applies the epoch updates."""
+    def start(self) -> None:
+        self.W, self.b = self.sweep.W0.copy(), self.sweep.b0.copy()
+        self.asym = np.full((*self.shape, self.epochs + 1), np.nan)
+        self.dkl = np.full((*self.shape, len(self.validations)), np.nan)
+        self.p_valid = np.full((*self.shape, len(self.validations), self.p_target.shape[1]), np.nan)
+        self.asym[..., 0] = asymmetry(self.W)
 
-    def __init__(self, protocol, sweep: Sweep, W: np.ndarray, b: np.ndarray, seed: int):
-        import pyNN.nest as sim
+    def restore(self, checkpoint: xr.Dataset) -> None:
+        self.start()
+        done = int(checkpoint.attrs["completed_epochs"])
+        self.W, self.b = checkpoint.W.values.copy(), checkpoint.b.values.copy()
+        self.asym[..., : done + 1] = checkpoint.asymmetry.values[..., : done + 1]
+        self.dkl[:] = checkpoint.dkl.values
+        self.p_valid[:] = checkpoint.p_sampled.values
 
-        import salnest.pynn_types  # noqa: F401
+    @contextlib.contextmanager
+    def open_segment(self, first_epoch: int, seed: int):
+        from pynn_networks.kernel import kernel
         from pynn_networks.sampling_network import build_networks
 
-        self.sim = sim
-        self.p = protocol
-        self.tau = protocol["network"]["tau_ref"]
-        self.shape = W.shape[:3]  # level, condition, run
-        n = W.shape[-1]
+        n = self.W.shape[-1]
         flat = int(np.prod(self.shape))
-        sim.setup(timestep=1.0, min_delay=1.0, rng_seed=seed, threads=protocol["experiment"]["threads"])
-        self.nets = build_networks(sim, W.reshape(flat, n, n), b.reshape(flat, n), self.tau,
-                                   ws_gain=sweep.ws_gain.reshape(flat, n, n),
-                                   sal_gain=sweep.sal_gain.reshape(flat, n, n))
-        import nest
+        with kernel(seed, self.p["experiment"]["threads"]) as sim:
+            nets = build_networks(sim, self.W.reshape(flat, n, n), self.b.reshape(flat, n), self.tau,
+                                  ws_gain=self.sweep.ws_gain.reshape(flat, n, n),
+                                  sal_gain=self.sweep.sal_gain.reshape(flat, n, n), state_recorder=True)
+            self._set_state(nets)  # also zeroes the window sums
+            if first_epoch == 0:
+                self._validate(nets, 0)
+            yield nets
 
-        self.nest = nest
-        self.neurons = self.nets.population.node_collection
-        self.synapses = self.nets.synapses
-        self.run_of, self.post, self.pre = self.nets.indices()
-        self.recorder = nest.Create("spike_recorder", params={"start": 0.0, "stop": 0.0})
-        nest.Connect(self.neurons, self.recorder)
-        self.n = n
+    def _set_state(self, nets) -> None:
+        n = self.W.shape[-1]
+        nets.set_state(self.W.reshape(-1, n, n), self.b.reshape(-1, n))
 
-    def _matrix(self, values) -> np.ndarray:
-        out = np.zeros((int(np.prod(self.shape)), self.n, self.n))
-        out[self.run_of, self.post, self.pre] = values
-        return out.reshape(*self.shape, self.n, self.n)
+    def _validate(self, nets, epoch: int) -> None:
+        i = int(np.searchsorted(self.validations, epoch))
+        p = nets.sample(self.p["schedule"]["validation_length"] * self.steps).reshape(*self.shape, -1)
+        self.p_valid[..., i, :] = p
+        for idx in np.ndindex(*self.shape):
+            self.dkl[idx + (i,)] = kl_divergence(self.p_target[self.sweep.target_of_run[idx[2]]], p[idx])
 
-    def sleep(self, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Simulate; return normalised wake-sleep and SAL sums and the marginals (rate * tau_ref).
+    def run_epoch(self, nets, epoch: int) -> None:
+        learn, norm = self.p["learning"], self.tau / self.steps
+        n = self.W.shape[-1]
+        ws, sal, counts = nets.sleep(self.steps)
+        ws, sal = (x.reshape(*self.shape, n, n) * norm for x in (ws, sal))
+        m = counts.reshape(*self.shape, n) * norm
+        run_target = self.sweep.target_of_run
+        W = self.W + learn["eta_w"] * (self.C_target[run_target][None, None] - ws)
+        b = self.b + learn["eta_b"] * (self.m_target[run_target][None, None] - m)
+        W = (W + self.eta_sal * sal) * (1.0 - self.kp)
+        self.W = np.clip(W, -learn["clip"], learn["clip"]) * ~np.eye(n, dtype=bool)
+        self.b = np.clip(b, -learn["clip"], learn["clip"])
+        self._set_state(nets)
+        self.asym[..., epoch] = asymmetry(self.W)
+        if epoch in self.validations:
+            self._validate(nets, epoch)
 
-        The sums are set back to 0 by :meth:`set_state`; one ``get`` and one
-        ``set`` per epoch, because each call builds a status dictionary per connection.
-        """
-        self.sim.run(float(steps))
-        norm = self.tau / steps
-        sums = self.synapses.get_many(["ws_sum", "sal_sum"])
-        ws = self._matrix(sums["ws_sum"] * norm)
-        sal = self._matrix(sums["sal_sum"] * norm)
-        counts = node_values(self.neurons, "spike_count").astype(float)
-        return ws, sal, (counts * norm).reshape(*self.shape, self.n)
-
-    def sample(self, steps: int) -> np.ndarray:
-        """Validation: frozen weights, p over all 2^N states per run, shape (level, condition, run, 2^N)."""
-        from salnest.sampling import state_distribution_from_spikes
-
-        t0 = self.sim.get_current_time()
-        self.recorder.set(start=t0, stop=t0 + steps, n_events=0)  # records only during validations
-        self.sim.run(float(steps))
-        ev = recorder_events(self.recorder)
-        first = self.neurons.tolist()[0]
-        flat = int(np.prod(self.shape))
-        p = np.zeros((flat, 2 ** self.n))
-        for r in range(flat):
-            ids = list(range(first + r * self.n, first + (r + 1) * self.n))
-            mask = (ev["senders"] >= ids[0]) & (ev["senders"] <= ids[-1])
-            p[r] = state_distribution_from_spikes(ev["times"][mask], ev["senders"][mask], ids, self.tau, t0,
-                                                  t0 + steps, 1.0)
-        self.recorder.n_events = 0
-        self.synapses.set(ws_sum=0.0, sal_sum=0.0)  # validation pairs must not enter the next epoch
-        self.neurons.set(spike_count=0.0)
-        return p.reshape(*self.shape, -1)
-
-    def set_state(self, W: np.ndarray, b: np.ndarray) -> None:
-        """New weights and biases; window sums back to 0 for the next epoch."""
-        flat = W.reshape(-1, self.n, self.n)
-        self.synapses.set(weight=flat[self.run_of, self.post, self.pre], ws_sum=0.0, sal_sum=0.0)
-        set_node_values(self.neurons, b=b.reshape(-1), spike_count=0.0)
-
-    def close(self):
-        self.sim.end()
-
-
-def run_wake_sleep(protocol, progress, output: Path | None = None) -> xr.Dataset:
-    """Train all runs of the sweep; checkpoint into ``output`` and resume from it."""
-    from salnest.provenance import provenance
-    from salnest.results import previous_results, write_dataset
-
-    exp, learn, sched = protocol["experiment"], protocol["learning"], protocol["schedule"]
-    sweep = make_sweep(protocol)
-    n_targets = len(sweep.W_target)
-    C_target = np.zeros_like(sweep.W_target)
-    m_target = np.zeros_like(sweep.b_target)
-    p_target = np.zeros((n_targets, 2 ** protocol["network"]["n_neurons"]))
-    states = all_states(protocol["network"]["n_neurons"]).astype(float)
-    for t in range(n_targets):
-        p_target[t] = boltzmann_distribution(sweep.W_target[t], sweep.b_target[t])
-        C_target[t] = np.einsum("s,si,sj->ij", p_target[t], states, states)
-        m_target[t] = p_target[t] @ states
-    run_target = sweep.target_of_run
-    epochs, tau = sched["epochs"], protocol["network"]["tau_ref"]
-    steps = sched["epoch_length"] * tau
-    validations = np.arange(0, epochs + 1, sched["validation_every"])
-    if validations[-1] != epochs:
-        validations = np.append(validations, epochs)
-    shape = sweep.W0.shape[:3]
-    phash = protocol_hash(protocol)
-
-    asym = np.full((*shape, epochs + 1), np.nan)
-    dkl = np.full((*shape, len(validations)), np.nan)
-    p_valid = np.full((*shape, len(validations), p_target.shape[1]), np.nan)
-    W, b, start, resumed = sweep.W0.copy(), sweep.b0.copy(), 0, []
-    old = from_root(lambda: previous_results(output, "wake_sleep", phash))  # the same start on every rank
-    if old is not None:
-        start = int(old.attrs["completed_epochs"])
-        W, b = old.W.values.copy(), old.b.values.copy()
-        asym[..., : start + 1] = old.asymmetry.values[..., : start + 1]
-        dkl[:] = old.dkl.values
-        p_valid[:] = old.p_sampled.values
-        resumed = json.loads(old.attrs.get("seeds", "{}")).get("resumed_at_epochs", []) + [start]
-    kp = np.array([learn["kp_lambda"] if c == "kolen_pollack" else 0.0 for c in sweep.conditions])[None, :, None, None, None]
-    eta_sal = np.array([learn["eta_sal"] if c == "sal" else 0.0 for c in sweep.conditions])[None, :, None, None, None]
-    asym[..., start] = asymmetry(W)
-
-    def dataset(completed: int) -> xr.Dataset:
-        dims = ("level", "condition", "run")
+    def dataset(self, completed: int) -> xr.Dataset:
+        sweep, dims = self.sweep, ("level", "condition", "run")
         return xr.Dataset(
-            {"asymmetry": ((*dims, "epoch"), asym), "dkl": ((*dims, "validation_epoch"), dkl),
-             "p_sampled": ((*dims, "validation_epoch", "state"), p_valid),
-             "W": ((*dims, "post", "pre"), W), "b": ((*dims, "neuron"), b),
-             "W_target": (("target", "post", "pre"), sweep.W_target), "b_target": (("target", "neuron"), sweep.b_target),
-             "p_target": (("target", "state"), p_target), "target_of_run": (("run",), run_target)},
-            coords={"level": sweep.levels, "condition": sweep.conditions, "run": np.arange(shape[2]),
-                    "epoch": np.arange(epochs + 1), "validation_epoch": validations},
-            attrs={"salnest_kind": "wake_sleep", "name": exp["name"], "noise_kind": protocol["noise"]["kind"],
-                   "protocol_hash": phash, "completed_epochs": completed,
-                   **provenance(protocol, {"seed": exp["seed"], "resumed_at_epochs": resumed})},
+            {"asymmetry": ((*dims, "epoch"), self.asym), "dkl": ((*dims, "validation_epoch"), self.dkl),
+             "p_sampled": ((*dims, "validation_epoch", "state"), self.p_valid),
+             "W": ((*dims, "post", "pre"), self.W), "b": ((*dims, "neuron"), self.b),
+             "W_target": (("target", "post", "pre"), sweep.W_target),
+             "b_target": (("target", "neuron"), sweep.b_target),
+             "p_target": (("target", "state"), self.p_target), "target_of_run": (("run",), sweep.target_of_run)},
+            coords={"level": sweep.levels, "condition": sweep.conditions, "run": np.arange(self.shape[2]),
+                    "epoch": np.arange(self.epochs + 1), "validation_epoch": self.validations},
+            attrs={"noise_kind": self.p["noise"]["kind"]},
         )
-
-    def validate(k: int):
-        i = int(np.searchsorted(validations, k))
-        p = trainer.sample(sched["validation_length"] * steps)
-        p_valid[..., i, :] = p
-        for idx in np.ndindex(*shape):
-            dkl[idx + (i,)] = kl_divergence(p_target[run_target[idx[2]]], p[idx])
-
-    epoch_iter = iter(progress(range(start + 1, epochs + 1)))
-    epoch = start
-    while epoch < epochs:  # one segment per checkpoint interval, each in a fresh kernel
-        seg_end = min(epochs, (epoch // exp["checkpoint_every"] + 1) * exp["checkpoint_every"])
-        trainer = Trainer(protocol, sweep, W, b, seed=exp["seed"] * 1_000_003 + epoch + 1)
-        try:
-            trainer.set_state(W, b)  # also zeroes the window sums
-            if epoch == 0:
-                validate(0)
-            while epoch < seg_end:
-                epoch = next(epoch_iter)
-                ws, sal, m = trainer.sleep(steps)
-                C = C_target[run_target][None, None]
-                W = W + learn["eta_w"] * (C - ws)
-                b = b + learn["eta_b"] * (m_target[run_target][None, None] - m)
-                W = (W + eta_sal * sal) * (1.0 - kp)
-                W = np.clip(W, -learn["clip"], learn["clip"]) * ~np.eye(W.shape[-1], dtype=bool)
-                b = np.clip(b, -learn["clip"], learn["clip"])
-                trainer.set_state(W, b)
-                asym[..., epoch] = asymmetry(W)
-                if epoch in validations:
-                    validate(epoch)
-        finally:
-            trainer.close()
-        if output is not None and is_root():
-            write_dataset(dataset(epoch), output)
-    return dataset(epochs)
-
-
-RUNNERS = {"wake_sleep": run_wake_sleep}
 
 
 def summary(ds: xr.Dataset) -> str:
@@ -349,3 +264,45 @@ def summary(ds: xr.Dataset) -> str:
             lines.append(f"level {level:g}: asymmetry no_sal/sal = {float(a.sel(condition='no_sal') / a.sel(condition='sal')):.3g}, "
                          f"D_KL no_sal/sal = {float(d.sel(condition='no_sal') / d.sel(condition='sal')):.3g}")
     return "\n".join(lines)
+
+
+def plot_wake_sleep(ds, path):
+    """Median and interquartile range over runs of asymmetry and D_KL per condition (Figs. 4, 5),
+    one row per noise level, and final values against the noise level."""
+    plt = pyplot()
+    levels = ds.level.values
+    fig, axes = plt.subplots(len(levels) + 1, 2, figsize=(8, 2.6 * (len(levels) + 1)), squeeze=False)
+    label = "$\\sigma_{init}$" if ds.attrs.get("noise_kind") == "synaptic" else "$\\sigma_{plast}$"
+    for row, level in enumerate(levels):
+        for col, (var, x, ylabel) in enumerate((("asymmetry", "epoch", "asymmetry"),
+                                                 ("dkl", "validation_epoch", "D$_{KL}$(p*||p)"))):
+            ax = axes[row, col]
+            for k, cond in enumerate(ds.condition.values):
+                quantile_band(ax, ds[x], ds[var].sel(level=level, condition=cond), "run", f"C{k}", str(cond))
+            ax.set_yscale("log")
+            ax.set_ylabel(ylabel)
+            ax.set_title(f"{label} = {level:g}", fontsize=9)
+            ax.set_xlabel("epoch")
+    axes[0, 0].legend(fontsize=8)
+    for col, (var, ylabel) in enumerate((("asymmetry", "final asymmetry"), ("dkl", "final D$_{KL}$"))):
+        ax = axes[-1, col]
+        final = ds[var].isel({"epoch" if var == "asymmetry" else "validation_epoch": -1})
+        for k, cond in enumerate(ds.condition.values):
+            q = final.sel(condition=cond).quantile([0.25, 0.5, 0.75], dim="run")
+            ax.errorbar(levels, q.sel(quantile=0.5), yerr=[q.sel(quantile=0.5) - q.sel(quantile=0.25),
+                                                          q.sel(quantile=0.75) - q.sel(quantile=0.5)],
+                        color=f"C{k}", marker="o", capsize=3, label=str(cond))
+        ax.set_yscale("log")
+        ax.set_xlabel(label)
+        ax.set_ylabel(ylabel)
+    return save(fig, path)
+
+
+register(ExperimentKind(
+    name="wake_sleep",
+    description="wake-sleep training of spiking Boltzmann machines with and without SAL under synaptic or "
+                "plasticity noise (paper Figs. 4, 5)",
+    schema=SCHEMA, epochs=WakeSleep, plot=plot_wake_sleep, summary=summary,
+    experiment={"name": "wake-sleep", "checkpoint_every": 100,
+                "seed": Field(int, 1, at_least(1), doc="targets, initial weights, noise gains and NEST streams")},
+))

@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from salnest.experiments.microcircuit import SCHEMAS, alignment_angle, make_study, run_microcircuit, summary
-from salnest.protocol import ProtocolError, validate
+from salnest.experiments.microcircuit import alignment_angle, make_study, summary
+from salnest.protocol import ProtocolError
 from salnest.results import read_dataset
+from salnest.runner import load_protocol, run
 
 SMOKE = Path(__file__).resolve().parents[2] / "protocols" / "microcircuit_smoke.toml"
 
@@ -22,7 +23,7 @@ def _protocol(tmp_path, **changes):
     for section, values in changes.items():
         raw[section].update(values)
         raw[section] = {k: v for k, v in raw[section].items() if v is not None}
-    return validate(raw, SCHEMAS["microcircuit"])
+    return load_protocol(raw)
 
 
 def test_alignment_angle_by_hand():
@@ -62,7 +63,7 @@ def test_bad_protocols_rejected_before_simulating(tmp_path, changes, message):
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory, salnest_module):
     tmp = tmp_path_factory.mktemp("mc")
-    ds = run_microcircuit(_protocol(tmp), lambda it: it, tmp / "mc.nc")
+    ds = run(_protocol(tmp), tmp / "mc.nc")
     return ds, tmp
 
 
@@ -109,7 +110,7 @@ def test_study_of_wider_layers_runs_and_stores_every_weight(salnest_module, tmp_
                   patterns={"training": [[1.0, -1.0], [0.5, 2.0]], "validation": [[0.0, 1.0]]},
                   schedule={"epochs": 1, "learning_patterns": 1, "symmetrisation_patterns": 1, "pattern_length": 1000,
                             "settle_steps": 100})
-    ds = run_microcircuit(p, lambda it: it, tmp_path / "mc.nc")
+    ds = run(p, tmp_path / "mc.nc")
     assert ds.W0.dims[-2:] == ("layer1", "layer0") and ds.W0.shape[-2:] == (3, 2)
     assert ds.W1.shape[-2:] == (2, 3) and ds.B0.shape[-2:] == (3, 2)
     assert ds.val_output.shape == (2, 3, 2, 1, 2)
@@ -131,9 +132,9 @@ def test_interrupted_study_resumes_identically(smoke, tmp_path):
             yield epoch
 
     with pytest.raises(KeyboardInterrupt):
-        run_microcircuit(p, stop_after_first_segment, tmp_path / "mc.nc")
+        run(p, tmp_path / "mc.nc", stop_after_first_segment)
     assert read_dataset(tmp_path / "mc.nc", kind="microcircuit").attrs["completed_epochs"] == 2
-    resumed = run_microcircuit(p, lambda it: it, tmp_path / "mc.nc")
+    resumed = run(p, tmp_path / "mc.nc")
     assert json.loads(resumed.attrs["seeds"])["resumed_at_epochs"] == [2]
     for name in ("loss", "W0", "W1", "B0", "val_output"):
         np.testing.assert_array_equal(resumed[name].values, full[name].values, err_msg=name)

@@ -88,13 +88,14 @@ b = [-0.5, -0.2]
 tau_ref = 25
 [plasticity]
 eta_sal = 0.01
-plastic = "{plastic}"
+plastic = ["{plastic}"]
 [run]
 steps = 300000
 record_interval = 5000
 replicates = 5
 """)
     ds = read_dataset(run_protocol(path, show_progress=False), kind="pair_trajectory")
+    ds = ds.sel(condition=plastic)
     late = ds.weight.isel(time=slice(2 * ds.sizes["time"] // 3, None)).mean(("time", "replicate"))
     assert abs(float(late.sel(direction="W12")) - target) < 0.05
     assert float(ds.fixed_point[0]) == target

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from salnest.experiments.wake_sleep import SCHEMAS, asymmetry, make_sweep, run_wake_sleep
-from salnest.protocol import validate
+from salnest.experiments.wake_sleep import asymmetry, make_sweep
 from salnest.results import read_dataset
+from salnest.runner import load_protocol, run
 
 
 def _protocol(tmp_path, **changes):
@@ -19,7 +19,7 @@ def _protocol(tmp_path, **changes):
     }
     for section, values in changes.items():
         raw[section].update(values)
-    return validate(raw, SCHEMAS["wake_sleep"])
+    return load_protocol(raw)
 
 
 def test_asymmetry_by_hand():
@@ -48,7 +48,7 @@ def test_sweep_set_up_from_the_seed(tmp_path):
 def test_sal_reduces_asymmetry_and_divergence_under_synaptic_noise(salnest_module, tmp_path):
     """Smoke version of Fig. 4 at sigma_init = 0.8: 4 paired runs, 120 short epochs. Wake-sleep alone
     keeps the initial asymmetry (its updates are symmetric); SAL must lower it in every run."""
-    ds = run_wake_sleep(_protocol(tmp_path), progress=lambda it: it, output=tmp_path / "ws.nc")
+    ds = run(_protocol(tmp_path), output=tmp_path / "ws.nc")
     final = ds.asymmetry.isel(epoch=-1, level=0)
     start = ds.asymmetry.isel(epoch=0, level=0)
     no_sal, sal = final.sel(condition="no_sal"), final.sel(condition="sal")
@@ -71,7 +71,7 @@ def test_sal_keeps_weights_symmetric_under_plasticity_noise(salnest_module, tmp_
     about 30 %), run by run, must end with less than half of it (measured: 0.22-0.32 of it)."""
     p = _protocol(tmp_path, noise={"kind": "plasticity", "levels": [0.5], "sigma_init": 0.0},
                   learning={"eta_sal": 0.1})
-    ds = run_wake_sleep(p, progress=lambda it: it, output=tmp_path / "ws.nc")
+    ds = run(p, output=tmp_path / "ws.nc")
     start = ds.asymmetry.isel(epoch=0, level=0)
     final = ds.asymmetry.isel(epoch=-1, level=0)
     assert np.all(start < 1e-20)
@@ -82,7 +82,7 @@ def test_sal_keeps_weights_symmetric_under_plasticity_noise(salnest_module, tmp_
 
 def test_interrupted_sweep_resumes_from_its_checkpoint(salnest_module, tmp_path):
     p = _protocol(tmp_path, schedule={"epochs": 60, "validation_every": 30})
-    full = run_wake_sleep(p, progress=lambda it: it, output=tmp_path / "full.nc")
+    full = run(p, output=tmp_path / "full.nc")
 
     def interrupt_after(n):
         def progress(iterable):
@@ -94,9 +94,9 @@ def test_interrupted_sweep_resumes_from_its_checkpoint(salnest_module, tmp_path)
 
     out = tmp_path / "ws.nc"
     with pytest.raises(KeyboardInterrupt):
-        run_wake_sleep(p, progress=interrupt_after(45), output=out)
+        run(p, output=out, progress=interrupt_after(45))
     assert read_dataset(out).attrs["completed_epochs"] == 40  # last checkpoint before the interruption
-    resumed = run_wake_sleep(p, progress=lambda it: it, output=out)
+    resumed = run(p, output=out)
     # every segment runs in a kernel seeded from (seed, epoch): bit-identical to the uninterrupted run
     for name in ("asymmetry", "dkl", "p_sampled", "W", "b"):
         np.testing.assert_array_equal(resumed[name].values, full[name].values, err_msg=name)

@@ -9,9 +9,10 @@ US = "us_synapse__with_pyramidal_neuron__with_us_synapse_and_sal_synapse"
 
 @pytest.fixture(scope="session")
 def microcircuit_module():
-    from salnest.build import build_module, microcircuit_module_spec
+    from salnest.build import build_module
+    from salnest.models import MICROCIRCUIT_MODULE
 
-    return build_module(microcircuit_module_spec())
+    return build_module(MICROCIRCUIT_MODULE)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from salnest.nest_module import SAL_WINDOWS
+from salnest.models import SAL_WINDOWS
 from salnest.theory.windows import restricted_nn_pairs, sal_window, wake_sleep_window
 
 H = 1.0

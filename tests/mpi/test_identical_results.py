@@ -136,7 +136,7 @@ def test_reciprocal_pair_script(tmp_path):
     results = {}
     for split, (ranks, threads) in SPLITS.items():
         out = tmp_path / f"{split}.nc"
-        proc = run_ok(["pynn_networks/reciprocal_pair.py", "--steps", 20_000, "--chunks", 10, "--threads", threads,
+        proc = run_ok(["pynn_networks/reciprocal_pair.py", "--steps", 20_000, "--record-interval", 2000, "--threads", threads,
                        "--out", out], ranks)
         assert proc.stdout.count("results:") == 1, proc.stdout
         results[split] = read_dataset(out).weight.values

@@ -2,7 +2,7 @@
 
 import pytest
 
-from salnest.nest_module import SAL_WINDOWS
+from salnest.models import SAL_WINDOWS
 
 TAU = 10.0  # tau_ref = tau_syn = tau_sal, in steps of 1 ms
 STARTS = {"excitatory": (1.5, 0.5), "inhibitory": (-1.5, -0.5), "mixed": (1.0, -1.0), "mixed-wide": (-2.0, 1.0)}

@@ -1,0 +1,94 @@
+"""Independent copies ("replicas") of one small network side by side in PyNN populations.
+
+salnest runs a whole sweep (pairs, sampling networks, microcircuits of many seeds and
+conditions) in one NEST kernel: replica r of a layer of n neurons is cells r*n ... r*n + n - 1
+of its population, connections stay within a replica, and weights are arrays
+``W[replica, post, pre]``. :func:`connection_rows` turns such arrays into PyNN connection
+lists; :class:`BlockConnections` reads and writes a projection's connections as such arrays,
+on every MPI rank (:class:`salnest.parallel.Synapses`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def connection_rows(weights: np.ndarray, delay: float, recurrent: bool = False) -> np.ndarray:
+    """Rows (pre, post, weight, delay) of ``weights[replica, post, pre]``, within each replica.
+
+    Parameters
+    ----------
+    weights
+        Array (replica, n_post, n_pre) of weights (model units).
+    delay
+        Delay of every connection (ms).
+    recurrent
+        Pre and post are the same population: no connection of a neuron to itself
+        (``n_post == n_pre``; the diagonal of ``weights`` is ignored).
+
+    Returns
+    -------
+    numpy.ndarray
+        (connections, 4), ordered by (replica, post, pre); pre and post are population indices.
+    """
+    n_rep, n_post, n_pre = weights.shape
+    keep = np.ones((n_rep, n_post, n_pre), dtype=bool)
+    if recurrent:
+        if n_post != n_pre:
+            raise ValueError(f"recurrent weights must be square per replica, got {weights.shape}")
+        keep &= ~np.eye(n_post, dtype=bool)[None]
+    rep, post, pre = np.nonzero(keep)
+    return np.column_stack([pre + rep * n_pre, post + rep * n_post, weights[rep, post, pre],
+                            np.full(rep.size, float(delay))])
+
+
+@dataclass
+class BlockConnections:
+    """A projection's connections (on all MPI ranks) with the (replica, post, pre) index of each.
+
+    Use :meth:`of` to build it from a PyNN projection.
+    """
+
+    synapses: object  # salnest.parallel.Synapses
+    replica: np.ndarray
+    post: np.ndarray
+    pre: np.ndarray
+    shape: tuple[int, int, int]  # (replicas, n_post, n_pre)
+
+    @classmethod
+    def of(cls, projection, n_pre: int, n_post: int, n_replicas: int) -> "BlockConnections":
+        """Index the NEST connections of a PyNN ``projection`` between replicated layers of
+        ``n_pre`` and ``n_post`` neurons."""
+        from salnest.parallel import Synapses
+
+        synapses = Synapses(projection.nest_connections)
+        src = synapses.sources - projection.pre.first_id
+        tgt = synapses.targets - projection.post.first_id
+        return cls(synapses, tgt // n_post, tgt % n_post, src % n_pre, (n_replicas, n_post, n_pre))
+
+    def __len__(self) -> int:
+        return len(self.replica)
+
+    def to_matrix(self, values: np.ndarray) -> np.ndarray:
+        """Values in connection order as an array (replica, post, pre); 0 where there is no connection."""
+        out = np.zeros(self.shape)
+        out[self.replica, self.post, self.pre] = values
+        return out
+
+    def values(self, matrix: np.ndarray) -> np.ndarray:
+        """The entries of ``matrix[replica, post, pre]`` in connection order."""
+        return np.asarray(matrix)[self.replica, self.post, self.pre]
+
+    def get(self, name: str = "weight") -> np.ndarray:
+        """Attribute ``name`` of every connection as an array (replica, post, pre)."""
+        return self.to_matrix(self.synapses.get(name))
+
+    def get_many(self, names: list[str]) -> dict[str, np.ndarray]:
+        """Several attributes in one status read per connection, each as an array (replica, post, pre)."""
+        return {k: self.to_matrix(v) for k, v in self.synapses.get_many(names).items()}
+
+    def set(self, **values) -> None:
+        """Set attributes: scalars for every connection, or arrays (replica, post, pre)."""
+        self.synapses.set(**{k: self.values(v) if np.ndim(v) == 3 else v for k, v in values.items()})

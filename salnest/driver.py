@@ -1,0 +1,291 @@
+"""The driver of every protocol run: identity, lock, provenance, interruptions, epochs.
+
+:func:`run` runs one validated protocol of a registered kind (:mod:`salnest.registry`) and
+returns its results dataset, written to the results file on MPI rank 0:
+
+- **Lock.** The results file is locked for the run (:class:`salnest.results.ResultsLock`): a
+  second run on the same file is refused with a message naming the holder; the lock of a
+  process that died is taken over.
+- **Identity.** :func:`run_identity` hashes everything in the protocol that determines the
+  results, i.e. all fields but ``experiment.name``, ``source``, ``output`` and ``threads``.
+  A results file resumes only under the same identity; otherwise the fields that differ are
+  named and nothing is overwritten.
+- **Epochs.** Kinds that run in epochs supply an :class:`EpochRun`. The driver runs them in
+  segments of ``experiment.checkpoint_every`` epochs, each in a fresh NEST kernel seeded by
+  :func:`kernel_seed` from (seed, first epoch of the segment) and built from the state at its
+  start, and writes the results file atomically after each segment. A run that is stopped
+  and started again with the same command resumes from the last segment and ends
+  bit-identical to an uninterrupted run with the same number of virtual processes. Because
+  a segment's kernel carries neuron state, the synapses' spike memory and spikes in flight
+  from epoch to epoch, the segment length is part of the run's identity.
+- **Provenance** is written once, with the dataset: parameters, seeds, versions, the git
+  commit, threads and ranks, and one entry per session (start or resume) of the run.
+- **Interruptions.** Ctrl-C (or SIGTERM, see :mod:`salnest.cli`) raises
+  :class:`RunInterrupted`, which says what is saved.
+- **MPI.** Rank 0 locks, reads the checkpoint (handed to every rank) and writes; all ranks
+  simulate.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import datetime
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, ContextManager
+
+import xarray as xr
+
+from salnest.parallel import from_root, is_root, num_processes
+from salnest.results import ResultsLock, previous_results, write_dataset
+
+#: ``[experiment]`` fields that do not change the results: they are not part of a run's identity.
+NOT_IDENTITY = ("source", "output", "name", "threads")
+
+
+class EpochRun(abc.ABC):
+    """What a kind that runs in epochs supplies; the driver does everything else.
+
+    The instance holds the run's state (weights, records, ...). The driver calls
+    :meth:`start` (a fresh run) or :meth:`restore` (from a checkpoint), then, per segment,
+    enters :meth:`open_segment` and calls :meth:`run_epoch` for each of its epochs, and
+    :meth:`dataset` whenever it writes a checkpoint.
+    """
+
+    #: number of epochs of the run
+    epochs: int
+
+    @abc.abstractmethod
+    def start(self) -> None:
+        """Set the state of a fresh run; may simulate in kernels of its own (seeded with
+        :func:`kernel_seed` and a negative epoch, or a stream of its own)."""
+
+    @abc.abstractmethod
+    def restore(self, checkpoint: xr.Dataset) -> None:
+        """Set the state from a checkpoint written by :meth:`dataset`."""
+
+    @abc.abstractmethod
+    def open_segment(self, first_epoch: int, seed: int) -> ContextManager[Any]:
+        """A context manager: build a fresh NEST kernel (``rng_seed = seed``) from the state after
+        ``first_epoch`` epochs, yield a handle for :meth:`run_epoch`, end the kernel on exit."""
+
+    @abc.abstractmethod
+    def run_epoch(self, handle: Any, epoch: int) -> None:
+        """Simulate epoch ``epoch`` (1-based) in the segment's kernel and update the state."""
+
+    @abc.abstractmethod
+    def dataset(self, completed: int) -> xr.Dataset:
+        """The results after ``completed`` epochs (with what :meth:`restore` needs)."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C or SIGTERM; says what is saved and how to go on.
+
+    A :class:`KeyboardInterrupt`, so that no ``except Exception`` on the way swallows it.
+    ``saved`` is the number of epochs in the results file (None: nothing saved by this run),
+    ``epochs`` the run's total (None: a kind that runs in one piece).
+    """
+
+    def __init__(self, output: Path | None, saved: int | None, epochs: int | None):
+        self.output, self.saved, self.epochs = output, saved, epochs
+        resumes = "; the same command resumes from there"
+        if output is None:
+            text = "nothing was saved (no results file)"
+        elif epochs is None:
+            text = f"nothing was saved: this kind runs in one piece; {output} is unchanged"
+        elif saved is None:
+            text = f"nothing was saved yet in {output}"
+        elif saved == 0:
+            text = f"no epoch was complete; what the run prepared is saved in {output}{resumes}"
+        else:
+            text = f"{saved} of {epochs} epochs are saved in {output}{resumes}"
+        super().__init__(f"interrupted: {text}")
+
+
+def kernel_seed(seed: int, epoch: int) -> int:
+    """NEST ``rng_seed`` of the kernel that simulates the epochs after ``epoch`` of a run with
+    protocol seed ``seed`` (``epoch = -1``: a kernel that runs before the first epoch)."""
+    return seed * 1_000_003 + epoch + 1
+
+
+def run_identity(protocol: dict) -> str:
+    """Hash of everything in ``protocol`` that determines its results (see :data:`NOT_IDENTITY`)."""
+    return hashlib.sha256(json.dumps(_identity_content(protocol), sort_keys=True, default=str).encode()
+                          ).hexdigest()[:16]
+
+
+def _identity_content(protocol: dict) -> dict:
+    content = {section: dict(values) for section, values in protocol.items()}
+    content["experiment"] = {k: v for k, v in protocol["experiment"].items() if k not in NOT_IDENTITY}
+    return content
+
+
+def _differences(checkpoint: xr.Dataset, protocol: dict) -> str:
+    """What a results file's run and ``protocol`` disagree on, as a sentence."""
+    try:
+        old = _identity_content(json.loads(checkpoint.attrs.get("parameters", "")))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return "its parameters are not readable"
+    new = json.loads(json.dumps(_identity_content(protocol), default=str))
+    found = []
+    for section in sorted(set(old) | set(new)):
+        for key in sorted(set(old.get(section, {})) | set(new.get(section, {}))):
+            there, here = old.get(section, {}).get(key, "(absent)"), new.get(section, {}).get(key, "(absent)")
+            if there != here:
+                found.append(f"{section}.{key} is {there!r} there, {here!r} here")
+    text = "; ".join(found) or "the parameters agree but the identity rule changed"
+    if any(item.startswith("experiment.checkpoint_every") for item in found):
+        text += (" (each segment of checkpoint_every epochs runs in a fresh NEST kernel seeded at its start, "
+                 "so the interval is part of a run's identity)")
+    return text
+
+
+def _notify(message: str) -> None:
+    if is_root():
+        print(f"salnest: {message}", file=sys.stderr, flush=True)
+
+
+def _session(protocol: dict, first_epoch: int | None) -> dict:
+    from salnest.provenance import git_commit
+
+    return {"first_epoch": first_epoch, "started": datetime.datetime.now(datetime.timezone.utc).isoformat(
+        timespec="seconds"), "git_commit": git_commit(), "command": " ".join(sys.argv),
+        "mpi_ranks": num_processes(), "threads": protocol["experiment"]["threads"]}
+
+
+def _attrs(kind, protocol: dict, identity: str, seeds: dict, sessions: list, wall: float) -> dict:
+    from salnest.provenance import provenance
+
+    exp = protocol["experiment"]
+    return {"salnest_kind": kind.name, "salnest_kind_module": kind.module, "name": exp["name"],
+            "protocol_file": str(exp.get("source", "")), "protocol_hash": identity,
+            "sessions": json.dumps(sessions), "wall_time_s": round(wall, 2), **provenance(protocol, seeds)}
+
+
+@contextlib.contextmanager
+def _results_lock(output: Path | None):
+    lock = ResultsLock(output) if output is not None and is_root() else None
+    from_root(lambda: lock.acquire() if lock else None)  # a refusal stops every rank
+    try:
+        yield
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def run(kind, protocol: dict, output: Path | None, progress: Callable) -> xr.Dataset:
+    """Run a validated ``protocol`` of ``kind``; write its results to ``output`` (rank 0) if given.
+
+    Parameters
+    ----------
+    kind
+        A :class:`salnest.registry.ExperimentKind`.
+    protocol
+        Validated protocol (:func:`salnest.runner.load_protocol`).
+    output
+        Results file; for kinds that run in epochs also the checkpoint resumed from.
+    progress
+        Wraps an iterable (of epochs, or of a kind's chunks) for a progress display.
+
+    Raises
+    ------
+    salnest.results.ResultsFileError
+        Before any simulation, when ``output`` cannot be resumed or is locked by another run.
+    RunInterrupted
+        On Ctrl-C or SIGTERM, after saving what is complete.
+    """
+    output = Path(output) if output is not None else None
+    with _results_lock(output):
+        if kind.runs_in_epochs:
+            return _run_epochs(kind, protocol, output, progress)
+        return _run_once(kind, protocol, output, progress)
+
+
+def _write(ds: xr.Dataset, output: Path | None) -> None:
+    if output is not None and is_root():
+        write_dataset(ds, output)
+
+
+def _run_once(kind, protocol, output, progress) -> xr.Dataset:
+    identity = run_identity(protocol)
+    started = time.time()
+    try:
+        ds = kind.run(protocol, progress)
+    except KeyboardInterrupt:
+        raise RunInterrupted(output, None, None) from None
+    ds.attrs.update(_attrs(kind, protocol, identity, {"seed": protocol["experiment"]["seed"]},
+                           [_session(protocol, None)], time.time() - started))
+    _write(ds, output)
+    return ds
+
+
+def _run_epochs(kind, protocol, output, progress) -> xr.Dataset:
+    exp = protocol["experiment"]
+    identity = run_identity(protocol)
+    experiment = kind.epochs(protocol)
+    total, every = experiment.epochs, exp["checkpoint_every"]
+    old = from_root(lambda: previous_results(output, kind.name, identity,
+                                             explain=lambda ds: _differences(ds, protocol)))
+    started = time.time()
+    if old is None:
+        sessions, resumed, wall_before, completed = [], [], 0.0, 0
+    else:
+        completed = int(old.attrs["completed_epochs"])
+        sessions = json.loads(old.attrs.get("sessions", "[]"))
+        resumed = json.loads(old.attrs.get("seeds", "{}")).get("resumed_at_epochs", []) + [completed]
+        wall_before = float(old.attrs.get("wall_time_s", 0.0))
+        if completed >= total:
+            _notify(f"{output} holds the complete run ({total} epochs); nothing to do")
+            return old
+        _check_layout(sessions, protocol, output)
+    sessions.append(_session(protocol, completed))
+    seeds = {"seed": exp["seed"], "kernel_seed": "seed * 1000003 + first epoch of the segment + 1",
+             "resumed_at_epochs": resumed}
+
+    def checkpoint(done: int) -> xr.Dataset:
+        ds = experiment.dataset(done)
+        ds.attrs.update(_attrs(kind, protocol, identity, seeds, sessions, wall_before + time.time() - started))
+        ds.attrs["completed_epochs"] = done
+        _write(ds, output)
+        return ds
+
+    epochs, saved, ds = None, (None if old is None else completed), old
+    try:
+        if old is None:
+            experiment.start()
+            checkpoint(0)  # what start() computed (a teacher's targets, say) is kept from here on
+            saved = 0
+        else:
+            experiment.restore(old)
+        epochs = iter(progress(range(completed + 1, total + 1)))
+        while completed < total:
+            segment_end = min(total, (completed // every + 1) * every)
+            with experiment.open_segment(completed, kernel_seed(exp["seed"], completed)) as handle:
+                for epoch in range(completed + 1, segment_end + 1):
+                    next(epochs)
+                    experiment.run_epoch(handle, epoch)
+            ds = checkpoint(segment_end)
+            completed = saved = segment_end
+        for _ in epochs:  # lets a progress display finish
+            pass
+    except KeyboardInterrupt:
+        if hasattr(epochs, "close"):
+            epochs.close()  # a progress display clears its line before the message
+        raise RunInterrupted(output, saved, total) from None
+    return ds
+
+
+def _check_layout(sessions: list, protocol: dict, output: Path) -> None:
+    """Say so when a run resumes with another number of virtual processes (allowed: a cluster
+    job may get other nodes), since NEST's random streams depend on it."""
+    if not sessions:
+        return
+    last = sessions[-1]
+    before, now = last["mpi_ranks"] * last["threads"], num_processes() * protocol["experiment"]["threads"]
+    if before != now:
+        _notify(f"resuming {output}, written with {before} virtual processes (ranks x threads), with {now}: the "
+                f"run goes on correctly but is no longer bit-identical to an uninterrupted one")

@@ -1,0 +1,89 @@
+"""The models catalogue: every name maps to a model that is built, and each default value is
+declared once (in the NESTML sources), with the PyNN types and the README agreeing."""
+
+import re
+
+import numpy as np
+import pytest
+
+from salnest.models import CORE_MODULE, MICROCIRCUIT_MODULE, MODELS, NESTML_MODELS_DIR, REPO_ROOT, nest_model
+
+
+@pytest.fixture
+def both_modules(salnest_module):
+    import nest
+
+    from salnest.nest_module import install
+
+    nest.ResetKernel()
+    nest.verbosity = nest.VerbosityLevel.ERROR
+    install(CORE_MODULE)
+    install(MICROCIRCUIT_MODULE)
+    return nest
+
+
+def test_every_catalogue_name_is_built_and_registered(both_modules):
+    nest = both_modules
+    built = set(nest.node_models) | set(nest.synapse_models)
+    for name, model in MODELS.items():
+        assert model.nest_model in built, (name, model.nest_model)
+        assert name in built  # install() registers the user-facing name as a copy
+        assert nest_model(name) == model.nest_model
+    assert CORE_MODULE.built_models() | MICROCIRCUIT_MODULE.built_models() <= built
+    with pytest.raises(KeyError, match="unknown salnest model 'iaf_sal'"):
+        nest_model("iaf_sal")
+
+
+def _nestml_parameters(source: str) -> dict[str, str]:
+    """Names and default expressions of the ``parameters:`` block of a NESTML file."""
+    text = (NESTML_MODELS_DIR / source).read_text()
+    block = re.search(r"^    parameters:\n(.*?)(?=^    \w)", text, flags=re.MULTILINE | re.DOTALL).group(1)
+    return dict(re.findall(r"^        (\w+) \w+ = ([^\[#\n]+)", block, flags=re.MULTILINE))
+
+
+@pytest.mark.parametrize("type_name, model, source", [
+    ("salnest.pynn_types.SamplingNeuron", "sampling_neuron", "sampling_neuron.nestml"),
+    ("salnest.pynn_types.SALSynapse", "sal_synapse", "sal_synapse.nestml"),
+    ("salnest.pynn_microcircuit.PyramidalNeuron", "pyramidal_neuron", "pyramidal_neuron.nestml"),
+    ("salnest.pynn_microcircuit.DendriticPredictionSynapse", "us_synapse", "us_synapse.nestml"),
+    ("salnest.pynn_microcircuit.FeedbackSALSynapse", "pyramidal_sal_synapse", "sal_synapse.nestml"),
+])
+def test_pynn_types_have_every_nestml_parameter_with_nests_default(both_modules, type_name, model, source):
+    import importlib
+
+    module, cls = type_name.rsplit(".", 1)
+    pynn_type = getattr(importlib.import_module(module), cls)
+    nestml = _nestml_parameters(source)
+    defaults = pynn_type.default_parameters
+    weight_and_delay = {"weight", "delay"} & set(defaults)  # PyNN's own for synapse types
+    assert set(defaults) - weight_and_delay == set(nestml) - {"w", "d"}, (sorted(defaults), sorted(nestml))
+    reported = both_modules.GetDefaults(nest_model(model))
+    for name in set(defaults) - weight_and_delay:
+        assert defaults[name] == reported[name], name
+
+
+def _readme_tables() -> list[dict[str, str]]:
+    """The parameter tables of the README's model reference: name -> default, per table."""
+    text = (REPO_ROOT / "README.md").read_text()
+    section = text[text.index("## Model reference"):text.index("## Paper Fig. 2")]
+    tables = []
+    for table in re.findall(r"\| parameter \| default \|.*?\n((?:\|.*\n)+)", section):
+        rows = {}
+        for line in table.splitlines():
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            names, values = re.findall(r"`(\w+)`", cells[0]), [v.strip() for v in cells[1].split(",")]
+            if cells[1] and not set(cells[1]) <= {"-"}:
+                rows.update(zip(names, values))
+        tables.append(rows)
+    return tables
+
+
+def test_readme_model_reference_states_nests_defaults(both_modules):
+    tables = _readme_tables()
+    assert len(tables) == 3
+    for model, table in zip(("sampling_neuron", "sal_synapse", "pyramidal_neuron"), tables):
+        assert table, model
+        reported = both_modules.GetDefaults(model)
+        for name, value in table.items():
+            assert float(value) == pytest.approx(float(reported[name])) or np.isinf(float(value)) and \
+                float(value) == float(reported[name]), (model, name, value, reported[name])
