@@ -20,7 +20,10 @@ def test_weights_round_trip_in_model_units(pynn_sim):
     # and NEST itself holds the same values, i.e. the PSP heights the model sees
     import nest
 
-    sal = nest.GetConnections(target=pop.node_collection, synapse_model="sal_synapse__with_sampling_neuron_lbl")
+    from salnest.models import nest_model
+
+    # PyNN connects through the _lbl variant of the built model
+    sal = nest.GetConnections(target=pop.node_collection, synapse_model=nest_model("sal_synapse") + "_lbl")
     np.testing.assert_allclose(sorted(sal.get("weight")), sorted(weights[~np.isnan(weights)].ravel()), rtol=1e-12)
     static = nest.GetConnections(source=src.node_collection)
     np.testing.assert_allclose(static.get("weight"), 0.3, rtol=1e-12)

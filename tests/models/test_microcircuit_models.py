@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-N = "pyramidal_neuron__with_us_synapse_and_sal_synapse"
-US = "us_synapse__with_pyramidal_neuron__with_us_synapse_and_sal_synapse"
+from salnest.models import nest_model
+
+N, US = nest_model("pyramidal_neuron"), nest_model("us_synapse")
 
 
 @pytest.fixture(scope="session")
