@@ -15,9 +15,9 @@ TIME_STEP = 1.0
 
 def setup(seed: int, threads: int = 1):
     """Reset NEST through ``pyNN.nest.setup`` with ``rng_seed = seed``; returns ``pyNN.nest``."""
-    import pyNN.nest as sim
+    import salnest.pynn_types  # noqa: F401  (first: loads the models at every setup, quiets PyNN)
 
-    import salnest.pynn_types  # noqa: F401  (loads the models at every setup)
+    import pyNN.nest as sim
 
     sim.setup(timestep=TIME_STEP, min_delay=TIME_STEP, rng_seed=seed, threads=threads)
     return sim

@@ -55,12 +55,21 @@ def _cmd_info(args) -> int:
     print(f"{'MPI':16s} {'yes' if info.get('have_mpi') else 'no (NEST built without MPI; see README: clusters)'}"
           f"{f', {nest.NumProcesses()} ranks in this run' if info.get('have_mpi') else ''}")
     if info.get("have_mpi"):
-        from salnest.parallel import nest_has_target_data_fix
+        from salnest.compat.nest import nest_has_target_data_fix
 
         print(f"{'spike exchange':16s} " + ("compressed (NEST has salnest's fix, nest_patches/)"
                                            if nest_has_target_data_fix() else
                                            "uncompressed under MPI: NEST lacks salnest's fix (nest_patches/; README: MPI)"))
     print(f"{'GSL':16s} {'yes' if info.get('have_gsl') else 'no'}")
+    import salnest.compat.nest_wheel  # noqa: F401  (declare every workaround)
+    import salnest.compat.nestml  # noqa: F401
+    import salnest.pynn_types  # noqa: F401
+    from salnest.compat import WORKAROUNDS
+
+    print("workarounds of upstream defects (salnest/compat; 'check' where the installed version differs):")
+    for w in WORKAROUNDS.values():
+        state = "" if w.matches() else f"  check: {w.installed()} installed"
+        print(f"  {w.name:38s} {w.package} {w.version}{state}")
     return 0
 
 

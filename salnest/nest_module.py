@@ -43,11 +43,11 @@ def install(spec: ModuleSpec = CORE_MODULE, aliases: dict[str, str] | None = Non
 
     Call it after ``nest.ResetKernel()`` or ``pyNN.nest.setup()``; it is cheap when nothing
     needs doing. Under MPI it also makes NEST's spike exchange safe
-    (:func:`salnest.parallel.use_safe_spike_exchange`).
+    (:func:`salnest.compat.nest.use_safe_spike_exchange`).
     """
     import nest
 
-    from salnest.parallel import use_safe_spike_exchange
+    from salnest.compat.nest import quiet_spike_buffer_log, use_safe_spike_exchange
 
     if aliases is None:
         aliases = model_aliases(spec)
@@ -62,11 +62,7 @@ def install(spec: ModuleSpec = CORE_MODULE, aliases: dict[str, str] | None = Non
         log.debug("installed %s", path)
         # the first load after a reset: no connections yet, so the exchange can still be chosen
         use_safe_spike_exchange()
-    # NEST 3.10 appends to spike_buffer_resize_log at every communication round
-    # while buffers may shrink, so every GetKernelStatus (PyNN calls it several
-    # times per run()) gets slower the longer a simulation ran: 40 ms after
-    # 3e5 steps. Buffers that never shrink log nothing.
-    nest.spike_buffer_shrink_limit = 0.0
+    quiet_spike_buffer_log()
     for clean, generated in aliases.items():
         if clean not in nest.node_models and clean not in nest.synapse_models:
             nest.CopyModel(generated, clean)

@@ -87,9 +87,9 @@ def node_values(nodes, name: str) -> np.ndarray:
         return np.asarray(_as_list(nodes.get(name), len(nodes)))
     import nest
 
-    # not nest.GetLocalNodeCollection: for one node, NodeCollection.local is a bare bool, which
-    # it then uses as an index
-    ids = np.asarray(nodes.tolist())[np.atleast_1d(nodes.local)].tolist()
+    from salnest.compat.nest import local_node_ids
+
+    ids = local_node_ids(nodes)
     mine = (ids, _as_list(nest.NodeCollection(ids).get(name), len(ids)) if ids else [])
     position = {node_id: i for i, node_id in enumerate(nodes.tolist())}
     out = [None] * len(nodes)
@@ -103,7 +103,7 @@ def require_local_cells(population, synapse_model: str) -> None:
     """Under MPI, raise ValueError unless the PyNN ``population`` has a cell on every rank.
 
     For projections whose connections PyNN 0.13 reads back while connecting (see
-    :func:`salnest.pynn_types._no_connection_readback_under_mpi`): that read is a collective
+    :func:`salnest.compat.pynn.no_connection_readback`): that read is a collective
     NEST call made only on ranks that own targets, so a rank without any would leave the
     others waiting or mismatch their collective calls.
     """
@@ -206,48 +206,6 @@ def set_node_values(nodes, **values) -> None:
     """
     if len(nodes):
         nodes.set(_status_dicts(values, np.arange(len(nodes))))
-
-
-#: The fix in nest_patches/ that makes NEST's compressed spike exchange safe under MPI.
-TARGET_DATA_FIX = "compressed-target-data-end-markers"
-
-
-def nest_has_target_data_fix() -> bool:
-    """True when the NEST in use was built with salnest's fix of its compressed spike exchange
-    (``nest_patches/``; ``bash setup.sh mpi`` builds such a NEST)."""
-    import importlib
-
-    try:
-        fixes = importlib.import_module("nest.salnest_fixes").FIXES
-    except ImportError:
-        return False
-    return TARGET_DATA_FIX in fixes
-
-
-def use_safe_spike_exchange() -> None:
-    """Under MPI with an unfixed NEST, switch to NEST's uncompressed spike exchange.
-
-    NEST 3.10's compressed exchange (the default) can deliver spikes through connections
-    of other neurons. When building its routing tables, a rank whose buffer share for one
-    other rank fills stops writing for that round without marking where its data for the
-    remaining ranks end (``ConnectionManager::fill_target_buffer``). Those ranks then read
-    on into whatever the buffer held before, data of an earlier kernel in the same process
-    for instance (the buffer survives ``ResetKernel``), and add the entries as targets.
-    ``tests/mpi/nest_target_data_bug.py`` reproduces this in plain PyNEST.
-
-    ``nest_patches/`` fixes NEST itself, and ``bash setup.sh mpi`` builds NEST with it; on such
-    a NEST (:func:`nest_has_target_data_fix`) this does nothing. Otherwise the uncompressed
-    exchange is correct but slower for networks with many targets per neuron and rank: NEST
-    then neither sorts connections by source nor bundles a spike's targets, so every remote
-    synapse costs one entry in the MPI exchange (README, "Scaling"). Without MPI nothing
-    changes: one process reads only its own, complete data. :func:`salnest.install` calls this
-    (so every ``sim.setup()`` with salnest's PyNN types does too); it must come before the
-    first ``Connect`` after a reset.
-    """
-    import nest
-
-    if num_processes() > 1 and not nest_has_target_data_fix():
-        nest.use_compressed_spikes = False
 
 
 def abort_on_error() -> None:

@@ -12,9 +12,10 @@ from pyNN.nest.cells import NativeCellType
 from pyNN.nest.synapses import NESTSynapseMixin
 from pyNN.standardmodels import StandardSynapseType, build_translations
 
+from salnest.compat.pynn import (MODEL_UNIT_RECEPTOR_SCALE, NEST_PER_PYNN_WEIGHT, register_model_unit_cell_type,
+                                 register_module_for_setup)
 from salnest.models import MICROCIRCUIT_MODULE
-from salnest.pynn_types import (DefaultsFromNest, InstallOnUse, SALSynapse, _check_scalar_or_array,
-                                register_model_unit_cell_type, register_module_for_setup)
+from salnest.pynn_types import DefaultsFromNest, InstallOnUse, SALSynapse, _check_scalar_or_array
 
 register_module_for_setup(MICROCIRCUIT_MODULE)
 
@@ -32,7 +33,7 @@ class PyramidalNeuron(NativeCellType):
     recordable = ["u", "z", "v_bas", "v_api", "avg_u", "avg_vb", "spikes"]
     units = {name: "dimensionless" for name in recordable if name != "spikes"} | {"spikes": "ms"}
     standard_receptor_type = False
-    receptor_scale = 1e-3  # see salnest.pynn_types: weights in model units
+    receptor_scale = MODEL_UNIT_RECEPTOR_SCALE  # weights in model units, see salnest.compat.pynn
     injectable = False
     conductance_based = False
     always_local = False
@@ -61,7 +62,7 @@ class DendriticPredictionSynapse(StandardSynapseType, NESTSynapseMixin):
 
     nest_name = InstallOnUse("us_synapse", per_precision=False)
     default_parameters = DefaultsFromNest("us_synapse", ("eta", "tau_ref"), weight=0.0, delay=None)
-    translations = build_translations(("weight", "weight", 1000.0), ("delay", "delay"), ("eta", "eta"),
+    translations = build_translations(("weight", "weight", NEST_PER_PYNN_WEIGHT), ("delay", "delay"), ("eta", "eta"),
                                       ("tau_ref", "tau_ref"))
 
     def __init__(self, **parameters):

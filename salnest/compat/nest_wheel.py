@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from salnest.compat import workaround
 from salnest.nest_install import NestInstall
 
 
@@ -55,6 +56,10 @@ esac
     path.chmod(0o755)
 
 
+@workaround("nest-wheel-nest-config", "nest-simulator", "3.10.0", once=False,
+            symptom="the wheel's nest-config reports the build machine's directories, so NESTML stops with "
+                    "'InvalidPathException: NEST path ... is not a directory'",
+            upstream="tests/compat/test_nest_wheel.py::test_the_wheels_nest_config_names_another_machine")
 def nest_path_for_nestml(work: Path, nest: NestInstall, cxx: str) -> Path:
     """The NEST path to give NESTML: NEST's own prefix when its nest-config is usable, else a shim in ``work``."""
     if nest.prefix is not None and not nest.old_string_abi:

@@ -13,7 +13,7 @@ tables, rank 1 fills its buffer share for rank 0 and stops that round without ma
 the end of its share for itself (``ConnectionManager::fill_target_buffer``), so it reads
 the first network's leftover entries as targets of its own neurons. A NEST built with
 ``nest_patches/`` delivers exactly. ``--safe`` applies salnest's choice
-(:func:`salnest.parallel.use_safe_spike_exchange`) after every reset.
+(:func:`salnest.compat.nest.use_safe_spike_exchange`) after every reset.
 """
 
 import json
@@ -30,7 +30,7 @@ def network(n_sources: int, pairs: list[tuple[int, int]]):
     """Parrots relaying SPIKE_TIMES onto integrators; connection (s, t) has weight 1 + s."""
     nest.ResetKernel()
     if "--safe" in sys.argv:
-        from salnest.parallel import use_safe_spike_exchange
+        from salnest.compat.nest import use_safe_spike_exchange
 
         use_safe_spike_exchange()
     nest.resolution = 1.0

@@ -20,7 +20,7 @@ SCRIPT = "tests/mpi/nest_target_data_bug.py"
 
 @pytest.fixture(scope="module")
 def nest_is_fixed() -> bool:
-    proc = run_ok(["-c", "from salnest.parallel import nest_has_target_data_fix as f; print(f())"])
+    proc = run_ok(["-c", "from salnest.compat.nest import nest_has_target_data_fix as f; print(f())"])
     return proc.stdout.strip().splitlines()[-1] == "True"
 
 

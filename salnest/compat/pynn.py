@@ -1,0 +1,260 @@
+"""Workarounds for PyNN 0.13's NEST backend (``pyNN.nest``) with salnest's models.
+
+:func:`apply` installs them all; :mod:`salnest.pynn_types` calls it on import. Every patch
+keeps the function it replaces as ``__salnest_original__`` so that the tests can show the
+upstream behaviour (``tests/compat/test_pynn.py``, ``tests/mpi/test_compat_mpi.py``).
+
+**Weight units, in one place.** salnest's cells take weights in model units (the
+dimensionless coupling of ``u = b + sum_j W_j PSP_j``). PyNN's NEST backend assumes NEST
+weights are :data:`NEST_PER_PYNN_WEIGHT` times PyNN's (pA against nA): it multiplies the
+weights of standard synapse types by it when connecting (their translation) and divides every
+weight by it when reading back. On a model-unit cell type salnest undoes both:
+:data:`MODEL_UNIT_RECEPTOR_SCALE` as the cell type's ``receptor_scale`` (which PyNN applies
+to every weight it connects), and :func:`weight_readback` for ``Projection.get``. salnest's
+own synapse types translate their weight like a standard type
+(:data:`NEST_PER_PYNN_WEIGHT`), so PyNN's ``StaticSynapse`` and salnest's synapses behave
+alike, and every weight round-trips.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import warnings
+
+import numpy as np
+
+from salnest.compat import workaround
+
+PYNN = ("PyNN", "0.13.0")
+
+#: NEST weight per PyNN weight in PyNN's NEST backend (pA per nA).
+NEST_PER_PYNN_WEIGHT = 1000.0
+
+#: ``receptor_scale`` of model-unit cell types: undoes the factor PyNN applies when connecting.
+MODEL_UNIT_RECEPTOR_SCALE = 1.0 / NEST_PER_PYNN_WEIGHT
+
+#: Cell types whose incoming weights are in model units.
+MODEL_UNIT_CELLS: list = []
+
+
+def register_model_unit_cell_type(cell_type: type) -> None:
+    """Make ``Projection.get("weight")`` onto ``cell_type`` return weights as set (model units)."""
+    if cell_type not in MODEL_UNIT_CELLS:
+        MODEL_UNIT_CELLS.append(cell_type)
+
+
+def _replace(cls, name: str, new) -> None:
+    new.__salnest_original__ = getattr(cls, name)
+    setattr(cls, name, new)
+
+
+@workaround("pynn-weight-readback", *PYNN,
+            symptom="Projection.get('weight') divides every weight by 1000, also onto cells whose "
+                    "weights are not in nA",
+            upstream="pyNN/nest/projections.py (_get_attributes_as_arrays/_as_list); "
+                     "tests/compat/test_pynn.py::test_pynn_divides_weights_read_back_by_1000")
+def weight_readback() -> None:
+    """``Projection.get("weight")`` onto model-unit cells returns the weights as set."""
+    from pyNN.nest.projections import Projection
+
+    as_arrays = Projection._get_attributes_as_arrays
+    as_list = Projection._get_attributes_as_list
+
+    def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
+        values = as_arrays(self, names, multiple_synapses)
+        if isinstance(self.post.celltype, tuple(MODEL_UNIT_CELLS)):
+            values = [v * NEST_PER_PYNN_WEIGHT if n in ("weight", "weights") else v for n, v in zip(names, values)]
+        return values
+
+    def _get_attributes_as_list(self, names):
+        values = as_list(self, names)
+        if isinstance(self.post.celltype, tuple(MODEL_UNIT_CELLS)) and "weight" in names:
+            i = names.index("weight")
+            values = [tuple(v * NEST_PER_PYNN_WEIGHT if k == i else v for k, v in enumerate(row)) for row in values]
+        return values
+
+    _replace(Projection, "_get_attributes_as_arrays", _get_attributes_as_arrays)
+    _replace(Projection, "_get_attributes_as_list", _get_attributes_as_list)
+
+
+@workaround("pynn-one-cell-population-under-mpi", *PYNN,
+            symptom="a one-cell Population fails on an MPI rank that does not own its cell (0-d mask)",
+            upstream="PyNEST gives NodeCollection.local of one node as a bare bool, PyNN handles only True; "
+                     "tests/mpi/test_compat_mpi.py::test_pynn_one_cell_population_fails_on_a_rank_without_it")
+def one_cell_population() -> None:
+    """Keep PyNN's local-cell mask one-dimensional for one-cell populations."""
+    from pyNN.nest.populations import Population
+
+    create_cells = Population._create_cells
+
+    def _create_cells(self):
+        create_cells(self)
+        self._mask_local = np.atleast_1d(self._mask_local)
+
+    _replace(Population, "_create_cells", _create_cells)
+
+
+#: What PyNN 0.13 finds "common" (not per connection) in the status of NEST's static synapse and
+#: of NESTML synapses, which keep every parameter per connection.
+_NON_CONNECTION_KEYS = {"element_type", "has_delay", "num_connections", "receptor_type", "requires_symmetric",
+                        "synapse_modelid", "weight_recorder"}
+
+
+def parameters_known(synapse_model: str) -> bool:
+    """Are all parameters of ``synapse_model`` per connection (NEST's static synapse, NESTML synapses)?"""
+    from salnest.models import is_cogenerated
+
+    return synapse_model.startswith("static_synapse") or is_cogenerated(synapse_model)
+
+
+@workaround("pynn-connection-readback-under-mpi", *PYNN,
+            symptom="under MPI, a projection onto a population without a cell on some rank ends the job "
+                    "(MPI_ERR_TRUNCATE) or silently changes it",
+            upstream="PyNN reads connections back with nest.GetConnections, collective in NEST 3.10, on ranks "
+                     "with targets only; tests/mpi/test_compat_mpi.py::test_pynn_readback_breaks_on_an_empty_rank")
+def no_connection_readback() -> None:
+    """Tell PyNN the common parameters of static and NESTML synapses under MPI, so that it does not
+    read connections back; refuse other models onto populations without a cell on some rank.
+
+    To tell per-connection from common synapse parameters, PyNN 0.13 connects its first local
+    target, reads the new connections back with ``nest.GetConnections`` and connects the
+    others. NEST 3.10 makes that read a collective call once connections changed, but only
+    ranks that own targets of the projection make it: with a rank without any, the ranks'
+    collective calls stop matching. For other synapse models PyNN reads as before, and a
+    projection onto a population without a cell on some rank is refused before anything is
+    connected (:func:`salnest.parallel.require_local_cells`).
+    """
+    import nest
+    from pyNN.nest.projections import Projection
+
+    from salnest.parallel import num_processes, require_local_cells
+
+    init, convergent_connect = Projection.__init__, Projection._convergent_connect
+
+    def __init__(self, presynaptic_population, postsynaptic_population, connector, synapse_type=None,
+                 *args, **kwargs):
+        if num_processes() > 1:
+            model = (synapse_type or self._static_synapse_class())._get_nest_synapse_model()
+            if not parameters_known(model):
+                require_local_cells(postsynaptic_population, model)
+        init(self, presynaptic_population, postsynaptic_population, connector, synapse_type, *args, **kwargs)
+
+    def _convergent_connect(self, *args, **kwargs):
+        model = self.nest_synapse_model
+        if self._common_synapse_property_names is None and num_processes() > 1 and parameters_known(model):
+            self._common_synapse_property_names = [k for k in nest.GetDefaults(model) if k in _NON_CONNECTION_KEYS]
+        return convergent_connect(self, *args, **kwargs)
+
+    _replace(Projection, "__init__", __init__)
+    _replace(Projection, "_convergent_connect", _convergent_connect)
+
+
+#: Modules loaded at every ``sim.setup()``; type modules add theirs on import.
+SETUP_MODULES: list = []
+
+
+def register_module_for_setup(spec) -> None:
+    """Have every later ``sim.setup()`` load ``spec`` (a :class:`salnest.models.ModuleSpec`) too."""
+    if all(existing.name != spec.name for existing in SETUP_MODULES):
+        SETUP_MODULES.append(spec)
+
+
+@workaround("pynn-load-modules-at-setup", *PYNN,
+            symptom="NEST unloads extension modules at every reset, PyNN's setup() resets the kernel and "
+                    "offers no hook to load them again before the first Population",
+            upstream="tests/compat/test_pynn.py::test_a_kernel_reset_unloads_salnests_models")
+def load_modules_at_setup() -> None:
+    """Load the registered modules whenever PyNN resets the kernel (``sim.setup()``).
+
+    NEST refuses modules once any node exists, and a PyNN ``Population`` creates its
+    recording devices before its cells, so loading on first use of a type comes too late.
+    """
+    from pyNN.nest import simulator
+
+    from salnest.nest_module import install
+
+    state = type(simulator.state)
+    clear = state.clear
+
+    def clear_and_install(self):
+        clear(self)
+        # no model copies here: they would freeze the resolution, which setup() sets next
+        for spec in SETUP_MODULES:
+            install(spec, aliases={})
+
+    _replace(state, "clear", clear_and_install)
+
+
+class _NestForPyNN:
+    """The ``nest`` module as PyNN sees it: NEST's deprecated functions without their warning.
+
+    NEST warns once per deprecated function and process, without naming the caller, so
+    PyNN's calls would hide the warnings meant for a user's own code; through this view
+    only PyNN's calls are quiet.
+    """
+
+    def __init__(self, nest):
+        self._nest = nest
+
+    def __getattr__(self, name):
+        from nest.lib import hl_api_helper
+
+        value = getattr(self._nest, name)
+        if name in hl_api_helper._deprecation_warning and hasattr(value, "__wrapped__"):
+            return value.__wrapped__
+        return value
+
+
+@workaround("pynn-deprecated-nest-calls", *PYNN,
+            symptom="PyNN calls nest.GetStatus, SetStatus and set_verbosity, which NEST 3.10 deprecates: "
+                    "every run prints NEST's deprecation warnings",
+            upstream="tests/compat/test_pynn.py::test_pynn_still_calls_deprecated_nest_functions")
+def quiet_deprecated_nest_calls() -> None:
+    """Give PyNN's NEST modules a view of ``nest`` whose deprecated functions do not warn."""
+    import nest
+
+    view = _NestForPyNN(nest)
+    for name, module in list(sys.modules.items()):
+        if name.startswith("pyNN.nest") and getattr(module, "nest", None) is nest:
+            module.nest = view
+
+
+@workaround("pynn-extension-build", *PYNN,
+            symptom="importing pyNN.nest tries to build PyNN's own NEST extension and warns 'Cannot find "
+                    "nest-config' (the wheel's nest-config is not on PATH); salnest does not use it",
+            upstream="pyNN/nest/simulator.py; tests/compat/test_pynn.py::test_pynn_warns_about_its_extension")
+def quiet_extension_build() -> None:
+    """Before ``pyNN.nest`` is first imported: silence its notes on its own extension build."""
+    for message in (r"Cannot find nest-config", r"Problem running cmake"):
+        warnings.filterwarnings("ignore", message=message, category=UserWarning, module=r"pyNN\.nest")
+
+
+@contextlib.contextmanager
+def _nest_deprecations_already_issued():
+    """NEST warns once per deprecated function: while PyNN's modules run their import-time
+    calls (``set_verbosity``), mark the warnings issued, then let them be issued again."""
+    from nest.lib import hl_api_helper
+
+    flags = hl_api_helper._deprecation_warning
+    before = {name: dict(flag) for name, flag in flags.items()}
+    for flag in flags.values():
+        flag["deprecation_issued"] = True
+    try:
+        yield
+    finally:
+        for name, flag in before.items():
+            flags[name].update(flag)
+
+
+def apply() -> None:
+    """Install every PyNN workaround (idempotent); imports ``pyNN.nest``."""
+    quiet_extension_build()
+    with _nest_deprecations_already_issued():
+        import pyNN.nest  # noqa: F401
+
+    quiet_deprecated_nest_calls()
+    weight_readback()
+    one_cell_population()
+    no_connection_readback()
+    load_modules_at_setup()
