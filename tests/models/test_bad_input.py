@@ -50,5 +50,7 @@ def test_synapse_rejects_nan_weight(nest_kernel):
     n = nest.Create("sampling_neuron", 2)
     nest.Connect(n[0], n[1], syn_spec={"synapse_model": "sal_synapse", "weight": 0.5})
     conn = nest.GetConnections(synapse_model="sal_synapse")
-    with pytest.raises(nest.NESTErrors.BadProperty, match="w <= Wmax"):
+    with pytest.raises(nest.NESTErrors.BadProperty, match="'w == w'"):  # NaN != NaN
         conn.set(weight=float("nan"))
+    with pytest.raises(nest.NESTErrors.BadProperty, match="Wmin <= w and w <= Wmax"):
+        conn.set(weight=2.0, Wmax=1.0)
