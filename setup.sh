@@ -16,7 +16,9 @@ ACTION="${1:-}"
 [ $# -gt 0 ] && shift
 
 APT_PACKAGES=(python3 python3-venv python3-dev g++ make cmake libboost-dev libltdl-dev libgsl-dev git)
-EXTRAS="test"
+# tests and benchmarks (the test suite runs every benchmark at a tiny size); the demo needs neither
+EXTRAS="test,bench"
+[ "$ACTION" = demo ] && EXTRAS=""
 case "$ACTION" in
   mpi|test-mpi) MPI=1; VENV=.venv-mpi; APT_PACKAGES+=(openmpi-bin libopenmpi-dev patch) ;;
   *) MPI=0; VENV=.venv ;;
@@ -72,9 +74,9 @@ if [ "$MPI" = 1 ]; then
   # --force-reinstall: a same-version NEST without MPI in the environment must be replaced
   "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$WHEEL"
   "$VENV/bin/python" -m pip install -q "$WHEEL"
-  EXTRAS="test,mpi"
+  EXTRAS="$EXTRAS,mpi"
 fi
-"$VENV/bin/python" -m pip install -q -e ".[$EXTRAS]"
+"$VENV/bin/python" -m pip install -q -e ".${EXTRAS:+[$EXTRAS]}"
 
 echo "== building the NEST module (cached after the first time)"
 "$VENV/bin/salnest" build

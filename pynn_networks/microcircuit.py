@@ -70,11 +70,30 @@ def build_microcircuits(sim, sizes, W: list[np.ndarray], B: list[np.ndarray], bi
                         tau_ref: int = 10, lambda_api: float = 0.02, lambda_nudge: float = 0.6,
                         tau_avg: float = 2000.0, eta: list[float] | None = None, eta_sal: float = 0.0,
                         tau_sal: float | None = None) -> Microcircuits:
-    """Build replicas of the microcircuit (times in steps; ``biases[l][replica, neuron]``).
+    """Build replicas of the dendritic microcircuit (docs/models.md, sections 4 and 5).
 
-    Interneuron weights start in the self-predicting state. ``eta[l]`` is the forward
-    learning rate into layer l+1; SAL uses the exponential window with time constant
-    ``tau_sal`` (default ``tau_ref``).
+    Parameters
+    ----------
+    sim
+        ``pyNN.nest`` after ``setup()``; one time step is one step of the model.
+    sizes
+        Layer sizes ``[n_in, n_hidden..., n_out]``.
+    W, B, biases
+        Forward weights ``W[l][replica, post, pre]`` (layer l -> l+1), feedback weights
+        ``B[l][replica, post, pre]`` (layer l+2 -> hidden layer l+1) and biases
+        ``biases[l][replica, neuron]``, in model units.
+    tau_ref
+        Refractory period = PSP duration, in steps.
+    lambda_api, lambda_nudge
+        Apical weight of hidden neurons, nudging of output neurons (dimensionless).
+    tau_avg
+        Time constant of the running averages, in steps.
+    eta
+        Forward learning rate into layer l+1, per layer (default 0: frozen).
+    eta_sal, tau_sal
+        SAL rate and exponential-window time constant (steps; default ``tau_ref``) of B.
+
+    Interneuron weights start in the self-predicting state (``W_IP = W[l+1]``, ``W_PI = -B[l]``).
     """
     from salnest.pynn_microcircuit import DendriticPredictionSynapse, FeedbackSALSynapse, PyramidalNeuron
 

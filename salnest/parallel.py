@@ -82,7 +82,15 @@ def _as_list(values, n: int) -> list:
 
 
 def node_values(nodes, name: str) -> np.ndarray:
-    """``name`` of every node of ``nodes`` (all ranks), in the collection's order."""
+    """Status value ``name`` of every node of ``nodes`` (all ranks), in the collection's order.
+
+    Parameters
+    ----------
+    nodes
+        A ``nest.NodeCollection``.
+    name
+        A status key (``"spike_count"``, ``"u_sum"``, ...), in NEST's units.
+    """
     if num_processes() == 1:
         return np.asarray(_as_list(nodes.get(name), len(nodes)))
     import nest
@@ -131,10 +139,17 @@ def recorder_events(recorder, names=("senders", "times")) -> dict[str, np.ndarra
 class Synapses:
     """A set of NEST connections spread over ranks, seen by every rank in one global order.
 
+    Parameters
+    ----------
+    conns
+        A ``nest.SynapseCollection`` (this rank's part of the connections, e.g. a PyNN
+        projection's ``nest_connections``).
+
     The global order sorts connections by (source, target); the collection must
     hold at most one connection per ordered pair of nodes. :meth:`get` returns
     arrays in that order on every rank; :meth:`set` takes them in that order and
-    each rank sets its own connections.
+    each rank sets its own connections. Values are in NEST's units (weights in model
+    units for salnest's models, times in ms).
     """
 
     def __init__(self, conns):

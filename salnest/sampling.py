@@ -1,7 +1,7 @@
 """Network states z(t) of sampling neurons, reconstructed from their spikes.
 
 z_k(t) = 1 while neuron k is refractory, i.e. for tau_ref steps from a spike
-on (sal-models.md section 2). Reading states from spikes is exact and far
+on (docs/models.md, section 2). Reading states from spikes is exact and far
 cheaper than recording ``z`` with a multimeter at every step.
 """
 
@@ -14,10 +14,22 @@ def states_from_spikes(times, senders, neuron_ids, tau_ref_steps: int, t_start: 
                        t_stop: float, resolution: float) -> np.ndarray:
     """Binary states of ``neuron_ids`` at the recording times in (t_start, t_stop].
 
-    Returns a (T, n) int8 array whose row s is the state recorded at time
-    ``t_start + (s + 1) * resolution`` (as a multimeter with this interval
-    would report it). Spikes are given as NEST reports them (times in ms,
-    sender node IDs).
+    Parameters
+    ----------
+    times, senders
+        Spikes as NEST reports them: times in ms, sender node ids.
+    neuron_ids
+        The neurons, in the order of the state's columns.
+    tau_ref_steps
+        Refractory period in steps (``z = 1`` for that many steps per spike).
+    t_start, t_stop, resolution
+        Window and time step, in ms.
+
+    Returns
+    -------
+    numpy.ndarray
+        (T, n) int8 array whose row s is the state recorded at time
+        ``t_start + (s + 1) * resolution`` (as a multimeter with this interval would report it).
     """
     times = np.asarray(times, dtype=float)
     senders = np.asarray(senders)

@@ -166,6 +166,8 @@ def plot_sampling_accuracy(ds, path):
             k += 1
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_xticks(ds.tau_ref.values, [str(t) for t in ds.tau_ref.values])
+    ax.minorticks_off()
     ax.set_xlabel("tau_ref (steps)")
     ax.set_ylabel("D$_{KL}$(p* || p)")
     ax.set_title("bias of the discrete-time sampling neuron (dashed: noise floor)", fontsize=9)

@@ -1,4 +1,4 @@
-"""pyramidal_neuron and us_synapse against their defining equations (sal-models.md section 6)."""
+"""pyramidal_neuron and us_synapse against their defining equations (docs/models.md, sections 3 and 4)."""
 
 import numpy as np
 import pytest

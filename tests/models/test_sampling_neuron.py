@@ -1,4 +1,4 @@
-"""sampling_neuron against its defining equations (sal-models.md section 2)."""
+"""sampling_neuron against its defining equations (docs/models.md, section 2)."""
 
 import numpy as np
 import pytest
@@ -81,7 +81,7 @@ def test_forced_spike_timing(nest_kernel):
 
 @pytest.mark.parametrize("b", [-2.0, 0.0, 1.5])
 def test_fraction_of_time_refractory_is_sigmoid_of_bias(nest_kernel, b):
-    """P(z=1) = sigma(b) exactly for any tau_ref (sal-models.md section 2).
+    """P(z=1) = sigma(b) exactly for any tau_ref (docs/models.md, section 2).
 
     z is 1 for exactly tau_ref steps per spike, so the time fraction is
     n_spikes * tau_ref / T (checked against recorded z in the test above).

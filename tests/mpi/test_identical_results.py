@@ -19,7 +19,7 @@ pytestmark = pytest.mark.mpi
 
 SPLITS = {"1x2": (1, 2), "2x1": (2, 1)}  # ranks x threads, both 2 virtual processes
 
-# the paper's demo pair (sal-models.md section 4)
+# the paper's demo pair (protocols/demo.toml)
 PAIR_NETWORK = """
 [network]
 w12 = 1.5

@@ -1,0 +1,33 @@
+"""Every benchmark runs at a tiny size and prints its ratios, so that none rots between the
+measurements in the README (the numbers themselves are measured by hand on an idle machine)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from salnest.models import REPO_ROOT
+
+BENCHMARKS = {
+    "sampling_throughput.py": (["--runs", "2", "--epochs", "1"], "throughput ratio NEST / Numba per core"),
+    "microcircuit_throughput.py": (["--replicas", "3", "--patterns", "1", "--numpy-steps", "200", "--threads", "1"],
+                                   "ratio NumPy / NEST per circuit-step"),
+    "microcircuit_numpy_reference.py": ([], "us per time step"),
+    "scaling.py": (["--neurons", "200", "--indegree", "10", "--sim-ms", "50", "--warmup-ms", "10", "--repeats", "1"],
+                   "SAL / stdp_synapse events per second"),
+}
+
+
+def test_every_benchmark_is_covered():
+    assert {p.name for p in (REPO_ROOT / "benchmarks").glob("*.py")} == set(BENCHMARKS)
+
+
+@pytest.mark.parametrize("script", sorted(BENCHMARKS))
+def test_benchmark_runs_at_a_tiny_size(salnest_module, script):
+    args, expected = BENCHMARKS[script]
+    proc = subprocess.run([sys.executable, str(REPO_ROOT / "benchmarks" / script), *args], capture_output=True,
+                          text=True, timeout=600, env={**os.environ, "PYNEST_QUIET": "1"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert expected in proc.stdout, proc.stdout[-2000:]
+    assert "deprecated" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr[-2000:]
