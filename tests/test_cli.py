@@ -153,9 +153,9 @@ levels = [0.8]
 [learning]
 conditions = ["sal"]
 [schedule]
-epochs = 300
+epochs = 600
 epoch_length = 10
-validation_every = 300
+validation_every = 600
 validation_length = 1
 """
 
@@ -193,19 +193,22 @@ def test_ctrl_c_says_what_is_saved_and_the_same_command_resumes(salnest_module, 
     protocol, out, command = _long_run(tmp_path)
     proc = _start(*command)
     _wait_for_checkpoint(proc, out)
+    # freeze it while the signal is sent: the run must not finish before Ctrl-C reaches it
+    proc.send_signal(signal.SIGSTOP)
     proc.send_signal(signal.SIGINT)
+    proc.send_signal(signal.SIGCONT)
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr[-3000:]
     saved = read_dataset(out).attrs["completed_epochs"]
-    assert 20 <= saved < 300
+    assert 20 <= saved < 600
     last = stderr.strip().splitlines()[-1]
-    assert last == (f"salnest: {protocol}: interrupted: {saved} of 300 epochs are saved in {out}; "
+    assert last == (f"salnest: {protocol}: interrupted: {saved} of 600 epochs are saved in {out}; "
                     f"the same command resumes from there"), stderr[-2000:]
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
     proc = run(*command)
     assert proc.returncode == 0, proc.stderr[-3000:]
     done = read_dataset(out)
-    assert done.attrs["completed_epochs"] == 300
+    assert done.attrs["completed_epochs"] == 600
     assert json.loads(done.attrs["seeds"])["resumed_at_epochs"] == [saved]
 
 

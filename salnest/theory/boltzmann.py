@@ -19,7 +19,20 @@ def state_index(z: np.ndarray) -> np.ndarray:
 
 
 def boltzmann_distribution(W: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """p(z) proportional to exp(b^T z + z^T W z / 2) over :func:`all_states` (W symmetric, zero diagonal)."""
+    """p(z) proportional to exp(b^T z + z^T W z / 2) over :func:`all_states`.
+
+    Parameters
+    ----------
+    W
+        Symmetric (n, n) weights with zero diagonal, in model units.
+    b
+        (n,) biases.
+
+    Returns
+    -------
+    numpy.ndarray
+        (2^n,) probabilities, in the order of :func:`all_states`.
+    """
     W = np.asarray(W, dtype=float)
     b = np.asarray(b, dtype=float)
     if W.shape != (b.size, b.size):

@@ -15,7 +15,19 @@ SAL_WINDOW_SHAPES = ("exponential", "triangular")
 
 def sal_window(dt, tau: float, shape: str = "exponential", a_causal: float = -1.0,
                a_anticausal: float = 1.0) -> np.ndarray:
-    """Antisymmetric SAL window K(dt); 0 at dt = 0."""
+    """Antisymmetric SAL window K(dt) (docs/models.md, section 3); 0 at dt = 0.
+
+    Parameters
+    ----------
+    dt
+        ``t_post - t_pre`` between firing times (any time unit; steps in salnest's theory).
+    tau
+        Window time constant, in the unit of ``dt``.
+    shape
+        ``"exponential"`` or ``"triangular"``.
+    a_causal, a_anticausal
+        Amplitudes for ``dt > 0`` and ``dt < 0`` (dimensionless).
+    """
     if shape not in SAL_WINDOW_SHAPES:
         raise ValueError(f"unknown SAL window shape {shape!r}; choose one of {SAL_WINDOW_SHAPES}")
     dt = np.asarray(dt, dtype=float)
@@ -29,14 +41,15 @@ def sal_window(dt, tau: float, shape: str = "exponential", a_causal: float = -1.
 
 
 def wake_sleep_window(dt, tau: float, phase: float = 1.0) -> np.ndarray:
-    """Symmetric triangular Hebbian window, signed by the phase; 0 at dt = 0."""
+    """Symmetric triangular Hebbian window of half width ``tau`` (unit of ``dt``), signed by
+    ``phase`` (+1 wake, -1 sleep); 0 at dt = 0."""
     dt = np.asarray(dt, dtype=float)
     inside = (dt != 0) & (np.abs(dt) < tau)
     return np.where(inside, phase * (1.0 - np.abs(dt) / tau), 0.0)
 
 
 def restricted_nn_pairs(pre_times, post_times) -> np.ndarray:
-    """``dt = t_post - t_pre`` of all restricted nearest-neighbour pairs.
+    """``dt = t_post - t_pre`` of all restricted nearest-neighbour pairs, in the unit of the times.
 
     Every change of neuron in the merged, time-ordered spike train forms one
     pair; simultaneous spikes of the two neurons form none, and neither spike
