@@ -1,24 +1,46 @@
 """Exact spike-timing statistics of two reciprocally coupled sampling neurons.
 
-The discrete-time pair (sal-models.md sections 2-4) is a Markov chain over the
-neurons' ages ``a_k`` = steps since their last spike, capped at
-``A = max(tau_ref, tau_syn)``:
+The discrete-time pair (docs/models.md, sections 2, 3 and 6) is a Markov chain over the
+neurons' ages ``a_k`` = steps since their last spike (0 in the step it fires),
+capped at the largest age that still matters. A neuron that may fire in a step
+does so with probability ``sigma(u_k - ln tau_ref)``, ``u_k = b_k + W_kj PSP_j``,
+with a rectangular PSP of height 1; firing sets ``a_k = 0``, otherwise ``a_k``
+grows by one. Two conventions fix the refractoriness and the PSP; for a spike of
+neuron k in step ``s`` (all in steps):
 
-- neuron k is refractory (``z_k = 1``) while ``a_k <= tau_ref - 1``; it may fire
-  in step t if ``a_k(t-1) >= tau_ref - 1``, with probability
-  ``sigma(u_k - ln tau_ref)``, ``u_k = b_k + W_kj [a_j(t-1) <= tau_syn - 1]``
-  (rectangular PSP of ``tau_syn`` steps after a delay of one step);
-- firing sets ``a_k = 0``, otherwise ``a_k`` grows by one (up to ``A``).
+============= ========================= ======================== ===============================
+convention    ``z_k = 1`` in steps      may fire again from step PSP on the partner in steps
+============= ========================= ======================== ===============================
+``salnest``   ``s .. s + tau_ref - 1``  ``s + tau_ref``          ``s + 1 .. s + tau_syn``
+``reference`` ``s + 1 .. s + tau_ref``  ``s + tau_ref + 1``      ``s + 1 .. s + tau_syn - 1``
+============= ========================= ======================== ===============================
 
-This is exactly what ``sampling_neuron`` does in NEST with a delay of one
-resolution step. From the stationary distribution and first passages to the
-partner's spike follow the rates of restricted nearest-neighbour spike pairs at
-every ``dt = t1 - t2`` (neuron 1 is the postsynaptic side of ``W12``): after a
-spike of one neuron alone, the next event of the merged spike train decides:
-the other neuron alone forms a pair at that lag, the same neuron again or both
-neurons at once form none. The spike-timing-difference distribution (STDD) and
-the SAL drift of both weights follow, with no truncation beyond a tail mass
-below ``tol``.
+``salnest`` is what ``sampling_neuron`` does in NEST with a delay of one
+resolution step. ``reference`` is ``sim_poisson_neurons`` of the paper's
+reference code (unibe-cns/sal-code, ``spiking_sampling_network/src/
+neuralsampling/network.py``): a neuron fires in step ``t`` only if its last
+spike is before ``t - tau_ref``, the PSP kernel is ``H(d) H(tau_syn - d)`` at lag
+``d = t - t_spike`` with ``H(0) = 0``, and ``z`` is that of its
+``get_states_from_spikes`` (1 in ``(t_spike, t_spike + tau_ref]``). In both,
+``z_k = 1`` for ``tau_ref`` steps per spike and ``tau_ref`` enters the firing
+probability as ``ln tau_ref``; under ``reference`` an uncoupled neuron therefore
+fires ``1 / (tau_ref + 1 + tau_ref e^-b)`` spikes per step and has
+``P(z = 1) = tau_ref / (tau_ref + 1 + tau_ref e^-b)``, not ``sigma(b)``.
+
+The paper's STDD calculator (``stddc`` in the same repository) has neither:
+it uses salnest's refractoriness with a PSP at lags ``1 .. tau_ref - 1`` (its
+``rect_PSP`` ignores ``t_syn``), i.e. ``convention="salnest"`` with
+``tau_syn = tau_ref - 1``, and pairs spikes by a rule of its own
+(``benchmarks/reference_convention.py``).
+
+From the stationary distribution and first passages to the partner's spike
+follow the rates of restricted nearest-neighbour spike pairs at every
+``dt = t1 - t2`` (neuron 1 is the postsynaptic side of ``W12``): after a spike of
+one neuron alone, the next event of the merged spike train decides: the other
+neuron alone forms a pair at that lag, the same neuron again or both neurons at
+once form none. The spike-timing-difference distribution (STDD) and the SAL
+drift of both weights follow, with no truncation beyond a tail mass below
+``tol``. The pairing rule is the same in both conventions.
 """
 
 from __future__ import annotations
@@ -65,25 +87,66 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+CONVENTIONS = ("salnest", "reference")
+
+
+def _shortest_isi(convention: str, tau_ref: int) -> int:
+    """Steps from a spike to the earliest next one; the neuron may fire once its age is at least this minus 1."""
+    if convention == "salnest":
+        return tau_ref
+    if convention == "reference":
+        return tau_ref + 1  # dead for the tau_ref steps after the spike step
+    raise ValueError(f"unknown convention {convention!r}; choose one of {CONVENTIONS}")
+
+
+def _rectangular_psp_steps(convention: str, tau_syn: int) -> int:
+    """Number of lags ``1, 2, ...`` after a spike that its rectangular PSP covers."""
+    # the reference's kernel H(d) H(tau_syn - d) vanishes at d = tau_syn because H(0) = 0
+    return tau_syn if convention == "salnest" else tau_syn - 1
+
+
 def transition_matrix(w12: float, w21: float, b1: float, b2: float, tau_ref: int,
-                      tau_syn: int | None = None) -> tuple[sp.csr_matrix, int]:
-    """Row-stochastic transition matrix over states ``a1 * (A + 1) + a2``; returns (P, A)."""
+                      tau_syn: int | None = None, convention: str = "salnest") -> tuple[sp.csr_matrix, int]:
+    """Row-stochastic transition matrix of the age chain with rectangular PSPs.
+
+    Parameters
+    ----------
+    w12, w21 : float
+        Weights onto neuron 1 (from 2) and onto neuron 2 (from 1).
+    b1, b2 : float
+        Biases.
+    tau_ref : int
+        Refractory period in steps.
+    tau_syn : int, optional
+        PSP duration parameter in steps; ``tau_ref`` if omitted.
+    convention : {"salnest", "reference"}
+        Refractoriness and PSP lags (module docstring).
+
+    Returns
+    -------
+    P : scipy.sparse.csr_matrix
+        Transition probabilities between the states ``a1 * (A + 1) + a2``.
+    A : int
+        Largest age, in steps; older ages are merged into it.
+    """
     tau_syn = tau_ref if tau_syn is None else tau_syn
     if tau_ref < 1 or tau_syn < 1:
         raise ValueError("tau_ref and tau_syn must be at least one step")
-    cap = max(tau_ref, tau_syn)
+    isi = _shortest_isi(convention, tau_ref)
+    psp_steps = _rectangular_psp_steps(convention, tau_syn)
+    cap = max(isi, psp_steps)
     ages = np.arange(cap + 1)
     n = cap + 1
     rows, cols, vals = [], [], []
     log_tau = np.log(tau_ref)
     for a1 in ages:
         for a2 in ages:
-            u1 = b1 + (w12 if a2 <= tau_syn - 1 else 0.0)
-            u2 = b2 + (w21 if a1 <= tau_syn - 1 else 0.0)
+            u1 = b1 + (w12 if a2 <= psp_steps - 1 else 0.0)
+            u2 = b2 + (w21 if a1 <= psp_steps - 1 else 0.0)
             outcomes = []
             for a, u in ((a1, u1), (a2, u2)):
                 older = min(a + 1, cap)
-                if a + 1 < tau_ref:
+                if a + 1 < isi:
                     outcomes.append(((older, 1.0),))
                 else:
                     p = _sigmoid(u - log_tau)
@@ -139,25 +202,59 @@ def _statistics(P: sp.csr_matrix, fires1, fires2, z1, z2, tol: float, max_lag: i
 
 
 def pair_statistics(w12: float, w21: float, b1: float, b2: float, tau_ref: int, tau_syn: int | None = None,
-                    tol: float = 1e-13, max_lag: int = 1_000_000) -> PairStatistics:
-    """Exact restricted nearest-neighbour pair rates with rectangular PSPs (see module docstring).
+                    tol: float = 1e-13, max_lag: int = 1_000_000, convention: str = "salnest") -> PairStatistics:
+    """Exact restricted nearest-neighbour pair rates with rectangular PSPs.
 
-    ``tol`` bounds the probability mass of first passages longer than the
-    largest lag returned; the neglected rate is at most ``tol`` times the spike rate.
+    Parameters
+    ----------
+    w12, w21 : float
+        Weights onto neuron 1 (from 2) and onto neuron 2 (from 1).
+    b1, b2 : float
+        Biases; a neuron that may fire does so with probability ``sigma(u - ln tau_ref)``.
+    tau_ref : int
+        Refractory period in steps: ``z = 1`` for ``tau_ref`` steps per spike.
+    tau_syn : int, optional
+        PSP duration parameter in steps; ``tau_ref`` if omitted. The PSP covers
+        lags ``1 .. tau_syn`` (``salnest``) or ``1 .. tau_syn - 1`` (``reference``).
+    tol : float
+        Bound on the probability mass of first passages longer than the largest
+        lag returned; the neglected rate is at most ``tol`` times the spike rate.
+    max_lag : int
+        Largest lag in steps followed on either side.
+    convention : {"salnest", "reference"}
+        ``"salnest"``: z = 1 from the spike step for ``tau_ref`` steps, next spike
+        possible ``tau_ref`` steps after a spike. ``"reference"``: the paper's
+        ``sim_poisson_neurons``, dead (z = 1) for the ``tau_ref`` steps after the
+        spike step, next spike possible ``tau_ref + 1`` steps after it. See the
+        module docstring.
+
+    Returns
+    -------
+    PairStatistics
+        Rates per step; ``p_refractory`` and ``p_joint`` use ``z`` of the convention.
+
+    Notes
+    -----
+    The chain holds one PSP per neuron, so it is exact while a neuron's
+    successive PSPs cannot overlap: ``tau_syn <= tau_ref`` (``salnest``) or
+    ``tau_syn <= tau_ref + 2`` (``reference``); both neuron models add
+    overlapping PSPs, as :func:`pair_statistics_history` does.
     """
-    P, cap = transition_matrix(w12, w21, b1, b2, tau_ref, tau_syn)
+    P, cap = transition_matrix(w12, w21, b1, b2, tau_ref, tau_syn, convention)
     n = cap + 1
     a1, a2 = np.divmod(np.arange(n * n), n)
+    # z = 1 at ages 0 .. tau_ref - 1 also for the reference's ages 1 .. tau_ref: refractory neurons age
+    # deterministically, so P(a1, a2) = P(a1 + 1, a2 + 1) there and shifting both windows changes no P(z1, z2)
     return _statistics(P, a1 == 0, a2 == 0, a1 <= tau_ref - 1, a2 <= tau_ref - 1, tol, max_lag)
 
 
-def _spike_histories(tau_ref: int, history: int) -> list[tuple[int, ...]]:
-    """All sets of spike ages in [0, history) that respect the refractory period, youngest first."""
+def _spike_histories(isi: int, history: int) -> list[tuple[int, ...]]:
+    """All sets of spike ages in [0, history) at least ``isi`` apart, youngest first."""
     out = [()]
 
     def extend(ages):
-        oldest = ages[-1] if ages else -tau_ref
-        for a in range(oldest + tau_ref, history):
+        oldest = ages[-1] if ages else -isi
+        for a in range(oldest + isi, history):
             out.append(ages + (a,))
             extend(ages + (a,))
 
@@ -168,28 +265,47 @@ def _spike_histories(tau_ref: int, history: int) -> list[tuple[int, ...]]:
 def truncation_bound(w: float, tau_ref: int, tau_syn: float, history: int) -> float:
     """Largest PSP that spikes older than ``history`` steps can add (exponential PSP):
     ``|w| e^{-history/tau_syn} / (1 - e^{-tau_ref/tau_syn})``. Every transition probability of
-    the truncated chain is within a quarter of this of the exact one (``sigma' <= 1/4``)."""
+    the truncated chain is within a quarter of this of the exact one (``sigma' <= 1/4``). It holds
+    for both conventions (spikes are at least ``tau_ref`` steps apart in both)."""
     return abs(w) * np.exp(-history / tau_syn) / (1.0 - np.exp(-tau_ref / tau_syn))
 
 
 def pair_statistics_history(w12: float, w21: float, b1: float, b2: float, tau_ref: int, psp_kernel,
-                            history: int, tol: float = 1e-13, max_lag: int = 1_000_000) -> PairStatistics:
+                            history: int, tol: float = 1e-13, max_lag: int = 1_000_000,
+                            convention: str = "salnest") -> PairStatistics:
     """Pair statistics for any PSP shape from a chain over each neuron's recent spike ages.
 
-    ``psp_kernel(a)`` is the PSP a spike fired ``a + 1`` steps before the
-    current step adds (``a = 0``: the step after the spike). Spikes older than
-    ``history`` steps are forgotten: exact for PSPs shorter than that
-    (rectangular), an approximation with error :func:`truncation_bound` for
-    exponential PSPs. The state space grows quickly with ``history / tau_ref``.
+    Parameters
+    ----------
+    w12, w21, b1, b2, tau_ref, tol, max_lag
+        As in :func:`pair_statistics`.
+    psp_kernel : callable
+        ``psp_kernel(a)`` is the PSP a spike fired ``a + 1`` steps before the
+        current step adds (``a = 0``: the step after the spike), in both
+        conventions; the PSPs of all remembered spikes add up.
+    history : int
+        Spikes older than ``history`` steps are forgotten: exact for PSPs
+        shorter than that (rectangular), an approximation with error
+        :func:`truncation_bound` for exponential PSPs. At least the shortest
+        inter-spike interval (``tau_ref``, or ``tau_ref + 1`` under ``reference``).
+        The state space grows quickly with ``history / tau_ref``.
+    convention : {"salnest", "reference"}
+        Refractoriness and ``z`` as in :func:`pair_statistics`; the PSP is
+        ``psp_kernel`` in both.
+
+    Returns
+    -------
+    PairStatistics
     """
-    if history < tau_ref:
-        raise ValueError("history must cover at least the refractory period")
-    states = _spike_histories(tau_ref, history)
+    isi = _shortest_isi(convention, tau_ref)
+    if history < isi:
+        raise ValueError("history must cover at least the shortest inter-spike interval")
+    states = _spike_histories(isi, history)
     index = {ages: i for i, ages in enumerate(states)}
     n = len(states)
     youngest = np.array([ages[0] if ages else history for ages in states])
     psp = np.array([sum(psp_kernel(a) for a in ages) for ages in states])
-    can_fire = youngest >= tau_ref - 1
+    can_fire = youngest >= isi - 1
     nxt = np.empty((n, 2), dtype=np.int64)
     for i, ages in enumerate(states):
         older = tuple(a + 1 for a in ages if a + 1 < history)
@@ -207,6 +323,7 @@ def pair_statistics_history(w12: float, w21: float, b1: float, b2: float, tau_re
             cols.append((nxt[s1, f1] * n + nxt[s2, f2])[keep])
             vals.append((q1 * q2)[keep])
     P = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n * n, n * n))
+    # z as in pair_statistics
     return _statistics(P, youngest[s1] == 0, youngest[s2] == 0, youngest[s1] <= tau_ref - 1,
                        youngest[s2] <= tau_ref - 1, tol, max_lag)
 
@@ -215,8 +332,12 @@ def exponential_psp_statistics(w12: float, w21: float, b1: float, b2: float, tau
                                history: int | None = None, **kwargs) -> tuple[PairStatistics, float]:
     """Pair statistics with exponential PSPs (``psp_shape = 1`` of ``sampling_neuron``).
 
-    Returns the statistics and the truncation bound on the PSP (see
+    The PSP of a spike is ``exp(-a / tau_syn)`` in the ``a + 1``-th step after
+    it. Returns the statistics and the truncation bound on the PSP (see
     :func:`truncation_bound`); ``history`` defaults to ``3 * tau_ref``.
+    ``kwargs`` (``tol``, ``max_lag``, ``convention``) go to
+    :func:`pair_statistics_history`; ``convention`` changes the refractoriness,
+    not this kernel.
     """
     history = 3 * tau_ref if history is None else history
     stats = pair_statistics_history(w12, w21, b1, b2, tau_ref, lambda a: np.exp(-a / tau_syn), history, **kwargs)
@@ -224,11 +345,15 @@ def exponential_psp_statistics(w12: float, w21: float, b1: float, b2: float, tau
 
 
 def drift_field(w12_values, w21_values, b1: float, b2: float, tau_ref: int, window,
-                tau_syn: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Exact SAL drift per step of (W12, W21) on a grid; arrays of shape (len(w12), len(w21))."""
+                tau_syn: int | None = None, convention: str = "salnest") -> tuple[np.ndarray, np.ndarray]:
+    """Exact SAL drift per step of (W12, W21) on a grid; arrays of shape (len(w12), len(w21)).
+
+    ``tau_syn`` and ``convention`` as in :func:`pair_statistics`.
+    """
     d12 = np.zeros((len(w12_values), len(w21_values)))
     d21 = np.zeros_like(d12)
     for i, w12 in enumerate(w12_values):
         for j, w21 in enumerate(w21_values):
-            d12[i, j], d21[i, j] = pair_statistics(w12, w21, b1, b2, tau_ref, tau_syn).drift(window)
+            d12[i, j], d21[i, j] = pair_statistics(w12, w21, b1, b2, tau_ref, tau_syn,
+                                                   convention=convention).drift(window)
     return d12, d21

@@ -19,8 +19,20 @@ BENCHMARKS = {
 }
 
 
+#: Scripts that compare against code that is not on PyPI: here only their refusal without it is run.
+NEEDS_EXTERNAL = {"reference_convention.py": "git clone https://github.com/unibe-cns/sal-code"}
+
+
 def test_every_benchmark_is_covered():
-    assert {p.name for p in (REPO_ROOT / "benchmarks").glob("*.py")} == set(BENCHMARKS)
+    assert {p.name for p in (REPO_ROOT / "benchmarks").glob("*.py")} == set(BENCHMARKS) | set(NEEDS_EXTERNAL)
+
+
+@pytest.mark.parametrize("script", sorted(NEEDS_EXTERNAL))
+def test_a_comparison_without_its_external_code_says_how_to_get_it(script):
+    proc = subprocess.run([sys.executable, str(REPO_ROOT / "benchmarks" / script)], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "PYNEST_QUIET": "1"})
+    assert proc.returncode != 0 and NEEDS_EXTERNAL[script] in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize("script", sorted(BENCHMARKS))

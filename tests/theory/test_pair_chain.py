@@ -1,4 +1,4 @@
-"""The exact pair chain on its limits and symmetries (sal-models.md section 4)."""
+"""The exact pair chain on its limits and symmetries (docs/models.md, section 6)."""
 
 import numpy as np
 import pytest
@@ -127,3 +127,101 @@ def test_exponential_psp_truncation_converges_within_its_bound():
     # firing probabilities differ by at most bound/4 per step, so the statistics move by that order
     assert np.abs(short.p_joint - long.p_joint).max() < bound_short
     assert 0.5 * np.abs(short.stdd - long.stdd[np.isin(long.dt, short.dt)]).sum() < bound_short
+
+
+def test_default_convention_is_salnest_and_unchanged():
+    """The paper's demo pair, pinned to the values of the chain before conventions existed."""
+    window = lambda dt: sal_window(dt, 25.0)  # noqa: E731
+    default = pair_statistics(1.5, 0.5, -0.5, -0.2, 25)
+    explicit = pair_statistics(1.5, 0.5, -0.5, -0.2, 25, convention="salnest")
+    np.testing.assert_array_equal(default.dt, explicit.dt)
+    np.testing.assert_array_equal(default.pair_rate, explicit.pair_rate)
+    np.testing.assert_allclose(default.spike_rate, [0.0230548079334213, 0.0205973931859838], rtol=1e-10)
+    np.testing.assert_allclose(default.p_joint, [[0.26752849949475255, 0.15610130216972296],
+                                                 [0.21753667085566036, 0.3588335274798642]], rtol=1e-10)
+    assert default.pair_rate.sum() == pytest.approx(0.03597083860671306, rel=1e-10)
+    assert default.mean_update_per_pair(window)[0] == pytest.approx(-0.07769906200512916, rel=1e-10)
+
+
+def test_unknown_convention_is_rejected():
+    with pytest.raises(ValueError, match="convention"):
+        pair_statistics(0.0, 0.0, 0.0, 0.0, TAU, convention="nest")
+
+
+@pytest.mark.parametrize("b", [-1.3, 0.0, 0.9])
+def test_reference_convention_uncoupled_neuron(b):
+    """Dead for tau_ref steps after the spike step: ISI = tau_ref + G, G geometric on 1, 2, ... with
+    p = sigma(b - ln tau_ref), so the rate is 1 / (tau_ref + 1 + tau_ref e^-b); z = 1 for tau_ref steps."""
+    s = pair_statistics(0.0, 0.0, b, 0.3, TAU, convention="reference")
+    rate = 1.0 / (TAU + 1 + TAU * np.exp(-b))
+    assert s.spike_rate[0] == pytest.approx(rate, rel=1e-12)
+    assert s.p_refractory[0] == pytest.approx(TAU * rate, rel=1e-12)
+    assert s.p_refractory[0] < sigmoid(b) - 1e-3  # the reference neuron does not sample sigma(b)
+    # firing probability per step in which the neuron may fire (age >= tau_ref: 1 - tau_ref * rate of the time)
+    assert rate / (1 - TAU * rate) == pytest.approx(sigmoid(b - np.log(TAU)), rel=1e-12)
+    r2 = 1.0 / (TAU + 1 + TAU * np.exp(-0.3))
+    np.testing.assert_allclose(s.p_joint, np.outer([1 - TAU * rate, TAU * rate], [1 - TAU * r2, TAU * r2]), atol=1e-12)
+
+
+def test_salnest_convention_firing_probability_per_step():
+    """Same check under salnest: the neuron may fire once its age is >= tau_ref - 1."""
+    b = 0.4
+    rate = pair_statistics(0.0, 0.0, b, 0.0, TAU).spike_rate[0]
+    assert rate / (1 - (TAU - 1) * rate) == pytest.approx(sigmoid(b - np.log(TAU)), rel=1e-12)
+
+
+def test_reference_psp_covers_lags_up_to_tau_syn_minus_one():
+    """tau_syn = 1: the reference's kernel H(d) H(1 - d) is 0 at every lag d >= 1, so no coupling;
+    tau_syn = 2 (lag 1 only) does couple."""
+    free = pair_statistics(0.0, 0.0, -0.5, 0.2, TAU, convention="reference")
+    none = pair_statistics(2.0, -1.5, -0.5, 0.2, TAU, tau_syn=1, convention="reference")
+    one = pair_statistics(2.0, -1.5, -0.5, 0.2, TAU, tau_syn=2, convention="reference")
+    np.testing.assert_allclose(none.pair_rate, free.pair_rate, atol=1e-16)
+    np.testing.assert_allclose(none.p_joint, free.p_joint, atol=1e-13)
+    assert np.abs(one.spike_rate - free.spike_rate).max() > 1e-3
+
+
+@pytest.mark.parametrize("tau_syn", [10, 7, 12])
+def test_reference_equals_salnest_chain_with_shifted_parameters(tau_syn):
+    """Refractory tau_ref + 1 steps, PSP tau_syn - 1 steps and biases raised by ln((tau_ref + 1) / tau_ref)
+    (so that sigma(b' - ln(tau_ref + 1)) = sigma(b - ln tau_ref)) in salnest's chain give the same
+    spike trains; salnest's z then also covers the spike step: P(z) larger by the spike rate."""
+    from salnest.theory.pair_chain import stationary_distribution, transition_matrix
+
+    w12, w21, b1, b2 = 1.5, -0.7, -0.5, 0.2
+    shift = np.log((TAU + 1) / TAU)
+    ref = pair_statistics(w12, w21, b1, b2, TAU, tau_syn, convention="reference")
+    emu = pair_statistics(w12, w21, b1 + shift, b2 + shift, TAU + 1, tau_syn - 1)
+    np.testing.assert_array_equal(ref.dt, emu.dt)
+    np.testing.assert_allclose(ref.pair_rate, emu.pair_rate, rtol=1e-9, atol=1e-17)
+    np.testing.assert_allclose(ref.spike_rate, emu.spike_rate, rtol=1e-12)
+    np.testing.assert_allclose(ref.p_refractory + ref.spike_rate, emu.p_refractory, rtol=1e-12)
+    # the reference's z = 1 at ages 1 .. tau_ref (its get_states_from_spikes), read off the emulating chain
+    P, cap = transition_matrix(w12, w21, b1 + shift, b2 + shift, TAU + 1, tau_syn - 1)
+    pi = stationary_distribution(P).reshape(cap + 1, cap + 1)
+    z = (np.arange(cap + 1) >= 1) & (np.arange(cap + 1) <= TAU)
+    assert ref.p_joint[1, 1] == pytest.approx(pi[np.ix_(z, z)].sum(), rel=1e-10)
+    assert ref.p_joint[0, 1] == pytest.approx(pi[np.ix_(~z, z)].sum(), rel=1e-10)
+
+
+def test_reference_history_chain_reproduces_the_age_chain():
+    from salnest.theory.pair_chain import pair_statistics_history
+
+    tau, tau_syn = 5, 6
+    a = pair_statistics(1.5, -0.7, -0.5, 0.2, tau, tau_syn, convention="reference")
+    b = pair_statistics_history(1.5, -0.7, -0.5, 0.2, tau, lambda age: 1.0 if age + 1 <= tau_syn - 1 else 0.0,
+                                tau + 1, convention="reference")
+    np.testing.assert_array_equal(a.dt, b.dt)
+    np.testing.assert_allclose(a.pair_rate, b.pair_rate, atol=1e-15)
+    np.testing.assert_allclose(a.p_joint, b.p_joint, atol=1e-13)
+    with pytest.raises(ValueError, match="history"):
+        pair_statistics_history(0.0, 0.0, 0.0, 0.0, tau, lambda age: 0.0, tau, convention="reference")
+
+
+def test_drift_field_passes_the_convention_on():
+    grid = np.array([-0.5, 1.0])
+    window = lambda dt: sal_window(dt, 8.0)  # noqa: E731
+    d12, d21 = drift_field(grid, grid, 0.2, -0.1, 8, window, convention="reference")
+    assert d12[1, 0] == pytest.approx(pair_statistics(1.0, -0.5, 0.2, -0.1, 8, convention="reference").drift(window)[0],
+                                      rel=1e-12)
+    assert d12[1, 0] != pytest.approx(drift_field(grid, grid, 0.2, -0.1, 8, window)[0][1, 0], rel=1e-3)
