@@ -1,8 +1,7 @@
-"""Generate and compile NEST extension modules from NESTML sources, with a cache.
+"""Build NEST extension modules, from NESTML sources or hand-written C++, with a cache.
 
-A module is identified by a key made of its NESTML sources, the neuron-synapse
-pairs to co-generate, the NEST installation, the NESTML version and the
-compiler. ``build_module`` returns at once when a module with that key exists,
+A module is identified by a key made of its sources, the neuron-synapse pairs to
+co-generate (NESTML), the NEST installation, the NESTML version and the compiler. ``build_module`` returns at once when a module with that key exists,
 so it is cheap to call before every simulation; it rebuilds only when a source
 or the installed NEST changes. Concurrent builds of the same key (several MPI
 ranks, parallel test workers) wait for each other through a file lock.
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from salnest.compat.nest_wheel import nest_path_for_nestml
 from salnest.compat.nestml import history_fix_before_compiling, only_paired_neurons
-from salnest.models import CORE_MODULE, ModuleSpec
+from salnest.models import CORE_MODULE, CppModuleSpec, ModuleSpec
 from salnest.nest_install import NestInstall, find_nest
 
 log = logging.getLogger(__name__)
@@ -87,7 +86,7 @@ def _compiler_version(cxx: str) -> str:
     return out.stdout.splitlines()[0] if out.stdout else cxx
 
 
-def module_key(spec: ModuleSpec, nest: NestInstall, cxx: str) -> str:
+def module_key(spec: ModuleSpec | CppModuleSpec, nest: NestInstall, cxx: str) -> str:
     """Hash of everything that determines the compiled module."""
     import pynestml
 
@@ -104,7 +103,7 @@ def module_key(spec: ModuleSpec, nest: NestInstall, cxx: str) -> str:
     return h.hexdigest()[:16]
 
 
-def module_path(spec: ModuleSpec = CORE_MODULE) -> Path | None:
+def module_path(spec: ModuleSpec | CppModuleSpec = CORE_MODULE) -> Path | None:
     """Path of the built module (without ``.so``) if it is in the cache, else None."""
     nest = find_nest()
     key = module_key(spec, nest, _compiler())
@@ -112,8 +111,8 @@ def module_path(spec: ModuleSpec = CORE_MODULE) -> Path | None:
     return so.with_suffix("") if so.is_file() else None
 
 
-def build_module(spec: ModuleSpec = CORE_MODULE, force: bool = False, jobs: int | None = None) -> Path:
-    """Generate and compile ``spec`` unless it is cached; return the module path.
+def build_module(spec: ModuleSpec | CppModuleSpec = CORE_MODULE, force: bool = False, jobs: int | None = None) -> Path:
+    """Generate (NESTML) and compile ``spec`` unless it is cached; return the module path.
 
     The returned path has no ``.so`` suffix, as ``nest.Install`` expects.
     """
@@ -136,7 +135,10 @@ def build_module(spec: ModuleSpec = CORE_MODULE, force: bool = False, jobs: int 
         work = Path(tempfile.mkdtemp(prefix=f"{spec.name}-", dir=root))
         try:
             try:
-                _generate_and_compile(spec, nest, cxx, work, jobs)
+                if isinstance(spec, CppModuleSpec):
+                    _compile_cpp(spec, nest, cxx, work, jobs)
+                else:
+                    _generate_and_compile(spec, nest, cxx, work, jobs)
             except BuildError as exc:
                 failed = root / f"{spec.name}-{key}-failed"
                 shutil.rmtree(failed, ignore_errors=True)
@@ -157,6 +159,40 @@ def build_module(spec: ModuleSpec = CORE_MODULE, force: bool = False, jobs: int 
     if not so.is_file():
         raise BuildError(f"build finished but {so} is missing")
     return so.with_suffix("")
+
+
+def cpp_flags(nest: NestInstall) -> list[str]:
+    """Compiler flags for a module of NEST's own API against ``nest``: NEST's flags, its C++ string
+    ABI (the PyPI wheel uses the old one) and its headers. No link flags: the kernel is loaded
+    into the process with RTLD_GLOBAL, so a module resolves its symbols at load time."""
+    return [*nest.module_cflags.split(), "-fPIC", "-DLTX_MODULE", *(f"-I{d}" for d in (nest.include_dir,
+                                                                                     *nest.extra_includes))]
+
+
+def _compile_cpp(spec: CppModuleSpec, nest: NestInstall, cxx: str, work: Path, jobs: int | None) -> None:
+    """Compile the module's .cpp files in parallel (up to ``jobs``) and link them into ``install/NAME.so``."""
+    flags = cpp_flags(nest) + [f"-I{spec.sources[0].parent}"]
+    objects, pending = [], []
+    log = work / "build.log"
+    with open(log, "w") as out:
+        for src in (s for s in spec.sources if s.suffix == ".cpp"):
+            obj = work / f"{src.stem}.o"
+            objects.append(obj)
+            while len(pending) >= max(1, jobs or os.cpu_count() or 1):
+                _wait(pending.pop(0), log)
+            pending.append(subprocess.Popen([cxx, *flags, "-c", str(src), "-o", str(obj)], stdout=out,
+                                            stderr=subprocess.STDOUT))
+        for proc in pending:
+            _wait(proc, log)
+        (work / "install").mkdir()
+        _wait(subprocess.Popen([cxx, "-shared", *flags, *map(str, objects), "-o",
+                                str(work / "install" / f"{spec.name}.so")], stdout=out, stderr=subprocess.STDOUT), log)
+
+
+def _wait(proc: subprocess.Popen, log: Path) -> None:
+    if proc.wait() != 0:
+        raise BuildError(f"compiling failed ({' '.join(map(str, proc.args[:1]))} ... exited {proc.returncode}); "
+                         f"compiler output in {log.name}:\n{log.read_text()[-3000:]}")
 
 
 def _generate_and_compile(spec: ModuleSpec, nest: NestInstall, cxx: str, work: Path, jobs: int | None) -> None:

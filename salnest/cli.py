@@ -19,11 +19,12 @@ EXIT_INTERRUPTED = 130
 
 def _cmd_build(args) -> int:
     from salnest.build import build_module, cache_root, module_path
-    from salnest.models import CORE_MODULE
+    from salnest.models import DEFAULT_MODULES
 
-    cached = None if args.force else module_path(CORE_MODULE)
-    path = build_module(CORE_MODULE, force=args.force, jobs=args.jobs)
-    print(f"{'up to date' if cached else 'built'}: {path}.so")
+    for module in DEFAULT_MODULES:
+        cached = None if args.force else module_path(module)
+        path = build_module(module, force=args.force, jobs=args.jobs)
+        print(f"{'up to date' if cached else 'built'}: {path}.so")
     print(f"cache: {cache_root()}")
     return 0
 
@@ -44,8 +45,11 @@ def _cmd_info(args) -> int:
     print(f"{'NEST package':16s} {nest_install.package_dir}")
     print(f"{'NEST headers':16s} {nest_install.include_dir}")
     print(f"{'C++ string ABI':16s} {'old (pre-C++11)' if nest_install.old_string_abi else 'new (C++11)'}")
-    path = module_path()
-    print(f"{'module':16s} {str(path) + '.so' if path else 'not built (run: salnest build)'}")
+    from salnest.models import DEFAULT_MODULES
+
+    for module in DEFAULT_MODULES:
+        path = module_path(module)
+        print(f"{'module':16s} {str(path) + '.so' if path else module.name + ' not built (run: salnest build)'}")
     print(f"{'module cache':16s} {cache_root()}")
     import nest
 

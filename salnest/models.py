@@ -24,6 +24,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Folder of the NESTML sources shipped with salnest.
 NESTML_MODELS_DIR = REPO_ROOT / "nestml_models"
 
+#: Folder of the hand-written C++ models (NEST's own API).
+CPP_MODELS_DIR = REPO_ROOT / "cpp_models"
+
 #: Codes of the ``sal_window`` parameter of the SAL synapse.
 SAL_WINDOWS = {"exponential": 0, "triangular": 1}
 
@@ -106,6 +109,26 @@ class ModuleSpec:
         return names
 
 
+@dataclass(frozen=True)
+class CppModuleSpec:
+    """A NEST extension module compiled from hand-written C++ (``cpp_models/``).
+
+    ``models`` are the NEST names its ``initialize()`` registers.
+    """
+
+    name: str
+    sources: tuple[Path, ...]
+    models: tuple[str, ...]
+
+    def codegen_opts(self) -> dict:
+        """What besides the sources determines the binary (none: the compiler flags follow NEST)."""
+        return {"models": list(self.models)}
+
+    def built_models(self) -> set[str]:
+        """NEST names of the models this module registers."""
+        return set(self.models)
+
+
 #: The SAL synapse keeps all its state per connection.
 SAL_SYNAPSE_CODEGEN = SynapseCodegen(
     name="sal_synapse",
@@ -138,12 +161,23 @@ MICROCIRCUIT_MODULE = ModuleSpec(
 )
 
 
+#: The hand-written SAL synapse, for every neuron that archives its spikes.
+CPP_MODULE = CppModuleSpec(
+    name="salcppmodule",
+    sources=tuple(CPP_MODELS_DIR / f for f in ("sal_synapse.h", "sal_synapse.cpp", "salcppmodule.cpp")),
+    models=("sal_synapse", "sal_synapse_hom"),
+)
+
+#: What ``salnest.install()`` loads by default.
+DEFAULT_MODULES = (CORE_MODULE, CPP_MODULE)
+
+
 @dataclass(frozen=True)
 class Model:
     """A model as users call it: its name, the module that provides it and its NEST name there."""
 
     name: str
-    module: ModuleSpec
+    module: ModuleSpec | CppModuleSpec
     nest_model: str
 
 
@@ -154,7 +188,9 @@ def _catalogue(*entries: tuple[str, ModuleSpec, str]) -> dict[str, Model]:
 #: User-facing model names and what is built for them.
 MODELS = _catalogue(
     ("sampling_neuron", CORE_MODULE, CORE_MODULE.neuron_model("sampling_neuron")),
-    ("sal_synapse", CORE_MODULE, CORE_MODULE.synapse_model("sal_synapse", "sampling_neuron")),
+    ("sal_synapse", CPP_MODULE, "sal_synapse"),
+    ("sal_synapse_hom", CPP_MODULE, "sal_synapse_hom"),
+    ("sal_synapse_nestml", CORE_MODULE, CORE_MODULE.synapse_model("sal_synapse", "sampling_neuron")),
     ("pyramidal_neuron", MICROCIRCUIT_MODULE, MICROCIRCUIT_MODULE.neuron_model("pyramidal_neuron")),
     ("us_synapse", MICROCIRCUIT_MODULE, MICROCIRCUIT_MODULE.synapse_model("us_synapse", "pyramidal_neuron")),
     ("pyramidal_sal_synapse", MICROCIRCUIT_MODULE,
@@ -175,6 +211,7 @@ def is_cogenerated(nest_name: str) -> bool:
     return "__with_" in nest_name
 
 
-def aliases(module: ModuleSpec) -> dict[str, str]:
-    """User-facing names of ``module``'s models and their NEST names (for ``nest.CopyModel``)."""
-    return {m.name: m.nest_model for m in MODELS.values() if m.module.name == module.name}
+def aliases(module: ModuleSpec | CppModuleSpec) -> dict[str, str]:
+    """User-facing names of ``module``'s models that differ from their NEST names, and those
+    NEST names (for ``nest.CopyModel``)."""
+    return {m.name: m.nest_model for m in MODELS.values() if m.module.name == module.name and m.name != m.nest_model}

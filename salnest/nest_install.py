@@ -40,6 +40,12 @@ class NestInstall:
     extra_includes: tuple[Path, ...] = ()  # other headers NEST's headers include (MPI's, for one)
 
     @property
+    def module_cflags(self) -> str:
+        """Compiler flags for an extension module: NEST's own, and the C++ string ABI of its kernel
+        (a module with the other ABI builds but fails to load with a misleading 'file not found')."""
+        return self.cflags + (" -D_GLIBCXX_USE_CXX11_ABI=0" if self.old_string_abi else "")
+
+    @property
     def fingerprint(self) -> str:
         """A string that changes whenever the NEST kernel changes.
 

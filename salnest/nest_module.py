@@ -12,23 +12,25 @@ import logging
 from pathlib import Path
 
 from salnest.build import build_module
-from salnest.models import CORE_MODULE, ModuleSpec, aliases as model_aliases
+from salnest.models import DEFAULT_MODULES, CppModuleSpec, ModuleSpec, aliases as model_aliases
 
 log = logging.getLogger(__name__)
 
 
-def _is_loaded(nest, spec: ModuleSpec) -> bool:
+def _is_loaded(nest, spec: ModuleSpec | CppModuleSpec) -> bool:
     return spec.built_models() <= set(nest.node_models) | set(nest.synapse_models)
 
 
-def install(spec: ModuleSpec = CORE_MODULE, aliases: dict[str, str] | None = None, build: bool = True) -> Path:
+def install(spec: ModuleSpec | CppModuleSpec | None = None, aliases: dict[str, str] | None = None,
+            build: bool = True) -> Path | list[Path]:
     """Make the models of ``spec`` available in the current NEST kernel.
 
     Parameters
     ----------
     spec
-        The module (default: the core module with ``sampling_neuron`` and ``sal_synapse``;
-        :data:`salnest.models.MICROCIRCUIT_MODULE` has the microcircuit's models).
+        The module; default: :data:`salnest.models.DEFAULT_MODULES`, i.e. ``sampling_neuron``
+        (NESTML) and ``sal_synapse``, ``sal_synapse_hom`` (C++, for every neuron that archives
+        spikes). :data:`salnest.models.MICROCIRCUIT_MODULE` has the microcircuit's models.
     aliases
         Names to register with ``nest.CopyModel`` (name -> NEST model); default: the
         user-facing names of the module's models in :data:`salnest.models.MODELS`.
@@ -38,8 +40,8 @@ def install(spec: ModuleSpec = CORE_MODULE, aliases: dict[str, str] | None = Non
 
     Returns
     -------
-    Path
-        The module path (without ``.so``).
+    Path or list of Path
+        The module path (without ``.so``); a list of them for the default modules.
 
     Call it after ``nest.ResetKernel()`` or ``pyNN.nest.setup()``; it is cheap when nothing
     needs doing. Under MPI it also makes NEST's spike exchange safe
@@ -49,6 +51,8 @@ def install(spec: ModuleSpec = CORE_MODULE, aliases: dict[str, str] | None = Non
 
     from salnest.compat.nest import quiet_spike_buffer_log, use_safe_spike_exchange
 
+    if spec is None:
+        return [install(module, aliases, build) for module in DEFAULT_MODULES]
     if aliases is None:
         aliases = model_aliases(spec)
     path = build_module(spec) if build else _cached_or_raise(spec)
@@ -69,7 +73,7 @@ def install(spec: ModuleSpec = CORE_MODULE, aliases: dict[str, str] | None = Non
     return path
 
 
-def _cached_or_raise(spec: ModuleSpec) -> Path:
+def _cached_or_raise(spec: ModuleSpec | CppModuleSpec) -> Path:
     from salnest.build import module_path
 
     path = module_path(spec)

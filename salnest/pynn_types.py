@@ -38,7 +38,7 @@ from pyNN.nest.cells import NativeCellType  # noqa: E402
 from pyNN.nest.synapses import NESTSynapseMixin  # noqa: E402
 from pyNN.standardmodels import StandardSynapseType, build_translations  # noqa: E402
 
-from salnest.models import CORE_MODULE, MODELS, PSP_SHAPES, SAL_WINDOWS  # noqa: E402
+from salnest.models import DEFAULT_MODULES, MODELS, PSP_SHAPES, SAL_WINDOWS  # noqa: E402
 from salnest.nest_module import install  # noqa: E402
 
 
@@ -181,5 +181,6 @@ class SALSynapse(StandardSynapseType, NESTSynapseMixin):
 
 
 parameter_lists_under_mpi()
-register_module_for_setup(CORE_MODULE)
+for _module in DEFAULT_MODULES:
+    register_module_for_setup(_module)
 register_model_unit_cell_type(SamplingNeuron)

@@ -11,7 +11,9 @@ import pytest
 def salnest_module():
     """Path of the built salnest module (built on first use, then cached)."""
     from salnest.build import build_module
+    from salnest.models import CPP_MODULE
 
+    build_module(CPP_MODULE)
     return build_module()
 
 

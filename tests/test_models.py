@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from salnest.models import CORE_MODULE, MICROCIRCUIT_MODULE, MODELS, NESTML_MODELS_DIR, REPO_ROOT, nest_model
+from salnest.models import CORE_MODULE, CPP_MODULE, MICROCIRCUIT_MODULE, MODELS, NESTML_MODELS_DIR, REPO_ROOT, nest_model
 
 
 @pytest.fixture
@@ -18,6 +18,7 @@ def both_modules(salnest_module):
     nest.ResetKernel()
     nest.verbosity = nest.VerbosityLevel.ERROR
     install(CORE_MODULE)
+    install(CPP_MODULE)
     install(MICROCIRCUIT_MODULE)
     return nest
 
@@ -29,7 +30,7 @@ def test_every_catalogue_name_is_built_and_registered(both_modules):
         assert model.nest_model in built, (name, model.nest_model)
         assert name in built  # install() registers the user-facing name as a copy
         assert nest_model(name) == model.nest_model
-    assert CORE_MODULE.built_models() | MICROCIRCUIT_MODULE.built_models() <= built
+    assert CORE_MODULE.built_models() | CPP_MODULE.built_models() | MICROCIRCUIT_MODULE.built_models() <= built
     with pytest.raises(KeyError, match="unknown salnest model 'iaf_sal'"):
         nest_model("iaf_sal")
 

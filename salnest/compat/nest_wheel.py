@@ -21,11 +21,9 @@ def write_nest_config_shim(prefix_dir: Path, nest: NestInstall, cxx: str) -> Non
 
     Modules need no link flags: the kernel is loaded into the process with
     RTLD_GLOBAL, so a module resolves its symbols at load time. The old C++ string
-    ABI of the PyPI wheel is passed on as a compiler flag.
+    ABI of the PyPI wheel is passed on as a compiler flag (``NestInstall.module_cflags``).
     """
-    cflags = nest.cflags
-    if nest.old_string_abi:
-        cflags += " -D_GLIBCXX_USE_CXX11_ABI=0"
+    cflags = nest.module_cflags
     answers = {
         "--prefix": str(prefix_dir),
         "--exec-prefix": str(prefix_dir),

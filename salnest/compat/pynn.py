@@ -102,10 +102,12 @@ _NON_CONNECTION_KEYS = {"element_type", "has_delay", "num_connections", "recepto
 
 
 def parameters_known(synapse_model: str) -> bool:
-    """Are all parameters of ``synapse_model`` per connection (NEST's static synapse, NESTML synapses)?"""
+    """Are all parameters of ``synapse_model`` per connection (NEST's static synapse, NESTML
+    synapses, salnest's ``sal_synapse``)?"""
     from salnest.models import is_cogenerated
 
-    return synapse_model.startswith("static_synapse") or is_cogenerated(synapse_model)
+    base = synapse_model.removesuffix("_lbl").removesuffix("_hpc")
+    return base in ("static_synapse", "sal_synapse") or is_cogenerated(synapse_model)
 
 
 @workaround("pynn-connection-readback-under-mpi", *PYNN,

@@ -26,6 +26,12 @@ def test_neuron_accepts_longer_psp_with_larger_buffer(nest_kernel):
     assert n.get("tau_syn") == 200.0
 
 
+#: the C++ synapse and its NESTML twin, each with its message for a NaN weight and a weight out of bounds
+SYNAPSES = {"sal_synapse": ("the weight must not be NaN", r"the weight must lie within \[Wmin, Wmax\]"),
+            "sal_synapse_nestml": ("'w == w'", "Wmin <= w and w <= Wmax")}  # NESTML: NaN != NaN
+
+
+@pytest.mark.parametrize("model", sorted(SYNAPSES))
 @pytest.mark.parametrize("syn, field", [
     ({"sal_window": 2}, "sal_window"),
     ({"eta_sal": -0.01}, "eta_sal"),
@@ -34,23 +40,43 @@ def test_neuron_accepts_longer_psp_with_larger_buffer(nest_kernel):
     ({"ws_phase": 0.0}, "ws_phase"),
     ({"Wmin": 1.0, "Wmax": 0.0}, "Wmin"),
 ])
-def test_synapse_rejects_bad_parameters(nest_kernel, syn, field):
+def test_synapse_rejects_bad_parameters(nest_kernel, model, syn, field):
     nest = nest_kernel
     n = nest.Create("sampling_neuron", 2)
     with pytest.raises(nest.NESTErrors.BadProperty, match=field):
-        nest.Connect(n[0], n[1], syn_spec=dict(synapse_model="sal_synapse", **syn))
+        nest.Connect(n[0], n[1], syn_spec=dict(synapse_model=model, **syn))
     with pytest.raises(nest.NESTErrors.BadProperty, match=field):
-        nest.SetDefaults("sal_synapse", syn)
+        nest.SetDefaults(model, syn)
 
 
-def test_synapse_rejects_nan_weight(nest_kernel):
+@pytest.mark.parametrize("syn, field", [({"sal_window": 2}, "sal_window"), ({"tau_ws": -1.0}, "tau_ws"),
+                                        ({"Wmin": 1.0, "Wmax": 0.0}, "Wmin")])
+def test_hom_synapse_checks_its_common_properties(nest_kernel, syn, field):
+    nest = nest_kernel
+    with pytest.raises(nest.NESTErrors.BadProperty, match=field):
+        nest.SetDefaults("sal_synapse_hom", syn)
+    assert nest.GetDefaults("sal_synapse_hom")["sal_window"] == 0  # a refused value changes nothing
+
+
+@pytest.mark.parametrize("model", sorted(SYNAPSES))
+def test_synapse_rejects_nan_weight(nest_kernel, model):
     """NEST's Connect treats a NaN weight as 'not given'; setting one later is caught by the model.
     (salnest.pynn_types rejects NaN weights already at construction.)"""
     nest = nest_kernel
+    nan_message, bounds_message = SYNAPSES[model]
     n = nest.Create("sampling_neuron", 2)
-    nest.Connect(n[0], n[1], syn_spec={"synapse_model": "sal_synapse", "weight": 0.5})
-    conn = nest.GetConnections(synapse_model="sal_synapse")
-    with pytest.raises(nest.NESTErrors.BadProperty, match="'w == w'"):  # NaN != NaN
+    nest.Connect(n[0], n[1], syn_spec={"synapse_model": model, "weight": 0.5})
+    conn = nest.GetConnections(synapse_model=model)
+    with pytest.raises(nest.NESTErrors.BadProperty, match=nan_message):
         conn.set(weight=float("nan"))
-    with pytest.raises(nest.NESTErrors.BadProperty, match="Wmin <= w and w <= Wmax"):
+    with pytest.raises(nest.NESTErrors.BadProperty, match=bounds_message):
         conn.set(weight=2.0, Wmax=1.0)
+    if model == "sal_synapse":  # NESTML's generated set_status keeps what it set before it checks
+        assert conn.get("weight") == 0.5 and conn.get("Wmax") == float("inf")  # a refused value changes nothing
+
+
+def test_cpp_synapse_refuses_a_target_without_spike_history(nest_kernel):
+    nest = nest_kernel
+    source = nest.Create("parrot_neuron")
+    with pytest.raises(nest.NESTErrors.IllegalConnection):
+        nest.Connect(source, nest.Create("spike_recorder"), syn_spec={"synapse_model": "sal_synapse"})

@@ -1,0 +1,162 @@
+/*
+ *  sal_synapse.cpp
+ *
+ *  This file is part of salnest, spike-based alignment learning for NEST and PyNN.
+ *
+ *  salnest is free software: you can redistribute it and/or modify it under the
+ *  terms of the GNU General Public License as published by the Free Software
+ *  Foundation, either version 2 of the License, or (at your option) any later
+ *  version (as NEST).
+ */
+
+#include "sal_synapse.h"
+
+// Includes from nestkernel:
+#include "exceptions.h"
+#include "nest_impl.h"
+
+namespace salnest
+{
+
+void
+SALWindows::get( Dictionary& d ) const
+{
+  d[ "sal_window" ] = sal_window;
+  d[ "tau_sal" ] = tau_sal;
+  d[ "a_causal" ] = a_causal;
+  d[ "a_anticausal" ] = a_anticausal;
+  d[ "eta_ws" ] = eta_ws;
+  d[ "tau_ws" ] = tau_ws;
+  d[ "ws_phase" ] = ws_phase;
+  d[ "Wmin" ] = Wmin;
+  d[ "Wmax" ] = Wmax;
+}
+
+void
+SALWindows::set( const Dictionary& d )
+{
+  SALWindows updated = *this;
+  d.update_value( "sal_window", updated.sal_window );
+  d.update_value( "tau_sal", updated.tau_sal );
+  d.update_value( "a_causal", updated.a_causal );
+  d.update_value( "a_anticausal", updated.a_anticausal );
+  d.update_value( "eta_ws", updated.eta_ws );
+  d.update_value( "tau_ws", updated.tau_ws );
+  d.update_value( "ws_phase", updated.ws_phase );
+  d.update_value( "Wmin", updated.Wmin );
+  d.update_value( "Wmax", updated.Wmax );
+  if ( updated.sal_window != 0 and updated.sal_window != 1 )
+  {
+    throw nest::BadProperty( "sal_synapse: sal_window must be 0 (exponential) or 1 (triangular)." );
+  }
+  if ( not( updated.tau_sal > 0 ) )
+  {
+    throw nest::BadProperty( "sal_synapse: tau_sal must be > 0 ms." );
+  }
+  if ( not( updated.tau_ws > 0 ) )
+  {
+    throw nest::BadProperty( "sal_synapse: tau_ws must be > 0 ms." );
+  }
+  if ( not( updated.eta_ws >= 0 ) )
+  {
+    throw nest::BadProperty( "sal_synapse: eta_ws must be >= 0." );
+  }
+  if ( updated.ws_phase != 1.0 and updated.ws_phase != -1.0 )
+  {
+    throw nest::BadProperty( "sal_synapse: ws_phase must be +1 (wake) or -1 (sleep)." );
+  }
+  if ( std::isnan( updated.a_causal ) or std::isnan( updated.a_anticausal ) )
+  {
+    throw nest::BadProperty( "sal_synapse: a_causal and a_anticausal must not be NaN." );
+  }
+  if ( not( updated.Wmin <= updated.Wmax ) )
+  {
+    throw nest::BadProperty( "sal_synapse: Wmin must be <= Wmax." );
+  }
+  *this = updated;
+}
+
+void
+SALState::get( Dictionary& d ) const
+{
+  d[ nest::names::weight ] = weight;
+  d[ "sal_sum" ] = sal_sum;
+  d[ "ws_sum" ] = ws_sum;
+  d[ "n_pairs" ] = n_pairs;
+  d[ "t_pre_last" ] = t_pre_last;
+  d[ "t_pre_before" ] = t_pre_before;
+  d[ "t_post_last" ] = t_post_last;
+}
+
+void
+SALState::set( const Dictionary& d )
+{
+  d.update_value( nest::names::weight, weight );
+  d.update_value( "sal_sum", sal_sum );
+  d.update_value( "ws_sum", ws_sum );
+  d.update_value( "n_pairs", n_pairs );
+}
+
+void
+check_connection_values( double weight, double eta_sal, double sal_gain, double ws_gain, const SALWindows& p,
+  bool check_bounds )
+{
+  // NEST's Connect takes a NaN weight for "no weight given"; one set later is refused here
+  if ( std::isnan( weight ) )
+  {
+    throw nest::BadProperty( "sal_synapse: the weight must not be NaN." );
+  }
+  if ( not( eta_sal >= 0 ) )
+  {
+    throw nest::BadProperty( "sal_synapse: eta_sal must be >= 0." );
+  }
+  if ( std::isnan( sal_gain ) or std::isnan( ws_gain ) )
+  {
+    throw nest::BadProperty( "sal_synapse: sal_gain and ws_gain must not be NaN." );
+  }
+  if ( check_bounds and not( p.Wmin <= weight and weight <= p.Wmax ) )
+  {
+    throw nest::BadProperty( "sal_synapse: the weight must lie within [Wmin, Wmax]." );
+  }
+}
+
+void
+register_with_archiving_target( nest::Node& target, double t_first_read, double delay )
+{
+  nest::ArchivingNode* archiving = dynamic_cast< nest::ArchivingNode* >( &target );
+  if ( archiving == nullptr )
+  {
+    throw nest::IllegalConnection(
+      "sal_synapse: the target (" + target.get_name() + ") does not archive its spikes; "
+      "the SAL synapse reads the postsynaptic spike history of an ArchivingNode (NEST's neurons, salnest's)." );
+  }
+  archiving->nest::ArchivingNode::register_stdp_connection( t_first_read, delay );
+}
+
+void
+SALHomCommonProperties::get_status( Dictionary& d ) const
+{
+  nest::CommonSynapseProperties::get_status( d );
+  windows.get( d );
+}
+
+void
+SALHomCommonProperties::set_status( const Dictionary& d, nest::ConnectorModel& cm )
+{
+  nest::CommonSynapseProperties::set_status( d, cm );
+  windows.set( d );
+}
+
+void
+register_sal_synapse( const std::string& name )
+{
+  nest::register_connection_model< sal_synapse >( name );
+}
+
+void
+register_sal_synapse_hom( const std::string& name )
+{
+  nest::register_connection_model< sal_synapse_hom >( name );
+}
+
+}  // namespace salnest
