@@ -172,9 +172,11 @@ struct SALState
   void
   post_spike( double t, const SALWindows& p, double eta_sal, double sal_gain, double ws_gain )
   {
-    // a presynaptic spike fired at the same time has been processed already: pair with the one before it
+    // presynaptic spikes at or after t may have been processed already (a spike at the same time, or,
+    // with a delay of several steps, spikes fired since): pair with the latest one before t if it is
+    // one of the last two, and not with one at t, which would be dt = 0
     const double t_pre_partner = t_pre_last >= t ? t_pre_before : t_pre_last;
-    if ( t_pre_partner > t_post_last )
+    if ( t_pre_partner > t_post_last and t_pre_partner < t )
     {
       const double delta_t = t - t_pre_partner;  // causal pair, > 0
       double k_sal = 0.;

@@ -69,3 +69,44 @@ def restricted_nn_pairs(pre_times, post_times) -> np.ndarray:
                 dts.append(sign * (t - other[k]))
             previous_own = t
     return np.sort(np.array(dts))
+
+
+def sal_synapse_run(pre_times, post_times, delay: float, weight: float = 1.0, eta_sal: float = 0.01,
+                    tau_sal: float = 10.0, shape: str = "exponential", a_causal: float = -1.0,
+                    a_anticausal: float = 1.0, sal_gain: float = 1.0, eta_ws: float = 0.0, tau_ws: float = 10.0,
+                    ws_phase: float = 1.0, ws_gain: float = 1.0, Wmin: float = -np.inf, Wmax: float = np.inf,
+                    eps: float = 1e-6) -> dict[str, float]:
+    """What a SAL synapse in NEST computes from given firing times, event by event.
+
+    NEST calls a synapse at each presynaptic spike. It then reads the postsynaptic spikes
+    fired in ``(t_last_pre - delay, t_pre - delay]`` (``t_last_pre = 0`` before the first
+    spike; ``eps`` is NEST's ``stdp_eps`` tolerance) and pairs them, then pairs the
+    presynaptic spike itself (docs/models.md, section 3). Times and ``delay`` in ms, the
+    time constants in the same unit. Returns the final ``weight``, ``sal_sum``, ``ws_sum``
+    and ``n_pairs``; pairs completed after the last presynaptic spike are not applied.
+    """
+    if shape not in SAL_WINDOW_SHAPES:
+        raise ValueError(f"unknown SAL window shape {shape!r}; choose one of {SAL_WINDOW_SHAPES}")
+    post = np.sort(np.asarray(post_times, dtype=float))
+    s = {"weight": float(weight), "sal_sum": 0.0, "ws_sum": 0.0, "n_pairs": 0.0}
+    t_pre_last = t_pre_before = t_post_last = -np.inf
+
+    def pair(dt):
+        k_sal = sal_gain * sal_window(dt, tau_sal, shape, a_causal, a_anticausal)
+        k_ws = ws_gain * wake_sleep_window(dt, tau_ws, ws_phase)
+        s["sal_sum"] += float(k_sal)
+        s["ws_sum"] += float(k_ws)
+        s["n_pairs"] += 1
+        s["weight"] = min(Wmax, max(Wmin, s["weight"] + eta_sal * float(k_sal) + eta_ws * float(k_ws)))
+
+    for t_pre in np.sort(np.asarray(pre_times, dtype=float)):
+        t_last = 0.0 if np.isinf(t_pre_last) else t_pre_last
+        for t_post in post[(post >= t_last - delay + eps) & (post < t_pre - delay + eps)]:
+            partner = t_pre_before if t_pre_last >= t_post else t_pre_last
+            if t_post_last < partner < t_post:
+                pair(t_post - partner)
+            t_post_last = t_post
+        if t_pre_last < t_post_last < t_pre:
+            pair(t_post_last - t_pre)
+        t_pre_before, t_pre_last = t_pre_last, t_pre
+    return s
