@@ -134,6 +134,24 @@ register_with_archiving_target( nest::Node& target, double t_first_read, double 
 }
 
 void
+keep_sign_on_conductances( const nest::Node& target, double weight, SALWindows& windows )
+{
+  if ( target.get_name().find( "_cond_" ) == std::string::npos or not std::isinf( windows.Wmin )
+    or not std::isinf( windows.Wmax ) )
+  {
+    return;
+  }
+  if ( weight >= 0 )
+  {
+    windows.Wmin = 0.0;
+  }
+  else
+  {
+    windows.Wmax = 0.0;
+  }
+}
+
+void
 SALHomCommonProperties::get_status( Dictionary& d ) const
 {
   nest::CommonSynapseProperties::get_status( d );

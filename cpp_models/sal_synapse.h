@@ -72,9 +72,11 @@ spike is applied at the next one, and with a delay of more than one step,
 postsynaptic spikes fired less than one delay before a presynaptic spike are paired
 as if they came after it. With a delay of one step the pairing is exact.
 
-Weights are signed and may cross zero. On conductance-based neurons NEST's sign
-selects the receptor, so keep the sign with the bounds (``Wmin = 0`` for excitatory,
-``Wmax = 0`` for inhibitory connections).
+Weights are signed and may cross zero. On conductance-based neurons (NEST's
+``*_cond_*`` models) the sign selects the receptor, so a weight must keep its sign:
+``sal_synapse`` then bounds it at 0 on the side of zero (``Wmin = 0`` for a positive,
+``Wmax = 0`` for a negative weight) unless bounds were given. Give them yourself for
+``sal_synapse_hom``, whose bounds are common to all its connections.
 
 ``sal_synapse_hom`` keeps the window shape and time constants, amplitudes, ``eta_ws``,
 phase and bounds in common properties (set them with ``SetDefaults`` or
@@ -254,6 +256,13 @@ void check_connection_values( double weight, double eta_sal, double sal_gain, do
 void register_with_archiving_target( nest::Node& target, double t_first_read, double delay );
 
 /**
+ * On a conductance-based target (NEST's ``*_cond_*`` models, where the sign of a weight selects
+ * the receptor) with both bounds at their infinite defaults, bound the weight at 0 on the side of
+ * zero, so that updates keep its sign.
+ */
+void keep_sign_on_conductances( const nest::Node& target, double weight, SALWindows& windows );
+
+/**
  * Read the postsynaptic spikes of (t_last - delay, t_spike - delay] and pair them, then the
  * presynaptic spike at t_spike; shared by both variants.
  */
@@ -334,6 +343,7 @@ public:
     ConnTestDummyNode dummy_target;
     ConnectionBase::check_connection_( dummy_target, s, t, receptor_type );
     register_with_archiving_target( t, state_.t_lastspike() - get_delay(), get_delay() );
+    keep_sign_on_conductances( t, state_.weight, windows_ );
   }
 
   void

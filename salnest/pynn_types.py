@@ -140,6 +140,11 @@ class SamplingNeuron(NativeCellType):
         return 0
 
 
+def _translations(names: tuple[str, ...], weight_units: tuple[str, ...]) -> list[tuple]:
+    """PyNN translations: the weight-unit parameters scaled like the weight, the others as they are."""
+    return [(name, name, NEST_PER_PYNN_WEIGHT) if name in weight_units else (name, name) for name in names]
+
+
 class SALSynapse(StandardSynapseType, NESTSynapseMixin):
     """Spike-based alignment learning synapse (NEST model ``sal_synapse``).
 
@@ -152,12 +157,13 @@ class SALSynapse(StandardSynapseType, NESTSynapseMixin):
     nest_name = InstallOnUse("sal_synapse", per_precision=False)
     parameters = ("eta_sal", "sal_window", "tau_sal", "a_causal", "a_anticausal", "sal_gain", "eta_ws", "tau_ws",
                   "ws_phase", "ws_gain", "Wmin", "Wmax")
+    #: parameters in weight units besides the weight, converted like it (salnest.compat.pynn)
+    weight_unit_parameters = ("eta_sal", "eta_ws", "Wmin", "Wmax")
     default_parameters = DefaultsFromNest("sal_synapse", parameters, weight=0.0, delay=None)
     #: readable per-connection state (``Projection.get``), not parameters
     state_variables = ("sal_sum", "ws_sum", "n_pairs")
-    # weights are scaled like those of PyNN's standard types, see the module docstring
     translations = build_translations(("weight", "weight", NEST_PER_PYNN_WEIGHT), ("delay", "delay"),
-                                      *[(name, name) for name in (*parameters, *state_variables)])
+                                      *_translations(parameters + state_variables, weight_unit_parameters))
 
     def __init__(self, window: str | None = None, **parameters):
         if window is not None:

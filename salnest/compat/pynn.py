@@ -4,16 +4,17 @@
 keeps the function it replaces as ``__salnest_original__`` so that the tests can show the
 upstream behaviour (``tests/compat/test_pynn.py``, ``tests/mpi/test_compat_mpi.py``).
 
-**Weight units, in one place.** salnest's cells take weights in model units (the
-dimensionless coupling of ``u = b + sum_j W_j PSP_j``). PyNN's NEST backend assumes NEST
-weights are :data:`NEST_PER_PYNN_WEIGHT` times PyNN's (pA against nA): it multiplies the
-weights of standard synapse types by it when connecting (their translation) and divides every
-weight by it when reading back. On a model-unit cell type salnest undoes both:
-:data:`MODEL_UNIT_RECEPTOR_SCALE` as the cell type's ``receptor_scale`` (which PyNN applies
-to every weight it connects), and :func:`weight_readback` for ``Projection.get``. salnest's
-own synapse types translate their weight like a standard type
-(:data:`NEST_PER_PYNN_WEIGHT`), so PyNN's ``StaticSynapse`` and salnest's synapses behave
-alike, and every weight round-trips.
+**Weight units, in one place.** PyNN's NEST backend assumes NEST weights are
+:data:`NEST_PER_PYNN_WEIGHT` times PyNN's (pA per nA, nS per uS): standard synapse types
+translate the weight by it when connecting, and every weight read back is divided by it. salnest's
+synapse types translate every parameter in weight units (the weight, the learning rates,
+the bounds: their ``weight_unit_parameters``) the same way, so that on PyNN's standard cells
+all of them are in PyNN's units and round-trip. salnest's own cells take weights in model units
+(the dimensionless coupling of ``u = b + sum_j W_j PSP_j``); for them the factor is undone:
+:data:`MODEL_UNIT_RECEPTOR_SCALE` is their ``receptor_scale``, which PyNN applies to every weight
+it connects and :func:`weight_units` to the other weight-unit parameters, and
+:func:`weight_units` also undoes PyNN's division on read-back. So PyNN's ``StaticSynapse``
+and salnest's synapses behave alike on either kind of cell, and every value round-trips.
 """
 
 from __future__ import annotations
@@ -49,33 +50,94 @@ def _replace(cls, name: str, new) -> None:
     setattr(cls, name, new)
 
 
-@workaround("pynn-weight-readback", *PYNN,
-            symptom="Projection.get('weight') divides every weight by 1000, also onto cells whose "
-                    "weights are not in nA",
-            upstream="pyNN/nest/projections.py (_get_attributes_as_arrays/_as_list); "
+def _weight_unit_names(projection) -> tuple[str, ...]:
+    """Native names of the synapse type's parameters in weight units, besides the weight."""
+    return tuple(getattr(projection.synapse_type, "weight_unit_parameters", ()))
+
+
+def _inhibitory_conductances(projection) -> bool:
+    """PyNN gives inhibitory conductances as positive weights and NEST takes them negative."""
+    return projection.receptor_type == "inhibitory" and bool(projection.post.conductance_based)
+
+
+#: On inhibitory conductances a bound on the magnitude is the other bound of the signed NEST weight.
+_FLIPPED_BOUNDS = {"Wmin": "Wmax", "Wmax": "Wmin"}
+
+
+def _read_back(projection, names: list[str]) -> tuple[list[str], list[float]]:
+    """The NEST attributes to read for ``names`` and the factors that turn them into PyNN's values."""
+    model_units = isinstance(projection.post.celltype, tuple(MODEL_UNIT_CELLS))
+    flip = _inhibitory_conductances(projection)
+    native, factors = [], []
+    for name in names:
+        if name in ("weight", "weights"):  # PyNN divides it by 1000 (and flips its sign) itself
+            native.append(name)
+            factors.append(NEST_PER_PYNN_WEIGHT if model_units else 1.0)
+        elif name in _weight_unit_names(projection):
+            native.append(_FLIPPED_BOUNDS.get(name, name) if flip else name)
+            factor = 1.0 if model_units else 1.0 / NEST_PER_PYNN_WEIGHT
+            factors.append(-factor if flip and name in _FLIPPED_BOUNDS else factor)
+        else:
+            native.append(name)
+            factors.append(1.0)
+    return native, factors
+
+
+@workaround("pynn-weight-units", *PYNN,
+            symptom="Projection.get('weight') divides every weight by 1000, also onto cells whose weights "
+                    "are not in nA; other parameters in weight units are neither scaled when connecting "
+                    "(receptor_scale) nor when read back, nor flipped with the weight on inhibitory conductances",
+            upstream="pyNN/nest/projections.py (_convergent_connect, _get_attributes_as_arrays/_as_list), "
+                     "pyNN/nest/synapses.py (_get_nest_synapse_model); "
                      "tests/compat/test_pynn.py::test_pynn_divides_weights_read_back_by_1000")
-def weight_readback() -> None:
-    """``Projection.get("weight")`` onto model-unit cells returns the weights as set."""
+def weight_units() -> None:
+    """Convert the weight-unit parameters as PyNN converts the weight, when connecting and reading back."""
     from pyNN.nest.projections import Projection
+    from pyNN.nest.synapses import NESTSynapseMixin
 
     as_arrays = Projection._get_attributes_as_arrays
     as_list = Projection._get_attributes_as_list
+    convergent_connect = Projection._convergent_connect
+    get_nest_synapse_model = NESTSynapseMixin._get_nest_synapse_model
 
     def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
-        values = as_arrays(self, names, multiple_synapses)
-        if isinstance(self.post.celltype, tuple(MODEL_UNIT_CELLS)):
-            values = [v * NEST_PER_PYNN_WEIGHT if n in ("weight", "weights") else v for n, v in zip(names, values)]
-        return values
+        native, factors = _read_back(self, list(names))
+        return [v * f for v, f in zip(as_arrays(self, native, multiple_synapses), factors)]
 
     def _get_attributes_as_list(self, names):
-        values = as_list(self, names)
-        if isinstance(self.post.celltype, tuple(MODEL_UNIT_CELLS)) and "weight" in names:
-            i = names.index("weight")
-            values = [tuple(v * NEST_PER_PYNN_WEIGHT if k == i else v for k, v in enumerate(row)) for row in values]
-        return values
+        native, factors = _read_back(self, list(names))
+        return [tuple(v * f for v, f in zip(row, factors)) for row in as_list(self, native)]
+
+    def _get_nest_synapse_model(self):
+        # PyNN sets a type's homogeneous parameters as defaults of the NEST model, before it knows the
+        # target cells; the weight-unit ones depend on them, so they are set per connection only
+        if not getattr(self, "weight_unit_parameters", ()):
+            return get_nest_synapse_model(self)
+        import nest
+        from pyNN.nest.conversion import make_sli_compatible
+
+        defaults = {}
+        for name, value in self.native_parameters.items():
+            if value.is_homogeneous and name not in self.weight_unit_parameters:
+                value.shape = (1,)
+                defaults[name] = value.evaluate(simplify=True)
+        defaults.pop("tau_minus", None)
+        nest.SetDefaults(self.nest_name + "_lbl", make_sli_compatible(defaults))
+        return self.nest_name + "_lbl"
+
+    def _convergent_connect(self, presynaptic_indices, postsynaptic_index, *args, **connection_parameters):
+        scale = MODEL_UNIT_RECEPTOR_SCALE if isinstance(self.post.celltype, tuple(MODEL_UNIT_CELLS)) else 1.0
+        values = {name: connection_parameters[name] * scale for name in _weight_unit_names(self)
+                  if name in connection_parameters}
+        if _inhibitory_conductances(self) and "Wmin" in values and "Wmax" in values:
+            values["Wmin"], values["Wmax"] = -values["Wmax"], -values["Wmin"]
+        connection_parameters.update(values)
+        return convergent_connect(self, presynaptic_indices, postsynaptic_index, *args, **connection_parameters)
 
     _replace(Projection, "_get_attributes_as_arrays", _get_attributes_as_arrays)
     _replace(Projection, "_get_attributes_as_list", _get_attributes_as_list)
+    _replace(Projection, "_convergent_connect", _convergent_connect)
+    _replace(NESTSynapseMixin, "_get_nest_synapse_model", _get_nest_synapse_model)
 
 
 @workaround("pynn-one-cell-population-under-mpi", *PYNN,
@@ -256,7 +318,7 @@ def apply() -> None:
         import pyNN.nest  # noqa: F401
 
     quiet_deprecated_nest_calls()
-    weight_readback()
+    weight_units()
     one_cell_population()
     no_connection_readback()
     load_modules_at_setup()
