@@ -35,12 +35,35 @@ it uses salnest's refractoriness with a PSP at lags ``1 .. tau_ref - 1`` (its
 
 From the stationary distribution and first passages to the partner's spike
 follow the rates of restricted nearest-neighbour spike pairs at every
-``dt = t1 - t2`` (neuron 1 is the postsynaptic side of ``W12``): after a spike of
-one neuron alone, the next event of the merged spike train decides: the other
-neuron alone forms a pair at that lag, the same neuron again or both neurons at
-once form none. The spike-timing-difference distribution (STDD) and the SAL
-drift of both weights follow, with no truncation beyond a tail mass below
-``tol``. The pairing rule is the same in both conventions.
+``dt = t1 - t2`` (neuron 1 is the postsynaptic side of ``W12``), exactly the pairs
+of :func:`salnest.theory.windows.restricted_nn_pairs` and the NEST SAL synapse: a
+spike pairs with the partner's latest spike strictly before it if that came
+strictly after its own previous spike. Which pair a spike forms therefore
+depends only on the previous event of the merged spike train (one neuron alone,
+or both in the same step), whatever came before it:
+
+=========================== =========================== ==========================================
+previous event              next event                  pairs formed by the next event
+=========================== =========================== ==========================================
+neuron ``j`` alone          neuron ``k != j`` alone     one, ``k``'s spike with ``j``'s
+neuron ``j`` alone          both neurons                one, ``k``'s half with ``j``'s spike
+                                                        (not ``j``'s half: ``j``'s own lone spike
+                                                        is more recent than any of ``k``'s)
+neuron ``j`` alone          neuron ``j`` alone          none
+both neurons                anything                    none (for each neuron the partner's latest
+                                                        spike is in the same step as its own
+                                                        previous one, not after it)
+=========================== =========================== ==========================================
+
+Simultaneous spikes of the two neurons never pair with each other. So after a
+lone spike of ``j`` the first later step in which ``k`` fires, alone or with
+``j``, forms a pair at that lag, unless ``j`` fires alone before it. The
+spike-timing-difference distribution (STDD) and the SAL drift of both weights
+follow, with no truncation beyond a tail mass below ``tol``. The pairing rule
+is one of spike trains, the same in both conventions. Its pairs into a
+simultaneous spike have no time-reversed counterpart, so the STDD of two
+uncoupled neurons is not symmetric unless their rates are equal, and SAL
+drifts even at ``W12 = W21 = 0`` then.
 """
 
 from __future__ import annotations
@@ -178,18 +201,25 @@ def _statistics(P: sp.csr_matrix, fires1, fires2, z1, z2, tol: float, max_lag: i
     pi = stationary_distribution(P)
     PT = P.T.tocsr()
 
-    def first_passage(start_mask, partner_alone, own_fires):
-        """Pair rate at lags 1, 2, ... after a lone spike in ``start_mask`` states."""
+    anyone_fires = fires1 | fires2
+
+    def first_passage(start_mask, partner_fires):
+        """Pair rate at lags 1, 2, ... after a lone spike in ``start_mask`` states.
+
+        The next event of the merged train ends the search; it forms a pair iff the partner
+        fires in it, also together with the lone spike's neuron (module docstring).
+        """
         v = np.where(start_mask, pi, 0.0)
         rates = []
         while v.sum() > tol * max(pi[start_mask].sum(), 1e-300) and len(rates) < max_lag:
             v = PT @ v
-            rates.append(v[partner_alone].sum())
-            v[partner_alone | own_fires] = 0.0  # the next merged event ends the search
+            rates.append(v[partner_fires].sum())
+            v[anyone_fires] = 0.0
         return np.array(rates)
 
-    causal = first_passage(fires2 & ~fires1, fires1 & ~fires2, fires2)       # 2 then 1: dt > 0
-    anticausal = first_passage(fires1 & ~fires2, fires2 & ~fires1, fires1)   # 1 then 2: dt < 0
+    # a simultaneous spike of both forms no pair at all, so only lone spikes start a search
+    causal = first_passage(fires2 & ~fires1, fires1)       # 2 then 1: dt > 0
+    anticausal = first_passage(fires1 & ~fires2, fires2)   # 1 then 2: dt < 0
     dt = np.concatenate([-np.arange(len(anticausal), 0, -1), np.arange(1, len(causal) + 1)])
     rate = np.concatenate([anticausal[::-1], causal])
     joint = np.array([[pi[~z1 & ~z2].sum(), pi[~z1 & z2].sum()], [pi[z1 & ~z2].sum(), pi[z1 & z2].sum()]])

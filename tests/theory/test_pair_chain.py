@@ -34,25 +34,40 @@ def test_zero_coupling_gives_independent_renewal_statistics():
     np.testing.assert_allclose(s.spike_rate, sigmoid(np.array([b1, b2])) / TAU, atol=1e-12)
     np.testing.assert_allclose(s.p_joint, np.outer([1 - sigmoid(b1), sigmoid(b1)], [1 - sigmoid(b2), sigmoid(b2)]),
                                atol=1e-12)
-    # causal half (2 fires alone, then 1 alone) from two independent renewal processes
-    ages = np.zeros(TAU + 1)
-    p1 = sigmoid(b1 - np.log(TAU))
-    # stationary ages of neuron 1 alone: TAU refractory ages of equal weight, then a geometric tail at age TAU
-    stationary = np.full(TAU + 1, 1.0)
-    stationary[-1] = (1 - p1) / p1
-    stationary /= stationary.sum()
-    ages[1:] = stationary[1:]  # neuron 1 did not fire in the starting step
     lags = 400
-    f1, _ = _single_neuron_first_spike(b1, TAU, ages / ages.sum(), lags)
-    just_fired = np.zeros(TAU + 1)
-    just_fired[0] = 1.0
-    _, survive2 = _single_neuron_first_spike(b2, TAU, just_fired, lags)
-    start_rate = s.spike_rate[1] * (1 - stationary[0])
-    expected = start_rate * f1 * survive2
+
+    def first_half(b_later, b_earlier):
+        """Pairs at lags 1, 2, ... of a lone spike of the neuron with b_earlier with the next spike
+        of the other one, from two independent renewal processes: the other neuron first fires at
+        the lag, the first one stays silent before it (it may fire at the lag too: the later
+        neuron's half of a simultaneous spike still pairs)."""
+        p = sigmoid(b_later - np.log(TAU))
+        # stationary ages of the later neuron alone: TAU refractory ages of equal weight, then a geometric
+        # tail at age TAU
+        stationary = np.full(TAU + 1, 1.0)
+        stationary[-1] = (1 - p) / p
+        stationary /= stationary.sum()
+        ages = np.zeros(TAU + 1)
+        ages[1:] = stationary[1:]  # the later neuron did not fire in the starting step
+        first, _ = _single_neuron_first_spike(b_later, TAU, ages / ages.sum(), lags)
+        just_fired = np.zeros(TAU + 1)
+        just_fired[0] = 1.0
+        _, survive = _single_neuron_first_spike(b_earlier, TAU, just_fired, lags)
+        silent_before = np.r_[1.0, survive[:-1]]
+        start_rate = sigmoid(b_earlier) / TAU * (1 - stationary[0])
+        return start_rate * first * silent_before
+
+    # causal half (2 fires alone, then 1, alone or with 2)
+    expected = first_half(b1, b2)
     causal = s.pair_rate[s.dt > 0]
     assert 50 < len(causal) < lags
     np.testing.assert_allclose(causal, expected[: len(causal)], rtol=1e-9, atol=1e-16)
     assert expected[len(causal):].sum() < 1e-12  # the chain stops once the remaining mass is negligible
+    # anticausal half (1 fires alone, then 2), at dt = -1, -2, ...
+    expected = first_half(b2, b1)
+    anticausal = s.pair_rate[s.dt < 0][::-1]
+    np.testing.assert_allclose(anticausal, expected[: len(anticausal)], rtol=1e-9, atol=1e-16)
+    assert expected[len(anticausal):].sum() < 1e-12
 
 
 def test_stdd_sums_to_one_and_covers_both_signs():
@@ -72,20 +87,28 @@ def test_symmetric_weights_with_equal_biases_give_zero_drift(shape):
 
 def test_unequal_biases_shift_the_fixed_point():
     """Beyond the paper: with b1 != b2 the drift vanishes off the diagonal. At b = (-0.5, 0.8) and a
-    mean weight of 0.8 the fixed point of W12 (W12 + W21 held at 1.6) lies at W12 - W21 = 0.16;
-    at the paper's demo biases (-0.5, -0.2) and mean 1.0 it is 0.014 (see README)."""
+    mean weight of 0.8 (tau_ref and window 10 steps) the fixed point of W12 (W12 + W21 held at 1.6)
+    lies at W12 - W21 = 0.073; at the paper's demo (biases (-0.5, -0.2), mean 1.0, tau_ref and window
+    25 steps) it is 0.011, and at b = (-0.5, 0.8) without mean coupling -0.107. Before the chain
+    counted the pairs a lone spike forms with the partner's half of a following simultaneous spike,
+    these were 0.16, 0.014 and 0."""
     from scipy.optimize import brentq
 
-    window = lambda dt: sal_window(dt, float(TAU))  # noqa: E731
-
     def offset(b1, b2, mean, tau):
+        window = lambda dt: sal_window(dt, float(tau))  # noqa: E731
+
         def d12(x):
             return pair_statistics(mean + x, mean - x, b1, b2, tau).drift(window)[0]
 
         return 2 * brentq(d12, -0.5, 0.5, xtol=1e-6)
 
-    assert offset(-0.5, 0.8, 0.8, TAU) == pytest.approx(0.16, abs=0.005)
-    assert abs(offset(-0.5, 0.8, 0.0, TAU)) < 1e-5  # no coupling, no shift
+    assert offset(-0.5, 0.8, 0.8, TAU) == pytest.approx(0.0733, abs=0.0005)
+    assert offset(-0.5, -0.2, 1.0, 25) == pytest.approx(0.0110, abs=0.0005)
+    # no coupling, yet a shift: the lone spikes of the more active neuron 2 are more often followed by a
+    # simultaneous spike, whose neuron-1 half pairs with them at dt = t1 - t2 > 0 and pushes W12 down
+    # (it was 0 before those pairs were counted; a Monte Carlo with restricted_nn_pairs gives a drift
+    # of W12 of -4.1e-4 +- 0.3e-4 per step at W = 0, the chain -4.0e-4)
+    assert offset(-0.5, 0.8, 0.0, TAU) == pytest.approx(-0.1071, abs=0.0005)
     assert abs(offset(0.3, 0.3, 0.8, TAU)) < 1e-5   # equal biases: on the diagonal
 
 
@@ -130,7 +153,10 @@ def test_exponential_psp_truncation_converges_within_its_bound():
 
 
 def test_default_convention_is_salnest_and_unchanged():
-    """The paper's demo pair, pinned to the values of the chain before conventions existed."""
+    """The paper's demo pair: spike rates and P(z1, z2) pinned to the values of the chain before
+    conventions existed; the pair rate and the update per pair to those after the pairs of a lone
+    spike with a following simultaneous one were counted (before: 0.03597083860671306 and
+    -0.07769906200512916)."""
     window = lambda dt: sal_window(dt, 25.0)  # noqa: E731
     default = pair_statistics(1.5, 0.5, -0.5, -0.2, 25)
     explicit = pair_statistics(1.5, 0.5, -0.5, -0.2, 25, convention="salnest")
@@ -139,8 +165,8 @@ def test_default_convention_is_salnest_and_unchanged():
     np.testing.assert_allclose(default.spike_rate, [0.0230548079334213, 0.0205973931859838], rtol=1e-10)
     np.testing.assert_allclose(default.p_joint, [[0.26752849949475255, 0.15610130216972296],
                                                  [0.21753667085566036, 0.3588335274798642]], rtol=1e-10)
-    assert default.pair_rate.sum() == pytest.approx(0.03597083860671306, rel=1e-10)
-    assert default.mean_update_per_pair(window)[0] == pytest.approx(-0.07769906200512916, rel=1e-10)
+    assert default.pair_rate.sum() == pytest.approx(0.036196572254089815, rel=1e-10)
+    assert default.mean_update_per_pair(window)[0] == pytest.approx(-0.07666881916473552, rel=1e-10)
 
 
 def test_unknown_convention_is_rejected():
@@ -225,3 +251,205 @@ def test_drift_field_passes_the_convention_on():
     assert d12[1, 0] == pytest.approx(pair_statistics(1.0, -0.5, 0.2, -0.1, 8, convention="reference").drift(window)[0],
                                       rel=1e-12)
     assert d12[1, 0] != pytest.approx(drift_field(grid, grid, 0.2, -0.1, 8, window)[0][1, 0], rel=1e-3)
+
+
+# --- the pairs of restricted_nn_pairs, checked against the chain by two independent routes ---------------
+
+BOTH_FIRE = (1, 1)
+EVENTS = ((1, 0), (0, 1), BOTH_FIRE)  # spikes of (neuron 1, neuron 2) in one step: 1 alone, 2 alone, both
+
+
+def _train(*events):
+    """Spike times (neuron 1, neuron 2) of ``(step, event)`` pairs."""
+    return ([t for t, e in events if e[0]], [t for t, e in events if e[1]])
+
+
+def _pairs_formed_by_last_event(*events):
+    """dt = t1 - t2 of the pairs that restricted_nn_pairs forms with the spikes of the last event.
+
+    A spike's pair depends only on earlier spikes, so these are the pairs of the whole train
+    less those of the train without its last event.
+    """
+    from salnest.theory.windows import restricted_nn_pairs
+
+    t1, t2 = _train(*events)
+    s1, s2 = _train(*events[:-1])
+    pairs = list(restricted_nn_pairs(t2, t1))
+    for dt in restricted_nn_pairs(s2, s1):
+        pairs.remove(dt)
+    return sorted(pairs)
+
+
+@pytest.mark.parametrize("context", [None, *EVENTS])
+def test_restricted_pairs_depend_only_on_the_previous_event(context):
+    """The rule the chain implements (module docstring), case by case, whatever came before: after a
+    lone spike of j the next event forms one pair iff the other neuron fires in it, alone or together
+    with j; after a simultaneous spike it forms none."""
+    earlier = () if context is None else ((0, context),)
+    for previous in EVENTS:
+        for nxt in EVENTS:
+            if previous == BOTH_FIRE:
+                expected = []
+            elif previous == (1, 0):
+                expected = [-3.0] if nxt[1] else []  # 1 then 2: dt = t1 - t2 = -3
+            else:
+                expected = [3.0] if nxt[0] else []
+            assert _pairs_formed_by_last_event(*earlier, (5, previous), (8, nxt)) == expected, (previous, nxt)
+
+
+def _pattern_chain(w12, w21, b1, b2, tau_ref, kernel, convention):
+    """The pair's Markov chain built anew, over both neurons' spike patterns of the last
+    ``len(kernel)`` steps (entry 0: the latest step), from the table of the module docstring.
+
+    ``kernel[d - 1]`` is the PSP of a partner spike ``d`` steps back; the patterns must reach back
+    to the own spikes that still block firing. Returns ``P[code]``, the transitions in which the
+    neurons fire ``code = f1 + 2 f2``, the stationary distribution and each state's latest code.
+    """
+    import itertools
+
+    isi = tau_ref if convention == "salnest" else tau_ref + 1
+    depth = len(kernel)
+    assert depth >= isi - 1
+
+    def allowed(train):
+        steps = np.flatnonzero(train)
+        return np.all(np.diff(steps) >= isi)
+
+    trains = [t for t in itertools.product((0, 1), repeat=depth) if allowed(t)]
+    states = [(t1, t2) for t1 in trains for t2 in trains]
+    index = {state: i for i, state in enumerate(states)}
+    n = len(states)
+    P = np.zeros((4, n, n))
+    for i, (t1, t2) in enumerate(states):
+        fire = []
+        for own, partner, w, b in ((t1, t2, w12, b1), (t2, t1, w21, b2)):
+            may_fire = not any(own[: isi - 1])
+            fire.append(sigmoid(b + w * np.dot(kernel, partner) - np.log(tau_ref)) if may_fire else 0.0)
+        for f1, f2 in itertools.product((0, 1), repeat=2):
+            q = (fire[0] if f1 else 1 - fire[0]) * (fire[1] if f2 else 1 - fire[1])
+            if q > 0:
+                P[f1 + 2 * f2, i, index[((f1,) + t1[:-1], (f2,) + t2[:-1])]] += q
+    balance = np.vstack([P.sum(0).T - np.eye(n), np.ones(n)])
+    pi = np.linalg.lstsq(balance, np.r_[np.zeros(n), 1.0], rcond=None)[0]
+    latest = np.array([t1[0] + 2 * t2[0] for t1, t2 in states])
+    return P, pi, latest
+
+
+def _exact_pair_rates(P, pi, latest, max_lag):
+    """Rates of restricted_nn_pairs at each dt, and the part formed by simultaneous spikes.
+
+    By the test above the pairs of an event follow from the previous event alone: for every two
+    events e, f and lag d, the stationary probability of e, then d - 1 silent steps, then f, weights
+    the pairs restricted_nn_pairs forms with the spikes of f in the train (e at 0, f at d).
+    """
+    rates, by_simultaneous = {}, 0.0
+    for e in EVENTS:
+        v = np.where(latest == e[0] + 2 * e[1], pi, 0.0)
+        for d in range(1, max_lag + 1):
+            for f in EVENTS:
+                mass = (v @ P[f[0] + 2 * f[1]]).sum()
+                for dt in _pairs_formed_by_last_event((0, e), (d, f)):
+                    rates[dt] = rates.get(dt, 0.0) + mass
+                    by_simultaneous += mass if f == BOTH_FIRE else 0.0
+            v = v @ P[0]
+    return rates, by_simultaneous
+
+
+STRONG = (2.5, -1.5, 0.5, 1.0)  # W12, W21, b1, b2: firing near every step allowed, so often both at once
+
+
+def _chain_and_kernel(convention, psp, tau_ref, depth=None):
+    """The chain's statistics for STRONG and the PSP kernel (per lag 1, 2, ...) it assumes; ``depth`` is
+    the history of the exponential PSP's chain (the shortest inter-spike interval + 2 if omitted)."""
+    from salnest.theory.pair_chain import pair_statistics_history
+
+    isi = tau_ref if convention == "salnest" else tau_ref + 1
+    if psp == "rectangular":
+        lags = tau_ref if convention == "salnest" else tau_ref - 1  # tau_syn = tau_ref
+        depth = max(isi - 1, lags)
+        kernel = (np.arange(depth) < lags).astype(float)
+        return pair_statistics(*STRONG, tau_ref, convention=convention), kernel
+    depth = isi + 2 if depth is None else depth
+    stats = pair_statistics_history(*STRONG, tau_ref, lambda a: np.exp(-a / 2.0), depth, convention=convention)
+    return stats, np.exp(-np.arange(depth) / 2.0)
+
+
+@pytest.mark.parametrize("convention", ["salnest", "reference"])
+@pytest.mark.parametrize("psp", ["rectangular", "exponential"])
+@pytest.mark.parametrize("tau_ref", [2, 3])
+def test_pair_rates_equal_exact_enumeration_of_restricted_pairs(convention, psp, tau_ref):
+    """Tiny tau_ref: the chain against an exact enumeration with restricted_nn_pairs as the pairing
+    rule, on a chain built independently over spike patterns (exponential PSPs: the history chain,
+    truncated as the enumeration). Agreement to rounding; a lone spike followed by a simultaneous
+    spike makes a large part of the pairs here, so a chain without those pairs fails by far."""
+    stats, kernel = _chain_and_kernel(convention, psp, tau_ref)
+    P, pi, latest = _pattern_chain(*STRONG, tau_ref, kernel, convention)
+    rates, by_simultaneous = _exact_pair_rates(P, pi, latest, int(np.abs(stats.dt).max()))
+    exact = np.array([rates.get(dt, 0.0) for dt in stats.dt])
+    np.testing.assert_allclose(stats.pair_rate, exact, rtol=1e-11, atol=1e-15)
+    assert by_simultaneous > 0.05 * exact.sum()
+    assert sum(rates.values()) == pytest.approx(exact.sum(), rel=1e-12)  # no pairs beyond the chain's lags
+    spike_rate = [pi[(latest & 1) == 1].sum(), pi[latest >= 2].sum()]
+    np.testing.assert_allclose(stats.spike_rate, spike_rate, rtol=1e-11)
+
+
+def _simulate(w12, w21, b1, b2, tau_ref, kernel, convention, steps, replicates, rng):
+    """Independent replicates of the discrete-time pair, all neurons free to fire at step 0.
+
+    ``kernel[d - 1]`` is the PSP of a partner spike ``d`` steps back. Returns the spikes as a
+    boolean array of shape (steps, replicates, 2).
+    """
+    isi = tau_ref if convention == "salnest" else tau_ref + 1
+    depth = len(kernel)
+    weights = np.array([[0.0, w12], [w21, 0.0]])  # weights[k, j]: onto k from j
+    bias = np.array([b1, b2]) - np.log(tau_ref)
+    spikes = np.zeros((depth + steps, replicates, 2), dtype=bool)  # depth silent steps before step 0
+    last = np.full((replicates, 2), -isi)
+    for t in range(steps):
+        psp = np.einsum("d,drk->rk", kernel[::-1], spikes[t: t + depth])  # row t + depth - 1: lag 1
+        may_fire = t - last >= isi
+        fire = may_fire & (rng.random((replicates, 2)) < sigmoid(bias + psp @ weights.T))
+        spikes[t + depth] = fire
+        last[fire] = t
+    return spikes[depth:]
+
+
+@pytest.mark.parametrize("convention, psp", [("salnest", "rectangular"), ("reference", "rectangular"),
+                                             ("salnest", "exponential")])
+def test_pair_rates_match_restricted_pairs_of_simulated_trains(convention, psp):
+    """Monte Carlo: restricted_nn_pairs on simulated trains against the chain, tau_ref = 3.
+
+    100 replicates of 3,000 steps (pairs formed in the first 100 steps discarded: the start is
+    forgotten within a few tens of steps) give 76,000-89,000 pairs. Lags expecting at least 5 pairs
+    are bins of their own, the rest one bin; the Poisson chi-square then has a mean of about the
+    number of bins K (16-20). Over seeds 0-39 it averaged 0.97-1.02 K and stayed below 2.6 K (pairs
+    at nearby lags are correlated, so it spreads somewhat wider than chi2(K)); the limit is 4 K. The
+    chain without the pairs of a lone spike with the partner's half of a simultaneous one gives
+    210-490 K on the same trains: such pairs are 7.5-14 % of all here.
+    """
+    from salnest.theory.windows import restricted_nn_pairs
+
+    tau_ref, steps, replicates, burn = 3, 3000, 100, 100
+    stats, kernel = _chain_and_kernel(convention, psp, tau_ref, depth=6)
+    spikes = _simulate(*STRONG, tau_ref, kernel, convention, steps, replicates, np.random.default_rng(7))
+    counts, lone_then_both = {}, 0
+    for r in range(replicates):
+        t1, t2 = np.flatnonzero(spikes[:, r, 0]), np.flatnonzero(spikes[:, r, 1])
+        # a spike's pair depends only on earlier spikes: drop those formed by spikes before burn
+        formed = list(restricted_nn_pairs(t2, t1))
+        for dt in restricted_nn_pairs(t2[t2 < burn], t1[t1 < burn]):
+            formed.remove(dt)
+        for dt in formed:
+            counts[dt] = counts.get(dt, 0) + 1
+        steps_fired = np.flatnonzero(spikes[:, r].any(axis=1))
+        both = spikes[steps_fired, r].all(axis=1)
+        lone_then_both += np.sum(both[1:] & ~both[:-1] & (steps_fired[1:] >= burn))
+    observed = np.array([counts.pop(dt, 0) for dt in stats.dt])
+    assert not counts, counts  # no pairs at lags beyond the chain's (their mass is below its tol)
+    expected = stats.pair_rate * (steps - burn) * replicates
+    own_bin = expected >= 5
+    o = np.r_[observed[own_bin], observed[~own_bin].sum()]
+    e = np.r_[expected[own_bin], expected[~own_bin].sum()]
+    chi2 = np.sum((o - e) ** 2 / e)
+    assert chi2 < 4 * len(o), (chi2, len(o))
+    assert lone_then_both > 0.05 * observed.sum()  # each such event formed one pair
