@@ -41,6 +41,23 @@ import numpy as np
 os.environ.setdefault("PYNEST_QUIET", "1")
 
 SYNAPSES = ("sal_synapse", "stdp_synapse", "static_synapse")
+#: every synapse model the worker can measure (benchmarks/synapse_cost.py uses the others)
+ALL_SYNAPSES = (*SYNAPSES, "sal_synapse_hom", "sal_synapse_nestml", "stdp_nn_restr_synapse")
+NEURONS = ("sampling_neuron", "iaf_psc_alpha")
+
+
+def synapse_spec(synapse: str, tau: float, mean_weight: float) -> dict:
+    """Connection parameters of ``synapse``: plastic, windows of ``tau`` ms, and a change per pair of
+    about 1 % of the mean weight at most, so that no rule changes the network's rates (NEST's STDP
+    synapses keep the weight's sign and need a positive Wmax). The common properties of
+    ``sal_synapse_hom`` are set on the model (:func:`worker`)."""
+    if synapse in ("sal_synapse", "sal_synapse_nestml"):
+        return {"eta_sal": 0.01 * mean_weight, "tau_sal": tau}
+    if synapse == "sal_synapse_hom":
+        return {"eta_sal": 0.01 * mean_weight}
+    if synapse in ("stdp_synapse", "stdp_nn_restr_synapse"):
+        return {"lambda": 1e-5, "Wmax": 1000.0 * mean_weight, "tau_plus": tau}
+    return {}
 
 
 def _rss_bytes() -> int:
@@ -75,16 +92,22 @@ def worker(args) -> None:
         nest.use_compressed_spikes = False
     h = args.resolution
     rss_empty = _rss_bytes()
-    neurons = nest.Create("sampling_neuron", args.neurons,
-                          params={"b": args.bias, "tau_ref": args.tau_ref, "tau_syn": args.tau_ref,
-                                  "psp_buffer_size": int(round(args.tau_ref / h)) + 1})
-    # positive weights: stdp_synapse keeps the weight's sign and needs Wmax of the same sign
+    if args.neuron == "sampling_neuron":
+        neurons = nest.Create("sampling_neuron", args.neurons,
+                              params={"b": args.bias, "tau_ref": args.tau_ref, "tau_syn": args.tau_ref,
+                                      "psp_buffer_size": int(round(args.tau_ref / h)) + 1})
+        counter = None
+    else:  # a built-in neuron, driven by independent Poisson input to a few Hz
+        neurons = nest.Create(args.neuron, args.neurons)
+        nest.Connect(nest.Create("poisson_generator", params={"rate": args.drive_rate}), neurons,
+                     syn_spec={"weight": args.drive_weight})
+        counter = nest.Create("spike_recorder")
+        nest.Connect(neurons, counter)
     weight = nest.random.uniform(0.0, 2.0 * args.mean_weight)
-    syn = {"synapse_model": args.synapse, "weight": weight, "delay": args.delay}
-    if args.synapse == "sal_synapse":
-        syn.update(eta_sal=1e-4, tau_sal=args.tau_ref)
-    elif args.synapse == "stdp_synapse":
-        syn.update({"lambda": 1e-4, "Wmax": 10.0})
+    syn = {"synapse_model": args.synapse, "weight": weight, "delay": args.delay,
+           **synapse_spec(args.synapse, args.tau_ref, args.mean_weight)}
+    if args.synapse == "sal_synapse_hom":
+        nest.SetDefaults("sal_synapse_hom", {"tau_sal": args.tau_ref})
     rss0 = _rss_bytes()
     t0 = time.perf_counter()
     nest.Connect(neurons, neurons, {"rule": "fixed_indegree", "indegree": args.indegree, "allow_autapses": False},
@@ -93,11 +116,18 @@ def worker(args) -> None:
     nest.Simulate(args.warmup_ms)  # allocates communication buffers; rates settle
     rss1 = _rss_bytes()
     local = nest.GetLocalNodeCollection(neurons)
-    local.set(spike_count=0.0)
+    if counter is None:
+        local.set(spike_count=0.0)
+    else:
+        counter.n_events = 0
     t0 = time.perf_counter()
     nest.Simulate(args.sim_ms)
     sim_s = time.perf_counter() - t0
-    spikes = dict(zip(local.tolist(), np.atleast_1d(local.get("spike_count")))) if len(local) else {}
+    if counter is None:
+        spikes = dict(zip(local.tolist(), np.atleast_1d(local.get("spike_count")))) if len(local) else {}
+    else:
+        senders, counts = np.unique(counter.events["senders"], return_counts=True)
+        spikes = dict(zip(senders.tolist(), counts.tolist()))
     conns = nest.GetConnections(synapse_model=args.synapse)  # those on this rank
     n_local_syn = len(conns)
     sources = np.asarray(conns.get("source"), dtype=np.int64) if len(conns) else np.empty(0, np.int64)
@@ -117,7 +147,7 @@ def worker(args) -> None:
     n_syn = sum(p["n_syn"] for p in parts)
     wall = max(p["sim_s"] for p in parts)
     print(json.dumps({
-        "synapse": args.synapse, "ranks": len(parts), "threads": args.threads,
+        "synapse": args.synapse, "neuron": args.neuron, "ranks": len(parts), "threads": args.threads,
         "compressed_spikes": bool(nest.use_compressed_spikes), "forced_uncompressed": args.uncompressed_spikes,
         "neurons": args.neurons,
         "synapses": n_syn, "sim_ms": args.sim_ms, "wall_s": wall, "build_s": max(p["build_s"] for p in parts),
@@ -150,12 +180,17 @@ def run_config(args, synapse: str, ranks: int, threads: int, repeats: int = 1, u
     return {**best, "wall_s_all": [r["wall_s"] for r in runs]}
 
 
-def _run_once(args, synapse: str, ranks: int, threads: int, uncompressed: bool) -> dict:
+#: options of a run that the worker gets from the driver
+FORWARDED = ("neuron", "neurons", "indegree", "sim_ms", "warmup_ms", "resolution", "delay", "tau_ref", "bias",
+             "mean_weight", "drive_rate", "drive_weight", "seed")
+
+
+def _run_once(args, synapse: str, ranks: int, threads: int, uncompressed: bool = False) -> dict:
+    """One configuration in a fresh process (under ``mpirun`` for several ranks); its JSON result."""
     cmd = [sys.executable, __file__, "--worker", "--synapse", synapse, "--threads", str(threads)]
     if uncompressed:
         cmd.append("--uncompressed-spikes")
-    for name in ("neurons", "indegree", "sim_ms", "warmup_ms", "resolution", "delay", "tau_ref", "bias",
-                 "mean_weight", "seed"):
+    for name in FORWARDED:
         cmd += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
     if ranks > 1:
         cmd = ["mpirun", "-np", str(ranks), "--oversubscribe", "--bind-to", "none", *cmd]
@@ -284,12 +319,15 @@ def report(results: list[dict], args, vps_per_node: int, round_s: float | None =
     return "\n".join(lines)
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def network_options(parser: argparse.ArgumentParser, neuron: str = "sampling_neuron", mean_weight: float = 0.01) -> None:
+    """The options that describe the measured network (shared with benchmarks/synapse_cost.py)."""
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--synapse", choices=SYNAPSES, default="sal_synapse", help=argparse.SUPPRESS)
+    parser.add_argument("--synapse", choices=ALL_SYNAPSES, default="sal_synapse", help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--uncompressed-spikes", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--neuron", choices=NEURONS, default=neuron, help=argparse.SUPPRESS)
+    parser.add_argument("--drive-rate", type=float, default=8000.0, help="Hz of Poisson input per built-in neuron")
+    parser.add_argument("--drive-weight", type=float, default=7.8, help="pA per Poisson input spike")
     parser.add_argument("--neurons", type=int, default=10_000)
     parser.add_argument("--indegree", type=int, default=100)
     parser.add_argument("--sim-ms", type=float, default=1000.0, help="measured simulated time")
@@ -297,12 +335,18 @@ def main(argv=None) -> None:
     parser.add_argument("--resolution", type=float, default=1.0, help="ms (salnest's protocols: 1 step = 1 ms)")
     parser.add_argument("--delay", type=float, default=1.0, help="ms; also the communication interval")
     parser.add_argument("--tau-ref", type=float, default=10.0, help="ms; refractory period = PSP duration")
-    parser.add_argument("--bias", type=float, default=-0.5)
-    parser.add_argument("--mean-weight", type=float, default=0.01)
+    parser.add_argument("--bias", type=float, default=-0.5, help="bias of the sampling neurons")
+    parser.add_argument("--mean-weight", type=float, default=mean_weight,
+                        help="mean recurrent weight (model units; pA for built-in neurons)")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--repeats", type=int, default=3, help="runs per configuration; the fastest counts")
-    parser.add_argument("--vps-per-node", type=int, default=64, help="for the weak-scaling model")
     parser.add_argument("--json", type=Path, default=None, help="also write all measurements here")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    network_options(parser)
+    parser.add_argument("--vps-per-node", type=int, default=64, help="for the weak-scaling model")
     args = parser.parse_args(argv)
     if args.worker:
         worker(args)

@@ -16,6 +16,8 @@ BENCHMARKS = {
     "microcircuit_numpy_reference.py": ([], "us per time step"),
     "scaling.py": (["--neurons", "200", "--indegree", "10", "--sim-ms", "50", "--warmup-ms", "10", "--repeats", "1"],
                    "SAL / stdp_synapse events per second"),
+    "synapse_cost.py": (["--neurons", "200", "--indegree", "10", "--sim-ms", "50", "--warmup-ms", "10", "--repeats",
+                         "1"], "on sampling_neuron: NESTML / C++ time per event"),
 }
 
 

@@ -230,3 +230,45 @@ def test_invalid_protocol_stops_every_rank_before_simulating(tmp_path):
     proc = run(["-m", "salnest.cli", "run", protocol, "--output", tmp_path / "x.nc"], ranks=2, timeout=180)
     assert proc.returncode != 0
     assert "tau_ref" in proc.stderr and not (tmp_path / "x.nc").exists()
+
+
+BUILTIN_PAIRS = """
+import json, sys
+import nest
+import salnest
+from salnest.parallel import Synapses, abort_on_error, rank
+nest.ResetKernel()
+nest.SetKernelStatus({"resolution": 0.1, "local_num_threads": int(sys.argv[1]), "rng_seed": 4})
+salnest.install()
+abort_on_error()
+neurons = nest.Create("iaf_psc_alpha", 8)  # pair m: neurons 2m and 2m+1
+nest.Connect(nest.Create("poisson_generator", params={"rate": 1300.0}), neurons, syn_spec={"weight": 50.0})
+sal = {"synapse_model": "sal_synapse", "delay": 0.1, "tau_sal": 5.0, "eta_sal": 5.0}
+for m in range(4):
+    nest.Connect(neurons[2 * m + 1], neurons[2 * m], syn_spec=dict(sal, weight=300.0))
+    nest.Connect(neurons[2 * m], neurons[2 * m + 1], syn_spec=dict(sal, weight=50.0))
+nest.Simulate(5000.0)
+synapses = Synapses(nest.GetConnections(synapse_model="sal_synapse"))
+weight, pairs = synapses.get("weight"), synapses.get("n_pairs")
+if rank() == 0:
+    print(json.dumps({"weight": weight.tolist(), "n_pairs": pairs.tolist()}))
+"""
+
+
+def test_builtin_neuron_pairs_with_the_cpp_synapse(tmp_path):
+    """Reciprocal iaf_psc_alpha pairs with sal_synapse, Poisson-driven: identical weights and pair
+    counts on 2 ranks x 1 thread and 1 rank x 2 threads (NEST draws each target's Poisson input
+    from its virtual process's stream)."""
+    import json
+
+    script = tmp_path / "pairs.py"
+    script.write_text(BUILTIN_PAIRS)
+    results = {}
+    for split, (ranks, threads) in SPLITS.items():
+        proc = run_ok([script, threads], ranks)
+        lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+        assert len(lines) == 1, proc.stdout  # rank 0 alone prints
+        results[split] = json.loads(lines[0])
+    assert results["1x2"] == results["2x1"]
+    assert min(results["1x2"]["n_pairs"]) > 50
+    assert not set(results["1x2"]["weight"]) & {300.0, 50.0}  # SAL moved every weight
