@@ -43,7 +43,8 @@ os.environ.setdefault("PYNEST_QUIET", "1")
 SYNAPSES = ("sal_synapse", "stdp_synapse", "static_synapse")
 #: every synapse model the worker can measure (benchmarks/synapse_cost.py uses the others)
 ALL_SYNAPSES = (*SYNAPSES, "sal_synapse_hom", "sal_synapse_nestml", "stdp_nn_restr_synapse")
-NEURONS = ("sampling_neuron", "iaf_psc_alpha")
+SAMPLING_NEURONS = ("sampling_neuron", "sampling_neuron_nestml")
+NEURONS = (*SAMPLING_NEURONS, "iaf_psc_alpha")
 
 
 def synapse_spec(synapse: str, tau: float, mean_weight: float) -> dict:
@@ -92,10 +93,11 @@ def worker(args) -> None:
         nest.use_compressed_spikes = False
     h = args.resolution
     rss_empty = _rss_bytes()
-    if args.neuron == "sampling_neuron":
-        neurons = nest.Create("sampling_neuron", args.neurons,
-                              params={"b": args.bias, "tau_ref": args.tau_ref, "tau_syn": args.tau_ref,
-                                      "psp_buffer_size": int(round(args.tau_ref / h)) + 1})
+    if args.neuron in SAMPLING_NEURONS:
+        params = {"b": args.bias, "tau_ref": args.tau_ref, "tau_syn": args.tau_ref}
+        if args.neuron == "sampling_neuron_nestml":  # its rectangular PSPs live in a ring buffer
+            params["psp_buffer_size"] = int(round(args.tau_ref / h)) + 1
+        neurons = nest.Create(args.neuron, args.neurons, params=params)
         counter = None
     else:  # a built-in neuron, driven by independent Poisson input to a few Hz
         neurons = nest.Create(args.neuron, args.neurons)
@@ -348,6 +350,8 @@ def main(argv=None) -> None:
     network_options(parser)
     parser.add_argument("--vps-per-node", type=int, default=64, help="for the weak-scaling model")
     args = parser.parse_args(argv)
+    if args.synapse == "sal_synapse_nestml" and args.neuron != "sampling_neuron_nestml":
+        parser.error("sal_synapse_nestml connects only to sampling_neuron_nestml (NESTML pairs them)")
     if args.worker:
         worker(args)
         return

@@ -5,7 +5,8 @@ Hz) with ``--indegree`` plastic recurrent synapses each (10^4 neurons and 10^6 s
 default), all of one model: ``sal_synapse`` and ``sal_synapse_hom`` (salnest's C++),
 ``stdp_nn_restr_synapse`` (NEST's closest relative: restricted nearest-neighbour pairs),
 ``stdp_synapse`` and ``static_synapse`` (the floor), on 1 and 2 threads. Then the C++ SAL
-synapse against its NESTML twin on ``sampling_neuron`` (salnest's experiments). Every run is
+synapse against its NESTML twin on ``sampling_neuron_nestml`` (the one neuron the NESTML
+synapse connects to). Every run is
 a fresh process (benchmarks/scaling.py's worker); the repeats are interleaved (one round of
 all configurations after the other) and the fastest counts. It prints time per synaptic event
 and memory per synapse, and the ratios to ``stdp_nn_restr_synapse`` measured side by side::
@@ -35,13 +36,14 @@ GOAL_TIME, GOAL_MEMORY = 1.1, 1.3
 
 def measure(args) -> list[dict]:
     """All configurations, ``args.repeats`` interleaved rounds; the fastest run of each."""
-    configs = [("iaf_psc_alpha", s, t) for t in (1, 2) for s in BUILTIN] + [("sampling_neuron", s, 1) for s in SAMPLING]
+    configs = [("iaf_psc_alpha", s, t) for t in (1, 2) for s in BUILTIN]
+    configs += [("sampling_neuron_nestml", s, 1) for s in SAMPLING]
     best: dict[tuple, dict] = {}
     for round_ in range(args.repeats):
         for neuron, synapse, threads in configs:
             print(f"round {round_ + 1}: {synapse} on {neuron}, {threads} thread(s) ...", file=sys.stderr, flush=True)
             run_args = argparse.Namespace(**{**vars(args), "neuron": neuron,
-                                             "mean_weight": args.mean_weight if neuron != "sampling_neuron" else 0.01})
+                                             "mean_weight": args.mean_weight if neuron == "iaf_psc_alpha" else 0.01})
             result = _run_once(run_args, synapse, 1, threads)
             key = (neuron, synapse, threads)
             times = best.get(key, {}).get("wall_s_all", []) + [result["wall_s"]]
@@ -74,7 +76,7 @@ def report(results: list[dict], args) -> str:
                 memory_ratio = r["bytes_per_synapse"] / ref["bytes_per_synapse"]
                 lines.append(f"  {synapse:16s} {threads} thread(s): time per event {time_ratio:.2f}x, "
                              f"memory per synapse {memory_ratio:.2f}x")
-    cpp, nestml = find("sampling_neuron", "sal_synapse", 1), find("sampling_neuron", "sal_synapse_nestml", 1)
+    cpp, nestml = find("sampling_neuron_nestml", "sal_synapse", 1), find("sampling_neuron_nestml", "sal_synapse_nestml", 1)
     if cpp and nestml:
         lines.append(f"on sampling_neuron: NESTML / C++ time per event {cpp['events_per_s'] / nestml['events_per_s']:.2f}x, "
                      f"memory per synapse {nestml['bytes_per_synapse'] / cpp['bytes_per_synapse']:.2f}x")

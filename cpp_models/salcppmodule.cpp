@@ -9,9 +9,11 @@
  *  version (as NEST).
  */
 
-// The hand-written models of salnest: the SAL synapse for every neuron that archives its spikes.
+// The hand-written models of salnest: the SAL synapse for every neuron that archives its spikes,
+// and the fast twin of the NESTML sampling neuron.
 
 #include "sal_synapse.h"
+#include "sampling_neuron.h"
 
 // Includes from nestkernel:
 #include "nest_extension_interface.h"
@@ -26,6 +28,7 @@ public:
   {
     register_sal_synapse( "sal_synapse" );
     register_sal_synapse_hom( "sal_synapse_hom" );
+    register_sampling_neuron( "sampling_neuron" );
   }
 };
 }  // namespace salnest

@@ -90,7 +90,7 @@ def build_pairs(sim, w12, w21, b1, b2, tau_ref: int, eta12, eta21, window: str =
     h = sim.get_time_step()
     tau_syn = tau_ref if tau_syn is None else tau_syn
     pop = sim.Population(2 * n_pairs, SamplingNeuron(b=np.column_stack([b1, b2]).ravel(), tau_ref=tau_ref * h,
-                                                     tau_syn=tau_syn * h, psp_buffer_size=max(100, tau_syn)))
+                                                     tau_syn=tau_syn * h))
     rows = connection_rows(_pair_matrix(w12, w21), delay=h, recurrent=True)
     prj = sim.Projection(pop, pop, sim.FromListConnector(rows, column_names=["weight", "delay"]),
                          SALSynapse(tau_sal=tau_ref * h, window=window))

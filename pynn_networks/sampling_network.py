@@ -107,8 +107,7 @@ def build_networks(sim, weights: np.ndarray, biases: np.ndarray, tau_ref: int, w
 
     n_replicas, n, _ = weights.shape
     h = sim.get_time_step()
-    pop = sim.Population(n_replicas * n, SamplingNeuron(b=biases.ravel(), tau_ref=tau_ref * h, tau_syn=tau_ref * h,
-                                                        psp_buffer_size=max(100, tau_ref)))
+    pop = sim.Population(n_replicas * n, SamplingNeuron(b=biases.ravel(), tau_ref=tau_ref * h, tau_syn=tau_ref * h))
     synapse = SALSynapse(tau_sal=tau_ref * h, tau_ws=tau_ref * h, window="triangular", eta_sal=eta_sal,
                          eta_ws=eta_ws)
     prj = sim.Projection(pop, pop, sim.FromListConnector(connection_rows(weights, delay=h, recurrent=True),

@@ -161,11 +161,13 @@ MICROCIRCUIT_MODULE = ModuleSpec(
 )
 
 
-#: The hand-written SAL synapse, for every neuron that archives its spikes.
+#: The hand-written SAL synapse, for every neuron that archives its spikes, and the sampling
+#: neuron's fast twin.
 CPP_MODULE = CppModuleSpec(
     name="salcppmodule",
-    sources=tuple(CPP_MODELS_DIR / f for f in ("sal_synapse.h", "sal_synapse.cpp", "salcppmodule.cpp")),
-    models=("sal_synapse", "sal_synapse_hom"),
+    sources=tuple(CPP_MODELS_DIR / f for f in ("sal_synapse.h", "sal_synapse.cpp", "sampling_neuron.h",
+                                               "sampling_neuron.cpp", "salcppmodule.cpp")),
+    models=("sal_synapse", "sal_synapse_hom", "sampling_neuron"),
 )
 
 #: What ``salnest.install()`` loads by default.
@@ -187,7 +189,8 @@ def _catalogue(*entries: tuple[str, ModuleSpec, str]) -> dict[str, Model]:
 
 #: User-facing model names and what is built for them.
 MODELS = _catalogue(
-    ("sampling_neuron", CORE_MODULE, CORE_MODULE.neuron_model("sampling_neuron")),
+    ("sampling_neuron", CPP_MODULE, "sampling_neuron"),
+    ("sampling_neuron_nestml", CORE_MODULE, CORE_MODULE.neuron_model("sampling_neuron")),
     ("sal_synapse", CPP_MODULE, "sal_synapse"),
     ("sal_synapse_hom", CPP_MODULE, "sal_synapse_hom"),
     ("sal_synapse_nestml", CORE_MODULE, CORE_MODULE.synapse_model("sal_synapse", "sampling_neuron")),

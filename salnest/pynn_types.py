@@ -100,13 +100,13 @@ class SamplingNeuron(NativeCellType):
 
     Parameters: ``b`` (bias), ``tau_ref`` and ``tau_syn`` (ms, positive
     multiples of the time step), ``psp_shape`` (``"rectangular"`` or
-    ``"exponential"``, or their codes 0 and 1), ``psp_buffer_size`` (steps, >= tau_syn / time step).
+    ``"exponential"``, or their codes 0 and 1).
     Recordables: ``u``, ``z``, ``spikes``.
     """
 
     nest_model = InstallOnUse("sampling_neuron", per_precision=False)
     nest_name = InstallOnUse("sampling_neuron", per_precision=True)
-    default_parameters = DefaultsFromNest("sampling_neuron", ("b", "tau_ref", "tau_syn", "psp_shape", "psp_buffer_size"))
+    default_parameters = DefaultsFromNest("sampling_neuron", ("b", "tau_ref", "tau_syn", "psp_shape"))
     default_initial_values = DefaultsFromNest("sampling_neuron", ("u", "z"))
     # one input port for signed weights; both standard receptor names lead to it
     receptor_types = ["excitatory", "inhibitory"]

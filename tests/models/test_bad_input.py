@@ -2,33 +2,47 @@
 
 import pytest
 
+NEURONS = ("sampling_neuron", "sampling_neuron_nestml")  # the C++ model and its NESTML specification
 
+
+@pytest.mark.parametrize("model", NEURONS)
 @pytest.mark.parametrize("params, field", [
     ({"tau_ref": 0.0}, "tau_ref"),
     ({"tau_ref": -5.0}, "tau_ref"),
     ({"tau_ref": 2.5}, "tau_ref"),        # not a multiple of the 1 ms resolution
     ({"tau_syn": 0.0}, "tau_syn"),
     ({"tau_syn": 3.5}, "tau_syn"),
-    ({"tau_syn": 200.0}, "psp_buffer_size"),  # longer than the PSP ring buffer
     ({"psp_shape": 2}, "psp_shape"),
 ])
-def test_neuron_rejects_bad_parameters(nest_kernel, params, field):
+def test_neuron_rejects_bad_parameters(nest_kernel, model, params, field):
     nest = nest_kernel
     with pytest.raises(nest.NESTErrors.BadProperty, match=field):
-        nest.Create("sampling_neuron", params=params)
+        nest.Create(model, params=params)
     with pytest.raises(nest.NESTErrors.BadProperty, match=field):
-        nest.SetDefaults("sampling_neuron", params)
+        nest.SetDefaults(model, params)
 
 
-def test_neuron_accepts_longer_psp_with_larger_buffer(nest_kernel):
+def test_nestml_neuron_needs_a_ring_buffer_as_long_as_its_psp(nest_kernel):
     nest = nest_kernel
-    n = nest.Create("sampling_neuron", params={"tau_syn": 200.0, "psp_buffer_size": 200})
+    with pytest.raises(nest.NESTErrors.BadProperty, match="psp_buffer_size"):
+        nest.Create("sampling_neuron_nestml", params={"tau_syn": 200.0})
+    n = nest.Create("sampling_neuron_nestml", params={"tau_syn": 200.0, "psp_buffer_size": 200})
     assert n.get("tau_syn") == 200.0
+
+
+def test_cpp_neuron_takes_psps_of_any_length(nest_kernel):
+    nest = nest_kernel
+    n = nest.Create("sampling_neuron", params={"tau_syn": 5000.0})
+    assert n.get("tau_syn") == 5000.0
+    with pytest.raises(nest.NESTErrors.BadProperty, match="refr_steps_left"):
+        n.set(refr_steps_left=-1)
 
 
 #: the C++ synapse and its NESTML twin, each with its message for a NaN weight and a weight out of bounds
 SYNAPSES = {"sal_synapse": ("the weight must not be NaN", r"the weight must lie within \[Wmin, Wmax\]"),
             "sal_synapse_nestml": ("'w == w'", "Wmin <= w and w <= Wmax")}  # NESTML: NaN != NaN
+#: the neuron each synapse is tested on: NESTML's synapse connects only to its co-generated partner
+NEURON_OF = {"sal_synapse": "sampling_neuron", "sal_synapse_nestml": "sampling_neuron_nestml"}
 
 
 @pytest.mark.parametrize("model", sorted(SYNAPSES))
@@ -42,7 +56,7 @@ SYNAPSES = {"sal_synapse": ("the weight must not be NaN", r"the weight must lie 
 ])
 def test_synapse_rejects_bad_parameters(nest_kernel, model, syn, field):
     nest = nest_kernel
-    n = nest.Create("sampling_neuron", 2)
+    n = nest.Create(NEURON_OF[model], 2)
     with pytest.raises(nest.NESTErrors.BadProperty, match=field):
         nest.Connect(n[0], n[1], syn_spec=dict(synapse_model=model, **syn))
     with pytest.raises(nest.NESTErrors.BadProperty, match=field):
@@ -64,7 +78,7 @@ def test_synapse_rejects_nan_weight(nest_kernel, model):
     (salnest.pynn_types rejects NaN weights already at construction.)"""
     nest = nest_kernel
     nan_message, bounds_message = SYNAPSES[model]
-    n = nest.Create("sampling_neuron", 2)
+    n = nest.Create(NEURON_OF[model], 2)
     nest.Connect(n[0], n[1], syn_spec={"synapse_model": model, "weight": 0.5})
     conn = nest.GetConnections(synapse_model=model)
     with pytest.raises(nest.NESTErrors.BadProperty, match=nan_message):

@@ -106,7 +106,8 @@ def test_cpp_and_nestml_twin_agree_on_forced_sampling_neurons(nest_kernel):
             from salnest.nest_module import install
 
             install()
-            conns = _controlled_pairs(nest, trains, {**spec, "synapse_model": model})
+            # on the NESTML neuron, the only one NESTML's synapse connects to
+            conns = _controlled_pairs(nest, trains, {**spec, "synapse_model": model}, neuron="sampling_neuron_nestml")
             values[model] = [c.get(["weight", "sal_sum", "ws_sum", "n_pairs"]) for c in conns]
         assert values["sal_synapse"] == values["sal_synapse_nestml"]  # the same arithmetic: equal
 

@@ -9,8 +9,8 @@ from salnest.theory.windows import restricted_nn_pairs, sal_window, wake_sleep_w
 H = 1.0
 
 
-def _controlled_pairs(nest, trains, syn_spec):
-    """One (parrot -> forced sampling neuron) pair per (pre_times, post_times) in ``trains``.
+def _controlled_pairs(nest, trains, syn_spec, neuron="sampling_neuron"):
+    """One (parrot -> forced ``neuron``) pair per (pre_times, post_times) in ``trains``.
 
     Presynaptic parrots and postsynaptic neurons fire exactly at the given
     times: the generators emit one step earlier and the delay is one step.
@@ -21,7 +21,7 @@ def _controlled_pairs(nest, trains, syn_spec):
     recorders = []
     for pre_times, post_times in trains:
         pre = nest.Create("parrot_neuron")
-        post = nest.Create("sampling_neuron", params={"b": -50.0, "tau_ref": H, "tau_syn": H})
+        post = nest.Create(neuron, params={"b": -50.0, "tau_ref": H, "tau_syn": H})
         sg_pre = nest.Create("spike_generator", params={"spike_times": [t - H for t in pre_times]})
         sg_post = nest.Create("spike_generator", params={"spike_times": [t - H for t in post_times]})
         nest.Connect(sg_pre, pre, syn_spec={"delay": H})

@@ -1,0 +1,290 @@
+/*
+ *  sampling_neuron.cpp
+ *
+ *  This file is part of salnest, spike-based alignment learning for NEST and PyNN.
+ *
+ *  salnest is free software: you can redistribute it and/or modify it under the
+ *  terms of the GNU General Public License as published by the Free Software
+ *  Foundation, either version 2 of the License, or (at your option) any later
+ *  version (as NEST).
+ */
+
+#include "sampling_neuron.h"
+
+// C++ includes:
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+// Includes from libnestutil:
+#include "dict_util.h"
+
+// Includes from nestkernel:
+#include "exceptions.h"
+#include "kernel_manager.h"
+#include "nest_impl.h"
+#include "universal_data_logger_impl.h"
+
+namespace nest
+{
+template <>
+void
+RecordablesMap< salnest::sampling_neuron >::create()
+{
+  insert_( "u", &salnest::sampling_neuron::get_u_ );
+  insert_( "z", &salnest::sampling_neuron::get_z_ );
+}
+}  // namespace nest
+
+namespace salnest
+{
+
+void
+register_sampling_neuron( const std::string& name )
+{
+  nest::register_node_model< sampling_neuron >( name );
+}
+
+nest::RecordablesMap< sampling_neuron > sampling_neuron::recordablesMap_;
+
+namespace
+{
+//! next_expiry_step_ while no rectangular PSP is active
+constexpr long NO_EXPIRY = std::numeric_limits< long >::max();
+
+//! The number of steps of ``duration`` ms; throws unless it is a positive multiple of the resolution.
+long
+steps_of( const double duration, const char* name )
+{
+  const double h = nest::Time::get_resolution().get_ms();
+  const long steps = nest::Time( nest::Time::ms( duration ) ).get_steps();
+  // the NESTML twin's tolerance (its parameter constraints)
+  if ( not( duration > 0 ) or std::abs( steps * h - duration ) >= 1e-6 )
+  {
+    throw nest::BadProperty( std::string( "sampling_neuron: " ) + name
+      + " must be a positive multiple of the resolution (" + std::to_string( h ) + " ms), got "
+      + std::to_string( duration ) + " ms." );
+  }
+  return steps;
+}
+}  // namespace
+
+sampling_neuron::Parameters_::Parameters_()
+  : b_( 0.0 )
+  , tau_ref_( 10.0 )
+  , tau_syn_( 10.0 )
+  , psp_shape_( 0 )
+{
+}
+
+void
+sampling_neuron::Parameters_::get( Dictionary& d ) const
+{
+  d[ "b" ] = b_;
+  d[ "tau_ref" ] = tau_ref_;
+  d[ "tau_syn" ] = tau_syn_;
+  d[ "psp_shape" ] = psp_shape_;
+}
+
+void
+sampling_neuron::Parameters_::set( const Dictionary& d, nest::Node* node )
+{
+  nest::update_value_param( d, "b", b_, node );
+  nest::update_value_param( d, "tau_ref", tau_ref_, node );
+  nest::update_value_param( d, "tau_syn", tau_syn_, node );
+  nest::update_value_param( d, "psp_shape", psp_shape_, node );
+  if ( std::isnan( b_ ) )
+  {
+    throw nest::BadProperty( "sampling_neuron: b must not be NaN." );
+  }
+  steps_of( tau_ref_, "tau_ref" );
+  steps_of( tau_syn_, "tau_syn" );
+  if ( psp_shape_ != 0 and psp_shape_ != 1 )
+  {
+    throw nest::BadProperty( "sampling_neuron: psp_shape must be 0 (rectangular) or 1 (exponential)." );
+  }
+}
+
+sampling_neuron::State_::State_()
+  : u_( 0.0 )
+  , z_( 0.0 )
+  , psp_( 0.0 )
+  , refr_steps_left_( 0 )
+  , spike_count_( 0.0 )
+  , hazard_( 0.0 )
+  , hazard_left_( -1.0 )
+  , u_fire_( -std::numeric_limits< double >::infinity() )
+  , log_n_fire_( 0.0 )
+{
+}
+
+void
+sampling_neuron::State_::get( Dictionary& d ) const
+{
+  d[ "u" ] = u_;
+  d[ "z" ] = z_;
+  d[ "psp" ] = psp_;
+  d[ "refr_steps_left" ] = refr_steps_left_;
+  d[ "spike_count" ] = spike_count_;
+}
+
+void
+sampling_neuron::State_::set( const Dictionary& d, nest::Node* node )
+{
+  // u and z are recomputed in every step, as in the NESTML twin; PyNN sets them at creation
+  nest::update_value_param( d, "u", u_, node );
+  nest::update_value_param( d, "z", z_, node );
+  nest::update_value_param( d, "refr_steps_left", refr_steps_left_, node );
+  nest::update_value_param( d, "spike_count", spike_count_, node );
+  if ( refr_steps_left_ < 0 )
+  {
+    throw nest::BadProperty( "sampling_neuron: refr_steps_left must be >= 0." );
+  }
+}
+
+sampling_neuron::Buffers_::Buffers_( sampling_neuron& n )
+  : logger_( n )
+{
+}
+
+sampling_neuron::Buffers_::Buffers_( const Buffers_&, sampling_neuron& n )
+  : logger_( n )
+{
+}
+
+sampling_neuron::sampling_neuron()
+  : ArchivingNode()
+  , P_()
+  , S_()
+  , B_( *this )
+{
+  recordablesMap_.create();
+}
+
+sampling_neuron::sampling_neuron( const sampling_neuron& n )
+  : ArchivingNode( n )
+  , P_( n.P_ )
+  , S_( n.S_ )
+  , B_( n.B_, *this )
+{
+}
+
+void
+sampling_neuron::init_state_()
+{
+}
+
+void
+sampling_neuron::init_buffers_()
+{
+  B_.spikes_.clear();
+  B_.last_input_step_ = std::numeric_limits< long >::min();
+  B_.expiries_.clear();
+  B_.expiry_head_ = 0;
+  B_.next_expiry_step_ = NO_EXPIRY;
+  B_.logger_.reset();
+  ArchivingNode::clear_history();
+}
+
+void
+sampling_neuron::pre_run_hook()
+{
+  B_.logger_.init();
+  V_.n_ref_ = steps_of( P_.tau_ref_, "tau_ref" );
+  V_.n_syn_ = steps_of( P_.tau_syn_, "tau_syn" );
+  V_.log_n_ref_ = std::log( V_.n_ref_ );
+  V_.psp_decay_ = std::exp( -nest::Time::get_resolution().get_ms() / P_.tau_syn_ );
+  V_.rng_ = nest::get_vp_specific_rng( get_thread() );
+}
+
+void
+sampling_neuron::update( nest::Time const& origin, const long from, const long to )
+{
+  for ( long lag = from; lag < to; ++lag )
+  {
+    const long step = origin.get_steps() + lag;
+    // The NESTML twin reads its spike port in 1/s (incoming = spikes_in * 1 s): the same two
+    // roundings keep both models' potentials, and so their spike trains, identical.
+    const double incoming =
+      step <= B_.last_input_step_ ? ( 0.001 * B_.spikes_.get_value( lag ) ) * 1000.0 : 0.0;
+    if ( P_.psp_shape_ == 1 )
+    {
+      S_.psp_ = S_.psp_ * V_.psp_decay_ + incoming;
+    }
+    else
+    {
+      double expired = 0.0;
+      std::vector< PSPExpiry >& q = B_.expiries_;
+      if ( step == B_.next_expiry_step_ )
+      {
+        expired = q[ B_.expiry_head_ ].height;
+        ++B_.expiry_head_;
+        B_.next_expiry_step_ = B_.expiry_head_ < q.size() ? q[ B_.expiry_head_ ].step : NO_EXPIRY;
+      }
+      if ( incoming != 0.0 )
+      {
+        if ( B_.expiry_head_ > q.size() / 2 )  // reuse the ended entries' room
+        {
+          q.erase( q.begin(), q.begin() + B_.expiry_head_ );
+          B_.expiry_head_ = 0;
+        }
+        q.push_back( { step + V_.n_syn_, incoming } );
+        B_.next_expiry_step_ = q[ B_.expiry_head_ ].step;
+      }
+      S_.psp_ += incoming - expired;
+    }
+    S_.u_ = P_.b_ + S_.psp_;
+
+    if ( S_.refr_steps_left_ > 0 )
+    {
+      --S_.refr_steps_left_;
+    }
+    if ( S_.refr_steps_left_ == 0 )
+    {
+      S_.z_ = 0.0;
+      if ( S_.u_ != S_.u_fire_ or V_.log_n_ref_ != S_.log_n_fire_ )  // u changes only when input arrives or expires
+      {
+        S_.hazard_ = std::log( 1.0 + std::exp( S_.u_ - V_.log_n_ref_ ) );
+        S_.u_fire_ = S_.u_;
+        S_.log_n_fire_ = V_.log_n_ref_;
+      }
+      if ( S_.hazard_left_ < 0.0 )
+      {
+        S_.hazard_left_ = -std::log( 1.0 - V_.rng_->drand() );
+      }
+      if ( S_.hazard_left_ < S_.hazard_ )  // probability 1 - exp(-hazard) = sigma(u - log_n_ref)
+      {
+        S_.hazard_left_ = -1.0;  // the next free step draws a new budget
+        S_.refr_steps_left_ = V_.n_ref_;
+        S_.z_ = 1.0;
+        S_.spike_count_ += 1.0;
+        set_spiketime( nest::Time::step( step + 1 ) );
+        nest::SpikeEvent se;
+        nest::kernel().event_delivery_manager.send( *this, se, lag );
+      }
+      else
+      {
+        S_.hazard_left_ -= S_.hazard_;
+      }
+    }
+    B_.logger_.record_data( step );
+  }
+}
+
+void
+sampling_neuron::handle( nest::SpikeEvent& e )
+{
+  assert( e.get_delay_steps() > 0 );
+  const nest::Time& origin = nest::kernel().simulation_manager.get_slice_origin();
+  const long lag = e.get_rel_delivery_steps( origin );
+  B_.spikes_.add_value( lag, e.get_weight() * e.get_multiplicity() );
+  B_.last_input_step_ = std::max( B_.last_input_step_, origin.get_steps() + lag );
+}
+
+void
+sampling_neuron::handle( nest::DataLoggingRequest& e )
+{
+  B_.logger_.handle( e );
+}
+
+}  // namespace salnest
