@@ -10,7 +10,7 @@ import pytest
 from salnest.models import REPO_ROOT
 
 BENCHMARKS = {
-    "sampling_throughput.py": (["--runs", "2", "--epochs", "1"], "throughput ratio NEST / Numba per core"),
+    "sampling_throughput.py": (["--runs", "2", "--epochs", "1", "--repeats", "1", "--floor-steps", "500"], "throughput ratio NEST / Numba per core"),
     "microcircuit_throughput.py": (["--replicas", "3", "--patterns", "1", "--numpy-steps", "200", "--threads", "1"],
                                    "ratio NumPy / NEST per circuit-step"),
     "microcircuit_numpy_reference.py": ([], "us per time step"),
