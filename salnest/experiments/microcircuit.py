@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from salnest.alignment import feedback_angle
 from salnest.driver import EpochRun, kernel_seed
 from salnest.figures import pyplot, quantile_band, save
 from salnest.protocol import REQUIRED, Field, ProtocolError, at_least, pair_of_numbers, positive
@@ -183,14 +184,6 @@ def make_study(protocol) -> Study:
                  biases, teacher_W, train, val)
 
 
-def alignment_angle(B: np.ndarray, W_up: np.ndarray) -> np.ndarray:
-    """Angle in degrees between feedback ``B[..., post, pre]`` and the forward ``W_up[..., pre, post]^T``."""
-    Wt = np.swapaxes(W_up, -1, -2)
-    dot = (B * Wt).sum(axis=(-1, -2))
-    norm = np.sqrt((B * B).sum(axis=(-1, -2)) * (Wt * Wt).sum(axis=(-1, -2)))
-    return np.degrees(np.arccos(np.clip(dot / np.where(norm > 0, norm, 1.0), -1.0, 1.0)))
-
-
 def build_circuits(protocol, W, B, biases, seed: int):
     """The replicas of ``W``, ``B``, ``biases`` in a fresh kernel (``rng_seed = seed``), with the protocol's
     network parameters: a :class:`pynn_networks.microcircuit.Circuits`."""
@@ -324,7 +317,7 @@ class Microcircuit(EpochRun):
             data[f"teacher_W{l}"] = ((f"layer{l + 1}", f"layer{l}"), study.teacher_W[l])
         for l, b in enumerate(self.B_hist):
             data[f"B{l}"] = ((*dims, f"layer{l + 1}", f"layer{l + 2}"), shaped(b))
-        angle = np.stack([alignment_angle(self.B_hist[l], self.W_hist[l + 1]) for l in range(n_hidden_layers)],
+        angle = np.stack([feedback_angle(self.B_hist[l], self.W_hist[l + 1]) for l in range(n_hidden_layers)],
                          axis=-1)
         data["angle"] = ((*dims, "hidden_layer"), shaped(angle))
         data["wrong_sign"] = (("seed", "hidden_layer"), shaped(angle[:, 0])[:, 0] > 90.0)
@@ -342,7 +335,7 @@ def opposed_to_learned(ds: xr.Dataset) -> np.ndarray | None:
     done = int(ds.attrs.get("completed_epochs", ds.epoch.values[-1]))
     top = ds[f"W{ds.sizes['hidden_layer']}"]
     B = ds[f"B{ds.sizes['hidden_layer'] - 1}"]  # as drawn: BP's own B starts as a copy
-    return alignment_angle(B.sel(condition=others[0], epoch=0).values, top.sel(condition="bp", epoch=done).values) > 90.0
+    return feedback_angle(B.sel(condition=others[0], epoch=0).values, top.sel(condition="bp", epoch=done).values) > 90.0
 
 
 def summary(ds: xr.Dataset) -> str:

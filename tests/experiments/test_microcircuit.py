@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from salnest.experiments.microcircuit import alignment_angle, make_study, summary
+from salnest.experiments.microcircuit import make_study, summary
 from salnest.protocol import ProtocolError
 from salnest.results import read_dataset
 from salnest.runner import load_protocol, run
@@ -24,13 +24,6 @@ def _protocol(tmp_path, **changes):
         raw[section].update(values)
         raw[section] = {k: v for k, v in raw[section].items() if v is not None}
     return load_protocol(raw)
-
-
-def test_alignment_angle_by_hand():
-    W_up = np.array([[1.0, 0.0]])          # (post = 1 output, pre = 2 hidden)
-    assert alignment_angle(np.array([[1.0], [0.0]]), W_up) == pytest.approx(0.0)
-    assert alignment_angle(np.array([[0.0], [2.0]]), W_up) == pytest.approx(90.0)
-    assert alignment_angle(np.array([[-3.0], [0.0]]), W_up) == pytest.approx(180.0)
 
 
 def test_study_set_up_from_the_seed(tmp_path):
