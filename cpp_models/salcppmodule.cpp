@@ -10,10 +10,11 @@
  */
 
 // The hand-written models of salnest: the SAL synapse for every neuron that archives its spikes,
-// and the fast twin of the NESTML sampling neuron.
+// the fast twin of the NESTML sampling neuron, and the STDWI synapse of the weight-inference study.
 
 #include "sal_synapse.h"
 #include "sampling_neuron.h"
+#include "stdwi_synapse.h"
 
 // Includes from nestkernel:
 #include "nest_extension_interface.h"
@@ -29,6 +30,7 @@ public:
     register_sal_synapse( "sal_synapse" );
     register_sal_synapse_hom( "sal_synapse_hom" );
     register_sampling_neuron( "sampling_neuron" );
+    register_stdwi_synapse( "stdwi_synapse" );
   }
 };
 }  // namespace salnest

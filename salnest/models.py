@@ -166,8 +166,9 @@ MICROCIRCUIT_MODULE = ModuleSpec(
 CPP_MODULE = CppModuleSpec(
     name="salcppmodule",
     sources=tuple(CPP_MODELS_DIR / f for f in ("sal_synapse.h", "sal_synapse.cpp", "sampling_neuron.h",
-                                               "sampling_neuron.cpp", "salcppmodule.cpp")),
-    models=("sal_synapse", "sal_synapse_hom", "sampling_neuron"),
+                                               "sampling_neuron.cpp", "stdwi_synapse.h", "stdwi_synapse.cpp",
+                                               "salcppmodule.cpp")),
+    models=("sal_synapse", "sal_synapse_hom", "sampling_neuron", "stdwi_synapse"),
 )
 
 #: What ``salnest.install()`` loads by default.
@@ -193,6 +194,7 @@ MODELS = _catalogue(
     ("sampling_neuron_nestml", CORE_MODULE, CORE_MODULE.neuron_model("sampling_neuron")),
     ("sal_synapse", CPP_MODULE, "sal_synapse"),
     ("sal_synapse_hom", CPP_MODULE, "sal_synapse_hom"),
+    ("stdwi_synapse", CPP_MODULE, "stdwi_synapse"),
     ("sal_synapse_nestml", CORE_MODULE, CORE_MODULE.synapse_model("sal_synapse", "sampling_neuron")),
     ("pyramidal_neuron", MICROCIRCUIT_MODULE, MICROCIRCUIT_MODULE.neuron_model("pyramidal_neuron")),
     ("us_synapse", MICROCIRCUIT_MODULE, MICROCIRCUIT_MODULE.synapse_model("us_synapse", "pyramidal_neuron")),

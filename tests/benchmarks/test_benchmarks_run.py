@@ -22,7 +22,8 @@ BENCHMARKS = {
 
 
 #: Scripts that compare against code that is not on PyPI: here only their refusal without it is run.
-NEEDS_EXTERNAL = {"reference_convention.py": "git clone https://github.com/unibe-cns/sal-code"}
+NEEDS_EXTERNAL = {"reference_convention.py": "git clone https://github.com/unibe-cns/sal-code",
+                  "stdwi_crosscheck.py": "git clone https://github.com/nasiryahm/STDWI"}
 
 
 def test_every_benchmark_is_covered():
