@@ -23,7 +23,8 @@ BENCHMARKS = {
 
 #: Scripts that compare against code that is not on PyPI: here only their refusal without it is run.
 NEEDS_EXTERNAL = {"reference_convention.py": "git clone https://github.com/unibe-cns/sal-code",
-                  "stdwi_crosscheck.py": "git clone https://github.com/nasiryahm/STDWI"}
+                  "stdwi_crosscheck.py": "git clone https://github.com/nasiryahm/STDWI",
+                  "rdd_crosscheck.py": "git clone https://github.com/jordan-g/RDD-Weight-Alignment"}
 
 
 def test_every_benchmark_is_covered():
