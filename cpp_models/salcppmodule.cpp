@@ -10,8 +10,10 @@
  */
 
 // The hand-written models of salnest: the SAL synapse for every neuron that archives its spikes,
-// the fast twin of the NESTML sampling neuron, and the STDWI synapse of the weight-inference study.
+// the fast twin of the NESTML sampling neuron, and the STDWI synapse and RDD neuron of the
+// weight-inference study.
 
+#include "rdd_neuron.h"
 #include "sal_synapse.h"
 #include "sampling_neuron.h"
 #include "stdwi_synapse.h"
@@ -31,6 +33,7 @@ public:
     register_sal_synapse_hom( "sal_synapse_hom" );
     register_sampling_neuron( "sampling_neuron" );
     register_stdwi_synapse( "stdwi_synapse" );
+    register_rdd_neuron( "rdd_neuron" );
   }
 };
 }  // namespace salnest

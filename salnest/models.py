@@ -167,8 +167,8 @@ CPP_MODULE = CppModuleSpec(
     name="salcppmodule",
     sources=tuple(CPP_MODELS_DIR / f for f in ("sal_synapse.h", "sal_synapse.cpp", "sampling_neuron.h",
                                                "sampling_neuron.cpp", "stdwi_synapse.h", "stdwi_synapse.cpp",
-                                               "salcppmodule.cpp")),
-    models=("sal_synapse", "sal_synapse_hom", "sampling_neuron", "stdwi_synapse"),
+                                               "rdd_neuron.h", "rdd_neuron.cpp", "salcppmodule.cpp")),
+    models=("sal_synapse", "sal_synapse_hom", "sampling_neuron", "stdwi_synapse", "rdd_neuron"),
 )
 
 #: What ``salnest.install()`` loads by default.
@@ -195,6 +195,7 @@ MODELS = _catalogue(
     ("sal_synapse", CPP_MODULE, "sal_synapse"),
     ("sal_synapse_hom", CPP_MODULE, "sal_synapse_hom"),
     ("stdwi_synapse", CPP_MODULE, "stdwi_synapse"),
+    ("rdd_neuron", CPP_MODULE, "rdd_neuron"),
     ("sal_synapse_nestml", CORE_MODULE, CORE_MODULE.synapse_model("sal_synapse", "sampling_neuron")),
     ("pyramidal_neuron", MICROCIRCUIT_MODULE, MICROCIRCUIT_MODULE.neuron_model("pyramidal_neuron")),
     ("us_synapse", MICROCIRCUIT_MODULE, MICROCIRCUIT_MODULE.synapse_model("us_synapse", "pyramidal_neuron")),

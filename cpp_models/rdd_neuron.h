@@ -1,0 +1,234 @@
+/*
+ *  rdd_neuron.h
+ *
+ *  This file is part of salnest, spike-based alignment learning for NEST and PyNN.
+ *
+ *  salnest is free software: you can redistribute it and/or modify it under the
+ *  terms of the GNU General Public License as published by the Free Software
+ *  Foundation, either version 2 of the License, or (at your option) any later
+ *  version (as NEST).
+ */
+
+#ifndef SALNEST_RDD_NEURON_H
+#define SALNEST_RDD_NEURON_H
+
+// C++ includes:
+#include <map>
+#include <string>
+#include <vector>
+
+// Includes from nestkernel:
+#include "archiving_node.h"
+#include "connection.h"
+#include "event.h"
+#include "nest_types.h"
+#include "ring_buffer.h"
+#include "universal_data_logger.h"
+
+namespace salnest
+{
+
+/* BeginUserDocs: neuron, integrate-and-fire, weight inference
+
+Short description
++++++++++++++++++
+
+The leaky integrate-and-fire neuron of regression discontinuity design (RDD) weight
+inference, with its estimator per feedback source
+
+Description
++++++++++++
+
+``rdd_neuron`` is the neuron of Guerguiev, Kording and Richards [1]_ with their integration
+scheme (explicit Euler, meant for a resolution of 1 ms as theirs):
+
+.. math::
+
+   v \leftarrow v + h \left( -g_L v + g_D (B - v) \right), \qquad
+   B = \sum_{k=1}^{K} \kappa(k)\, I(t - k + 1), \qquad
+   \kappa(k) = \frac{e^{-kh/\tau_L} - e^{-kh/\tau_s}}{(\tau_L - \tau_s)/h}
+
+with ``I`` the summed weights of the spikes arriving at receptor 1 (drive) in a step. It
+fires when :math:`v \ge \theta` and it is not refractory, then :math:`v = v_\mathrm{reset}`;
+refractoriness (``t_ref``, spike step included) only blocks spikes. ``u`` follows ``v``
+without resets while an integration window is open: a window of ``window`` ms opens when
+:math:`|\theta - u| \le` ``init_window``. Spikes at receptor 2 come from the units above; the
+neuron keeps one feedback input per source, :math:`q_j` (the same kernel on source j's
+spikes, unweighted), and per window accumulates :math:`R_j = \sum q_j` and the maximum of
+``u``. At the end of a window it makes one LMS step (rate ``eta_rdd``) on the line of
+:math:`y_j = R_j / n_\mathrm{window} - R_{\mathrm{pre},j}` against max u that belongs to
+the window's outcome (a spike in it or not) and sets the jump at threshold
+:math:`\beta_j = (c_2 \theta + c_0) - (c_3 \theta + c_1)`. The sources are the node ids in
+``feedback_sources``, in the order of ``beta``; spikes of other senders at receptor 2 are
+refused when they arrive. The order of operations within a step is that of the authors' code
+(``salnest.theory.rdd``, docs/models.md section 10).
+
+Parameters
+++++++++++
+
+================ ======= ================================================
+g_L              1/ms    leak conductance (0.1)
+g_D              1/ms    dendritic conductance (0.6)
+tau_L, tau_s     ms      time constants of the input kernel (10, 3)
+kernel_length    ms      memory of the input kernel (30)
+theta            1       threshold (1)
+v_reset          1       reset and start potential (-1)
+t_ref            ms      refractory period, spike step included (3)
+window           ms      integration window (30)
+init_window      1       a window opens within this distance of theta (0.1)
+u_window         1       windows with max u farther from theta are not used (10)
+eta_rdd          1       LMS learning rate (0.001)
+feedback_sources         node ids of the units above, in the order of beta
+================ ======= ================================================
+
+State: ``v``, ``u``; read only: ``beta``, ``rdd_fits`` (c0, c1, c2, c3 per source, flat
+in that order per source). Recordables: ``v``, ``u``, ``basal``.
+
+References
+++++++++++
+
+.. [1] Guerguiev J, Kording KP, Richards BA (2020). Spike-based causal inference for weight
+       alignment. ICLR 2020. arXiv:1910.01689. DOI: 10.48550/arXiv.1910.01689
+
+See also
+++++++++
+
+stdwi_synapse, sal_synapse
+
+EndUserDocs */
+
+void register_rdd_neuron( const std::string& name );
+
+class rdd_neuron : public nest::ArchivingNode
+{
+public:
+  rdd_neuron();
+  rdd_neuron( const rdd_neuron& );
+
+  using nest::Node::handle;
+  using nest::Node::handles_test_event;
+
+  static constexpr size_t DRIVE = 1;
+  static constexpr size_t FEEDBACK = 2;
+
+  size_t send_test_event( nest::Node&, size_t, nest::synindex, bool ) override;
+
+  void handle( nest::SpikeEvent& ) override;
+  void handle( nest::DataLoggingRequest& ) override;
+
+  size_t handles_test_event( nest::SpikeEvent&, size_t ) override;
+  size_t handles_test_event( nest::DataLoggingRequest&, size_t ) override;
+
+  void get_status( Dictionary& ) const override;
+  void set_status( const Dictionary& ) override;
+
+private:
+  void init_state_() override;
+  void init_buffers_() override;
+  void pre_run_hook() override;
+
+  void update( nest::Time const&, const long, const long ) override;
+
+  friend class nest::RecordablesMap< rdd_neuron >;
+  friend class nest::UniversalDataLogger< rdd_neuron >;
+
+  struct Parameters_
+  {
+    double g_L_, g_D_, tau_L_, tau_s_, kernel_length_, theta_, v_reset_, t_ref_, window_, init_window_,
+      u_window_, eta_rdd_;
+    std::vector< long > feedback_sources_;
+
+    Parameters_();
+
+    void get( Dictionary& ) const;
+    void set( const Dictionary&, nest::Node* );
+  };
+
+  struct State_
+  {
+    double v_, u_, basal_, max_u_, n_spikes_;
+    long refractory_left_, window_left_;
+    std::vector< double > R_, R_pre_, fits_, beta_;  //!< per source; fits_: 4 per source
+
+    explicit State_( const Parameters_& );
+
+    void get( Dictionary& ) const;
+    void set( const Dictionary&, const Parameters_& );
+  };
+
+  struct Buffers_
+  {
+    Buffers_( rdd_neuron& );
+    Buffers_( const Buffers_&, rdd_neuron& );
+
+    nest::RingBuffer drive_;                     //!< summed drive weights per arrival step
+    std::vector< nest::RingBuffer > feedback_;  //!< spike counts per source and arrival step
+    std::vector< double > drive_history_;        //!< last K steps of drive, ring (head_ newest)
+    std::vector< double > feedback_history_;     //!< last K steps per source, K per source
+    size_t head_;
+
+    nest::UniversalDataLogger< rdd_neuron > logger_;
+  };
+
+  struct Variables_
+  {
+    std::vector< double > kappa_;  //!< kappa(1) ... kappa(K)
+    long n_ref_, n_window_;
+    std::map< size_t, size_t > column_of_;  //!< feedback source node id -> index
+  };
+
+  double
+  get_v_() const
+  {
+    return S_.v_;
+  }
+  double
+  get_u_() const
+  {
+    return S_.u_;
+  }
+  double
+  get_basal_() const
+  {
+    return S_.basal_;
+  }
+
+  Parameters_ P_;
+  State_ S_;
+  Variables_ V_;
+  Buffers_ B_;
+
+  static nest::RecordablesMap< rdd_neuron > recordablesMap_;
+};
+
+inline size_t
+rdd_neuron::send_test_event( nest::Node& target, size_t receptor_type, nest::synindex, bool )
+{
+  nest::SpikeEvent e;
+  e.set_sender( *this );
+  return target.handles_test_event( e, receptor_type );
+}
+
+inline size_t
+rdd_neuron::handles_test_event( nest::SpikeEvent&, size_t receptor_type )
+{
+  if ( receptor_type != DRIVE and receptor_type != FEEDBACK )
+  {
+    throw nest::UnknownReceptorType( receptor_type, get_name() );
+  }
+  return receptor_type;
+}
+
+inline size_t
+rdd_neuron::handles_test_event( nest::DataLoggingRequest& dlr, size_t receptor_type )
+{
+  if ( receptor_type != 0 )
+  {
+    throw nest::UnknownReceptorType( receptor_type, get_name() );
+  }
+  return B_.logger_.connect_logging_device( dlr, recordablesMap_ );
+}
+
+}  // namespace salnest
+
+#endif /* #ifndef SALNEST_RDD_NEURON_H */
