@@ -96,8 +96,9 @@ def _readme_tables() -> list[dict[str, str]]:
 
 def test_readme_model_reference_states_nests_defaults(both_modules):
     tables = _readme_tables()
-    assert len(tables) == 3
-    for model, table in zip(("sampling_neuron", "sal_synapse", "pyramidal_neuron"), tables):
+    models = ("sampling_neuron", "sal_synapse", "stdwi_synapse", "rdd_neuron", "pyramidal_neuron")
+    assert len(tables) == len(models)
+    for model, table in zip(models, tables):
         assert table, model
         reported = both_modules.GetDefaults(model)
         for name, value in table.items():
