@@ -10,6 +10,7 @@
  */
 
 #include "rdd_neuron.h"
+#include "salnest_common.h"
 
 // C++ includes:
 #include <cmath>
@@ -46,22 +47,6 @@ register_rdd_neuron( const std::string& name )
 
 nest::RecordablesMap< rdd_neuron > rdd_neuron::recordablesMap_;
 
-namespace
-{
-//! The number of steps of ``duration`` ms; throws unless it is a positive multiple of the resolution.
-long
-steps_of( const double duration, const char* name )
-{
-  const double h = nest::Time::get_resolution().get_ms();
-  const long steps = nest::Time( nest::Time::ms( duration ) ).get_steps();
-  if ( not( duration > 0 ) or std::abs( steps * h - duration ) >= 1e-6 )
-  {
-    throw nest::BadProperty( std::string( "rdd_neuron: " ) + name + " must be a positive multiple of the resolution ("
-      + std::to_string( h ) + " ms), got " + std::to_string( duration ) + " ms." );
-  }
-  return steps;
-}
-}  // namespace
 
 rdd_neuron::Parameters_::Parameters_()
   : g_L_( 0.1 )
@@ -120,9 +105,9 @@ rdd_neuron::Parameters_::set( const Dictionary& d, nest::Node* node )
   {
     throw nest::BadProperty( "rdd_neuron: v_reset must be below theta." );
   }
-  steps_of( kernel_length_, "kernel_length" );
-  steps_of( t_ref_, "t_ref" );
-  steps_of( window_, "window" );
+  steps_of( kernel_length_, "rdd_neuron", "kernel_length" );
+  steps_of( t_ref_, "rdd_neuron", "t_ref" );
+  steps_of( window_, "rdd_neuron", "window" );
   for ( const long source : feedback_sources_ )
   {
     if ( source < 1 )
@@ -239,15 +224,15 @@ rdd_neuron::pre_run_hook()
 {
   B_.logger_.init();
   const double h = nest::Time::get_resolution().get_ms();
-  const long K = steps_of( P_.kernel_length_, "kernel_length" );
+  const long K = steps_of( P_.kernel_length_, "rdd_neuron", "kernel_length" );
   V_.kappa_.resize( K );
   for ( long k = 1; k <= K; ++k )
   {
     V_.kappa_[ k - 1 ] =
       ( std::exp( -k * h / P_.tau_L_ ) - std::exp( -k * h / P_.tau_s_ ) ) / ( ( P_.tau_L_ - P_.tau_s_ ) / h );
   }
-  V_.n_ref_ = steps_of( P_.t_ref_, "t_ref" );
-  V_.n_window_ = steps_of( P_.window_, "window" );
+  V_.n_ref_ = steps_of( P_.t_ref_, "rdd_neuron", "t_ref" );
+  V_.n_window_ = steps_of( P_.window_, "rdd_neuron", "window" );
   const size_t m = P_.feedback_sources_.size();
   V_.column_of_.clear();
   for ( size_t j = 0; j < m; ++j )

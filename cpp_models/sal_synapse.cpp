@@ -121,19 +121,6 @@ check_connection_values( double weight, double eta_sal, double sal_gain, double 
 }
 
 void
-register_with_archiving_target( nest::Node& target, double t_first_read, double delay )
-{
-  nest::ArchivingNode* archiving = dynamic_cast< nest::ArchivingNode* >( &target );
-  if ( archiving == nullptr )
-  {
-    throw nest::IllegalConnection(
-      "sal_synapse: the target (" + target.get_name() + ") does not archive its spikes; "
-      "the SAL synapse reads the postsynaptic spike history of an ArchivingNode (NEST's neurons, salnest's)." );
-  }
-  archiving->nest::ArchivingNode::register_stdp_connection( t_first_read, delay );
-}
-
-void
 keep_sign_on_conductances( const nest::Node& target, double weight, SALWindows& windows )
 {
   if ( target.get_name().find( "_cond_" ) == std::string::npos or not std::isinf( windows.Wmin )

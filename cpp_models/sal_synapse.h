@@ -28,6 +28,9 @@
 #include "histentry.h"
 #include "nest_names.h"
 
+// Includes from salnest:
+#include "salnest_common.h"
+
 namespace salnest
 {
 
@@ -247,15 +250,6 @@ void check_connection_values( double weight, double eta_sal, double sal_gain, do
   bool check_bounds );
 
 /**
- * Register this connection with an archiving target, so that it keeps its spike history.
- *
- * The call is qualified: salnest's NESTML neurons keep a second history of their own for
- * their co-generated synapses and override the virtual function for it; NEST's
- * ArchivingNode history, which this synapse reads, is the one every archiving node keeps.
- */
-void register_with_archiving_target( nest::Node& target, double t_first_read, double delay );
-
-/**
  * On a conductance-based target (NEST's ``*_cond_*`` models, where the sign of a weight selects
  * the receptor) with both bounds at their infinite defaults, bound the weight at 0 on the side of
  * zero, so that updates keep its sign.
@@ -342,7 +336,7 @@ public:
   {
     ConnTestDummyNode dummy_target;
     ConnectionBase::check_connection_( dummy_target, s, t, receptor_type );
-    register_with_archiving_target( t, state_.t_lastspike() - get_delay(), get_delay() );
+    register_history_reader( t, state_.t_lastspike() - get_delay(), get_delay(), "sal_synapse" );
     keep_sign_on_conductances( t, state_.weight, windows_ );
   }
 
@@ -466,7 +460,7 @@ public:
   {
     ConnTestDummyNode dummy_target;
     ConnectionBase::check_connection_( dummy_target, s, t, receptor_type );
-    register_with_archiving_target( t, state_.t_lastspike() - get_delay(), get_delay() );
+    register_history_reader( t, state_.t_lastspike() - get_delay(), get_delay(), "sal_synapse" );
   }
 
   void

@@ -10,6 +10,7 @@
  */
 
 #include "sampling_neuron.h"
+#include "salnest_common.h"
 
 // C++ includes:
 #include <algorithm>
@@ -52,21 +53,6 @@ namespace
 //! next_expiry_step_ while no rectangular PSP is active
 constexpr long NO_EXPIRY = std::numeric_limits< long >::max();
 
-//! The number of steps of ``duration`` ms; throws unless it is a positive multiple of the resolution.
-long
-steps_of( const double duration, const char* name )
-{
-  const double h = nest::Time::get_resolution().get_ms();
-  const long steps = nest::Time( nest::Time::ms( duration ) ).get_steps();
-  // the NESTML twin's tolerance (its parameter constraints)
-  if ( not( duration > 0 ) or std::abs( steps * h - duration ) >= 1e-6 )
-  {
-    throw nest::BadProperty( std::string( "sampling_neuron: " ) + name
-      + " must be a positive multiple of the resolution (" + std::to_string( h ) + " ms), got "
-      + std::to_string( duration ) + " ms." );
-  }
-  return steps;
-}
 }  // namespace
 
 sampling_neuron::Parameters_::Parameters_()
@@ -97,8 +83,8 @@ sampling_neuron::Parameters_::set( const Dictionary& d, nest::Node* node )
   {
     throw nest::BadProperty( "sampling_neuron: b must not be NaN." );
   }
-  steps_of( tau_ref_, "tau_ref" );
-  steps_of( tau_syn_, "tau_syn" );
+  steps_of( tau_ref_, "sampling_neuron", "tau_ref" );
+  steps_of( tau_syn_, "sampling_neuron", "tau_syn" );
   if ( psp_shape_ != 0 and psp_shape_ != 1 )
   {
     throw nest::BadProperty( "sampling_neuron: psp_shape must be 0 (rectangular) or 1 (exponential)." );
@@ -190,8 +176,8 @@ void
 sampling_neuron::pre_run_hook()
 {
   B_.logger_.init();
-  V_.n_ref_ = steps_of( P_.tau_ref_, "tau_ref" );
-  V_.n_syn_ = steps_of( P_.tau_syn_, "tau_syn" );
+  V_.n_ref_ = steps_of( P_.tau_ref_, "sampling_neuron", "tau_ref" );
+  V_.n_syn_ = steps_of( P_.tau_syn_, "sampling_neuron", "tau_syn" );
   V_.log_n_ref_ = std::log( V_.n_ref_ );
   V_.psp_decay_ = std::exp( -nest::Time::get_resolution().get_ms() / P_.tau_syn_ );
   V_.rng_ = nest::get_vp_specific_rng( get_thread() );

@@ -59,18 +59,6 @@ STDWIState::set( const Dictionary& d )
 }
 
 void
-register_stdwi_with_target( nest::Node& target, double t_first_read )
-{
-  nest::ArchivingNode* archiving = dynamic_cast< nest::ArchivingNode* >( &target );
-  if ( archiving == nullptr )
-  {
-    throw nest::IllegalConnection( "stdwi_synapse: the target (" + target.get_name()
-      + ") does not archive its spikes; STDWI reads the postsynaptic spike history of an ArchivingNode." );
-  }
-  archiving->nest::ArchivingNode::register_stdp_connection( t_first_read, nest::Time::get_resolution().get_ms() );
-}
-
-void
 register_stdwi_synapse( const std::string& name )
 {
   nest::register_connection_model< stdwi_synapse >( name );

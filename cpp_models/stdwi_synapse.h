@@ -24,6 +24,9 @@
 #include "event.h"
 #include "histentry.h"
 
+// Includes from salnest:
+#include "salnest_common.h"
+
 namespace salnest
 {
 
@@ -131,9 +134,6 @@ struct STDWIState
   }
 };
 
-//! Throws IllegalConnection unless the target archives its spikes; registers the reader.
-void register_stdwi_with_target( nest::Node& target, double t_first_read );
-
 template < typename targetidentifierT >
 class stdwi_synapse : public nest::Connection< targetidentifierT >
 {
@@ -195,7 +195,8 @@ public:
   {
     ConnTestDummyNode dummy_target;
     ConnectionBase::check_connection_( dummy_target, s, t, receptor_type );
-    register_stdwi_with_target( t, state_.t_last_pre - nest::Time::get_resolution().get_ms() );
+    const double h = nest::Time::get_resolution().get_ms();
+    register_history_reader( t, state_.t_last_pre - h, h, "stdwi_synapse" );
   }
 
   void

@@ -167,7 +167,8 @@ CPP_MODULE = CppModuleSpec(
     name="salcppmodule",
     sources=tuple(CPP_MODELS_DIR / f for f in ("sal_synapse.h", "sal_synapse.cpp", "sampling_neuron.h",
                                                "sampling_neuron.cpp", "stdwi_synapse.h", "stdwi_synapse.cpp",
-                                               "rdd_neuron.h", "rdd_neuron.cpp", "salcppmodule.cpp")),
+                                               "rdd_neuron.h", "rdd_neuron.cpp", "salnest_common.h",
+                                               "salnest_common.cpp", "salcppmodule.cpp")),
     models=("sal_synapse", "sal_synapse_hom", "sampling_neuron", "stdwi_synapse", "rdd_neuron"),
 )
 
