@@ -11,7 +11,7 @@ How the input reaches their code: the presynaptic and postsynaptic spike trains 
 the fast and slow traces (all-to-all, amplitudes 1 and tau_fast / tau_slow) and their
 ``methods.stdwi`` updates the estimates over all steps, with no stimulus skipped (as the paper's
 reference code calls it). The same trains drive parrot neurons in NEST through
-``stdwi_synapse`` (tests/models/test_stdwi_synapse.py). It prints the largest difference of
+``stdwi_synapse`` (salnest.injection.stdwi_on_trains). It prints the largest difference of
 the estimates, relative to their largest magnitude (goal: below 1e-9).
 """
 
@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 
 os.environ.setdefault("PYNEST_QUIET", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "models"))
 
 DT, TAU_FAST, TAU_SLOW, ETA, DECAY = 0.25, 10.0, 200.0, 0.02, 0.1
 
@@ -54,8 +53,7 @@ def main(argv=None):
     from weight_inference import methods
 
     import nest
-    from test_stdwi_synapse import _run
-
+    from salnest.injection import stdwi_on_trains
     from salnest.theory.stdwi import stdwi_run
 
     rng = np.random.default_rng(args.seed)
@@ -63,7 +61,8 @@ def main(argv=None):
     post = (rng.random((args.steps, args.post)) < 0.03).astype(int)
     w0 = rng.uniform(-0.1, 0.1, (args.post, args.pre))
     theirs = authors_estimates(methods, pre, post, w0)
-    ours, _ = _run(nest, pre, post, w0, {"eta_stdwi": ETA, "decay": DECAY, "tau_fast": TAU_FAST, "tau_slow": TAU_SLOW})
+    params = {"eta_stdwi": ETA, "decay": DECAY, "tau_fast": TAU_FAST, "tau_slow": TAU_SLOW}
+    ours, _ = stdwi_on_trains(nest, pre, post, w0, params, DT)
     spec = stdwi_run(pre, post, DT, w0, ETA, DECAY, TAU_FAST, TAU_SLOW)
     scale = np.abs(theirs).max()
     print(f"{args.pre} -> {args.post} neurons, {args.steps} steps of {DT} ms, "

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from salnest.injection import parrot_trains
 from salnest.theory.rdd import RDDParameters, rdd_layer_run
 
 PAD = 2  # leading steps without input: a spike generator's first spike time is 1 ms
@@ -20,7 +21,8 @@ def _rdd_layer(nest, drive, feedback):
     steps, n = drive.shape
     m = feedback.shape[1]
     neurons = nest.Create("rdd_neuron", n)
-    parrots = nest.Create("parrot_neuron", m)
+    # a parrot spike stamped t (fired in step t - 1) arrives in step t
+    parrots = parrot_trains(nest, [np.nonzero(feedback[:, j])[0] for j in range(m)], 1.0)
     neurons.set([{"feedback_sources": parrots.tolist()}] * n)
     for i in range(n):  # a generator spike at t ms arrives in step t with a delay of one step
         t = np.nonzero(drive[:, i])[0]
@@ -28,10 +30,6 @@ def _rdd_layer(nest, drive, feedback):
             g = nest.Create("spike_generator", params={"spike_times": t.astype(float),
                                                        "spike_multiplicities": drive[t, i].astype(int)})
             nest.Connect(g, neurons[i], syn_spec={"weight": RDDParameters().alpha, "receptor_type": 1})
-    for j in range(m):  # through a parrot: one step more
-        t = np.nonzero(feedback[:, j])[0]
-        g = nest.Create("spike_generator", params={"spike_times": (t - 1).astype(float)})
-        nest.Connect(g, parrots[j])
     nest.Connect(parrots, neurons, syn_spec={"receptor_type": 2})
     sr = nest.Create("spike_recorder")
     nest.Connect(neurons, sr)

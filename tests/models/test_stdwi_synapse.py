@@ -3,49 +3,14 @@
 import numpy as np
 import pytest
 
+from salnest.injection import stdwi_on_trains
 from salnest.theory.stdwi import stdwi_run
 
 DT = 0.25  # ms, the resolution of the authors' STDWI code
 
 
-def _fresh_kernel(nest):
-    from salnest.nest_module import install
-
-    nest.ResetKernel()
-    nest.set(resolution=DT, rng_seed=1)
-    install()
-
-
-def _parrots(nest, trains_steps, delay_steps=1):
-    """One parrot per train, firing at the given steps (the firing time of step s is s * DT)."""
-    gens = nest.Create("spike_generator", len(trains_steps))
-    for g, steps in zip(gens, trains_steps):
-        g.spike_times = [(s - delay_steps) * DT for s in steps]
-    parrots = nest.Create("parrot_neuron", len(trains_steps))
-    nest.Connect(gens, parrots, "one_to_one", syn_spec={"delay": delay_steps * DT})
-    return parrots
-
-
 def _run(nest, pre, post, w0, params, delay_steps=1):
-    """pre (steps, n_pre) and post (steps, n_post) 0/1 trains through stdwi_synapse onto parrots
-    (receptor 1: the parrots do not repeat what the synapse transmits); one flush spike of every
-    presynaptic neuron two steps after the trains, so that every postsynaptic spike is applied.
-    Returns the estimates (n_post, n_pre) and the connections."""
-    _fresh_kernel(nest)
-    steps = pre.shape[0]
-    flush = steps + 2
-    pre_parrots = _parrots(nest, [list(np.nonzero(pre[:, j])[0] + 10) + [flush + 10] for j in range(pre.shape[1])])
-    post_parrots = _parrots(nest, [list(np.nonzero(post[:, i])[0] + 10) for i in range(post.shape[1])])
-    nest.Connect(pre_parrots, post_parrots, "all_to_all",
-                 syn_spec={"synapse_model": "stdwi_synapse", "receptor_type": 1, "delay": delay_steps * DT,
-                           **params})
-    conns = nest.GetConnections(source=pre_parrots, target=post_parrots)
-    src, tgt = np.array(conns.source) - pre_parrots[0].global_id, np.array(conns.target) - post_parrots[0].global_id
-    conns.set(w_inferred=w0[tgt, src])
-    nest.Simulate((flush + 20) * DT)
-    w = np.zeros_like(w0)
-    w[tgt, src] = conns.get("w_inferred")
-    return w, conns
+    return stdwi_on_trains(nest, pre, post, w0, params, DT, delay_steps)
 
 
 @pytest.mark.parametrize("delay_steps", [1, 4])
