@@ -4,6 +4,7 @@ on parrot neurons and iaf_psc_alpha, at two resolutions and several delays."""
 import numpy as np
 import pytest
 
+from salnest.injection import parrot_trains
 from salnest.models import SAL_WINDOWS
 from salnest.theory.windows import sal_synapse_run
 
@@ -28,10 +29,8 @@ def _parrot_pairs(nest, trains, syn_spec, model="sal_synapse", delay=1.0):
     conns = []
     h = nest.resolution
     for pre_times, post_times in trains:
-        parrots = nest.Create("parrot_neuron", 2)
-        for parrot, times in zip(parrots, (pre_times, post_times)):
-            generator = nest.Create("spike_generator", params={"spike_times": [t - h for t in times]})
-            nest.Connect(generator, parrot, syn_spec={"delay": h})
+        steps = [np.round(np.asarray(times) / h).astype(int) for times in (pre_times, post_times)]
+        parrots = parrot_trains(nest, steps, h)
         nest.Connect(parrots[0], parrots[1], syn_spec={"synapse_model": model, "receptor_type": 1, "delay": delay,
                                                        **syn_spec})
         conns.append(nest.GetConnections(parrots[0], parrots[1]))
