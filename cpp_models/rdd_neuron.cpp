@@ -198,6 +198,23 @@ rdd_neuron::set_status( const Dictionary& d )
     stmp.fits_.assign( 4 * m, 0.0 );
     stmp.beta_.assign( m, 0.0 );
   }
+  // the fits are the estimator's memory: setting them resumes an estimate (a checkpoint)
+  std::vector< double > fits;
+  if ( d.update_value( "rdd_fits", fits ) )
+  {
+    if ( fits.size() != 4 * ptmp.feedback_sources_.size() )
+    {
+      throw nest::BadProperty( "rdd_neuron: rdd_fits needs 4 values (c0, c1, c2, c3) per feedback source, "
+        + std::to_string( 4 * ptmp.feedback_sources_.size() ) + " in all; got " + std::to_string( fits.size() )
+        + "." );
+    }
+    stmp.fits_ = fits;
+    for ( size_t j = 0; j < ptmp.feedback_sources_.size(); ++j )
+    {
+      const double* c = &fits[ 4 * j ];
+      stmp.beta_[ j ] = ( c[ 2 ] * ptmp.theta_ + c[ 0 ] ) - ( c[ 3 ] * ptmp.theta_ + c[ 1 ] );
+    }
+  }
   P_ = ptmp;
   S_ = stmp;
 }

@@ -81,8 +81,9 @@ eta_rdd          1       LMS learning rate (0.001)
 feedback_sources         node ids of the units above, in the order of beta
 ================ ======= ================================================
 
-State: ``v``, ``u``; read only: ``beta``, ``rdd_fits`` (c0, c1, c2, c3 per source, flat
-in that order per source). Recordables: ``v``, ``u``, ``basal``.
+State: ``v``, ``u``, ``rdd_fits`` (c0, c1, c2, c3 per source, flat in that order per
+source; setting them, after ``feedback_sources`` in the same call, resumes an estimate and
+sets ``beta``); read only: ``beta``. Recordables: ``v``, ``u``, ``basal``.
 
 References
 ++++++++++

@@ -15,7 +15,8 @@ returns its results dataset, written to the results file on MPI rank 0:
   :func:`kernel_seed` from (seed, first epoch of the segment) and built from the state at its
   start, and writes the results file atomically after each segment. A run that is stopped
   and started again with the same command resumes from the last segment and ends
-  bit-identical to an uninterrupted run with the same number of virtual processes. Because
+  bit-identical to an uninterrupted run with the same number of virtual processes. A kind may
+  end segments earlier, where its kernel must change (:meth:`EpochRun.segment_end`). Because
   a segment's kernel carries neuron state, the synapses' spike memory and spikes in flight
   from epoch to epoch, the segment length is part of the run's identity.
 - **Provenance** is written once, with the dataset: parameters, seeds, versions, the git
@@ -80,6 +81,16 @@ class EpochRun(abc.ABC):
     @abc.abstractmethod
     def dataset(self, completed: int) -> xr.Dataset:
         """The results after ``completed`` epochs (with what :meth:`restore` needs)."""
+
+    def segment_end(self, completed: int, every: int) -> int:
+        """The last epoch of the segment that starts after ``completed`` epochs.
+
+        By default segments are ``every`` epochs, counted from the first. A kind whose epochs
+        need kernels of different kinds (another resolution, another network) overrides this to
+        end a segment where its kernel must change; the result must lie in
+        ``completed + 1 ... min(epochs, completed + every)`` and depend only on its arguments.
+        """
+        return min(self.epochs, (completed // every + 1) * every)
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -263,7 +274,10 @@ def _run_epochs(kind, protocol, output, progress) -> xr.Dataset:
             experiment.restore(old)
         epochs = iter(progress(range(completed + 1, total + 1)))
         while completed < total:
-            segment_end = min(total, (completed // every + 1) * every)
+            segment_end = experiment.segment_end(completed, every)
+            if not completed < segment_end <= min(total, completed + every):
+                raise RuntimeError(f"{kind.name}: segment_end({completed}, {every}) = {segment_end} is not in "
+                                   f"{completed + 1} ... {min(total, completed + every)}")
             with experiment.open_segment(completed, kernel_seed(exp["seed"], completed)) as handle:
                 for epoch in range(completed + 1, segment_end + 1):
                     next(epochs)

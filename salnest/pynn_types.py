@@ -186,7 +186,72 @@ class SALSynapse(StandardSynapseType, NESTSynapseMixin):
         super().__init__(**parameters)
 
 
+class RDDNeuron(NativeCellType):
+    """Leaky integrate-and-fire neuron of RDD weight inference (NEST model ``rdd_neuron``),
+    explicit Euler as Guerguiev et al.; with ``g_L = g_D = 0.05`` per ms and no refractoriness
+    it is also the leaky integrator of the STDWI authors' layers.
+
+    Receptor types: ``"drive"`` (weights sum into the basal input) and ``"feedback"`` (spikes of
+    the units above, from the node ids in ``feedback_sources``, set on the NEST nodes). Weights
+    are in model units. Recordables: ``v``, ``u``, ``basal``, ``spikes``.
+    """
+
+    nest_model = InstallOnUse("rdd_neuron", per_precision=False)
+    nest_name = InstallOnUse("rdd_neuron", per_precision=True)
+    default_parameters = DefaultsFromNest("rdd_neuron", ("g_L", "g_D", "tau_L", "tau_s", "kernel_length", "theta",
+                                                         "v_reset", "t_ref", "window", "init_window", "u_window",
+                                                         "eta_rdd"))
+    default_initial_values = DefaultsFromNest("rdd_neuron", ("v", "u"))
+    receptor_types = ["drive", "feedback"]
+    recordable = ["v", "u", "basal", "spikes"]
+    units = {"v": "dimensionless", "u": "dimensionless", "basal": "dimensionless", "spikes": "ms"}
+    standard_receptor_type = False
+    receptor_scale = MODEL_UNIT_RECEPTOR_SCALE  # weights in model units, see salnest.compat.pynn
+    injectable = False
+    conductance_based = False
+    always_local = False
+    uses_parrot = False
+
+    def __init__(self, **parameters):
+        for name in ("tau_L", "tau_s", "kernel_length", "t_ref", "window"):
+            if name in parameters:
+                _check_scalar_or_array(name, parameters[name], positive=True)
+        for name in ("g_L", "g_D", "init_window", "u_window", "eta_rdd"):
+            if name in parameters:
+                _check_scalar_or_array(name, parameters[name], non_negative=True)
+        super().__init__(**parameters)
+
+    def get_receptor_type(self, name):
+        if name not in self.receptor_types:
+            raise ValueError(f"unknown receptor type {name!r}; RDDNeuron has {self.receptor_types}")
+        return 1 + self.receptor_types.index(name)
+
+
+class STDWISynapse(StandardSynapseType, NESTSynapseMixin):
+    """Forward synapse that transmits its weight and infers it by spike-timing-dependent weight
+    inference (NEST model ``stdwi_synapse``): ``w_inferred`` is the estimate a feedback
+    connection would carry (dimensionless, not scaled like the weight)."""
+
+    nest_name = InstallOnUse("stdwi_synapse", per_precision=False)
+    parameters = ("eta_stdwi", "decay", "tau_fast", "tau_slow")
+    default_parameters = DefaultsFromNest("stdwi_synapse", parameters, weight=0.0, delay=None)
+    #: readable per-connection state (``Projection.get``), not parameters
+    state_variables = ("w_inferred", "x_fast", "x_slow", "t_last_pre")
+    translations = build_translations(("weight", "weight", NEST_PER_PYNN_WEIGHT), ("delay", "delay"),
+                                      *_translations(parameters + state_variables, ()))
+
+    def __init__(self, **parameters):
+        for name in ("eta_stdwi", "decay"):
+            if name in parameters:
+                _check_scalar_or_array(name, parameters[name], non_negative=True)
+        for name in ("tau_fast", "tau_slow", "delay"):
+            if name in parameters:
+                _check_scalar_or_array(name, parameters[name], positive=True)
+        super().__init__(**parameters)
+
+
 parameter_lists_under_mpi()
 for _module in DEFAULT_MODULES:
     register_module_for_setup(_module)
 register_model_unit_cell_type(SamplingNeuron)
+register_model_unit_cell_type(RDDNeuron)

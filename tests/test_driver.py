@@ -125,3 +125,62 @@ def test_a_locked_results_file_is_not_touched(salnest_module, tmp_path):
         assert not out.exists()
     finally:
         holder.release()
+
+
+class _Stages:
+    """An EpochRun without NEST whose epochs come in two stages of 5 that need different kernels."""
+
+    def __init__(self):
+        from salnest.driver import EpochRun
+
+        class Run(EpochRun):
+            epochs = 10
+
+            def __init__(self, protocol):
+                self.opened = []
+
+            def start(self):
+                self.done = []
+
+            def restore(self, checkpoint):
+                self.done = list(checkpoint.done.values)
+
+            def open_segment(self, first_epoch, seed):
+                import contextlib
+
+                self.opened.append(first_epoch)
+                return contextlib.nullcontext(first_epoch // 5)
+
+            def run_epoch(self, stage, epoch):
+                assert stage == (epoch - 1) // 5, "an epoch ran in a kernel of the other stage"
+                self.done.append(epoch)
+
+            def dataset(self, completed):
+                import xarray as xr
+
+                return xr.Dataset({"done": ("epoch", np.array(self.done + [0] * (10 - len(self.done))))})
+
+            def segment_end(self, completed, every):
+                stage_start = completed - completed % 5
+                return stage_start + min(5, (completed % 5 // every + 1) * every)
+
+        self.Run = Run
+
+
+def test_a_kind_may_end_segments_where_its_kernel_changes():
+    from salnest.driver import run as drive
+    from salnest.registry import ExperimentKind
+
+    runs = []
+    stages = _Stages()
+
+    def make(protocol):
+        runs.append(stages.Run(protocol))
+        return runs[-1]
+
+    kind = ExperimentKind(name="stages_test", description="two stages", schema={}, epochs=make, plot=None)
+    protocol = {"experiment": {"kind": "stages_test", "name": "stages", "seed": 1, "threads": 1,
+                               "checkpoint_every": 3}}
+    ds = drive(kind, protocol, None, lambda epochs: epochs)
+    assert runs[0].opened == [0, 3, 5, 8]  # segments 1-3, 4-5 | 6-8, 9-10: none straddles the stages
+    assert list(ds.done.values) == list(range(1, 11))

@@ -1,0 +1,339 @@
+"""A feedforward layer n_in -> n_out with fixed forward weights W whose feedback weights B
+(shaped like W^T) a local rule infers from spikes (paper Fig. 7), one network per rule:
+
+- :func:`build_sal_layers`: sampling neurons, ``u = W PSP(lower) + b`` above and
+  ``u = B PSP(upper) + b`` below, SAL synapses on B driven by the network's own noise; copies of
+  each layer share B and it is updated from their mean window sums after every second;
+- :func:`build_rdd_layers`: Guerguiev et al.'s LIF neurons (``rdd_neuron``), a Poisson drive to
+  a random 20 % of the lower layer, forward weights scaled to ``0.2 n_in W / std(W)``; each lower
+  neuron estimates the causal effect of its spikes on the feedback input from every unit above;
+- :func:`build_stdwi_layers`: the STDWI authors' leaky integrators (``rdd_neuron`` with
+  ``g_L = g_D = 0.05`` per ms, no refractoriness) at 0.25 ms, a Bernoulli stimulus to a random
+  20 % of the inputs, forward weights ``75 W`` on ``stdwi_synapse`` connections, which infer them.
+
+Independent layers ("replicas", one per seed) share a kernel (:mod:`pynn_networks.blocks`);
+weights are arrays ``W[replica, n_out, n_in]``, ``B[replica, n_in, n_out]``. Stimuli are given
+as spike counts per step (:mod:`salnest.stimulus`), so a run depends on its stimulus streams,
+not on the MPI layout. Run on its own (also under ``mpirun``), this script infers the weights of
+one random 20 -> 20 layer with each rule and prints the angle between B and W^T::
+
+    python pynn_networks/weight_inference.py --seconds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+import numpy as np
+
+from pynn_networks.blocks import BlockConnections, connection_rows
+
+#: The STDWI authors' leaky integrator (``lif_dynamics``: tau 20 ms, coupling ratio 1, no
+#: refractoriness) as ``rdd_neuron`` parameters at their 0.25 ms step; the kernel covers
+#: their 280-step filter, whose first value is 0.
+STDWI_LIF = {"g_L": 0.05, "g_D": 0.05, "tau_L": 10.0, "tau_s": 3.0, "kernel_length": 279 * 0.25, "theta": 1.0,
+             "v_reset": -1.0, "t_ref": 0.25}
+#: Steps of the STDWI layers' connections: their filter reads the input one step after it arrives.
+STDWI_DELAY_STEPS = 2
+
+
+def he_uniform(rng: np.random.Generator, n_post: int, n_pre: int) -> np.ndarray:
+    """Weights (n_post, n_pre) ~ U(-sqrt(3 / n_pre), sqrt(3 / n_pre)), the reference's draw of
+    W and B (Kaiming He, uniform)."""
+    bound = np.sqrt(3.0 / n_pre)
+    return rng.uniform(-bound, bound, (n_post, n_pre))
+
+
+class _Generators:
+    """One ``spike_generator`` per unit of a population, fed with counts per step."""
+
+    def __init__(self, sim, targets, weight: float, delay_steps: int):
+        import nest
+
+        self.h = sim.get_time_step()
+        self.nodes = nest.Create("spike_generator", targets.size)
+        nest.Connect(self.nodes, targets.node_collection, "one_to_one",
+                     syn_spec={"weight": weight, "delay": delay_steps * self.h, "receptor_type": 1})
+
+    def feed(self, counts: np.ndarray) -> None:
+        """Spikes ``counts[k, unit]`` as if fired in the ``k``-th step from now.
+
+        Now is NEST's time, not PyNN's: PyNN's first ``run`` simulates one step more than asked
+        (to flush its recorders), so a kernel's first stimulus is followed by one step without one.
+        """
+        import nest
+
+        first_step = int(round(nest.biological_time / self.h))
+        for unit, node in enumerate(self.nodes):
+            k = np.nonzero(counts[:, unit])[0]
+            if not len(k):
+                continue  # the old spike times are all past
+            node.set(spike_times=((first_step + k + 1) * self.h).tolist(),
+                     spike_multiplicities=counts[k, unit].astype(int).tolist())
+
+
+@dataclass
+class SALLayers:
+    """Copies of sampling-neuron layers per replica; :meth:`second` runs and updates B."""
+
+    sim: object
+    lower: object
+    upper: object
+    feedback: BlockConnections
+    copies: int
+    tau_ref: int
+
+    def second(self, steps: int, B: np.ndarray, eta_sal: float) -> np.ndarray:
+        """Simulate ``steps`` steps with feedback weights ``B[replica]`` in every copy; return
+        ``B + eta_sal * mean over copies of sal_sum / (2 tau_ref)`` (the reference's
+        normalisation of its 2 tau_ref-step window), which the synapses then carry."""
+        self.sim.run(float(steps))
+        sal_sum = self.feedback.get("sal_sum")
+        n_rep = B.shape[0]
+        new = B + eta_sal * sal_sum.reshape(n_rep, self.copies, *B.shape[1:]).mean(axis=1) / (2 * self.tau_ref)
+        self.feedback.set(weight=np.repeat(new, self.copies, axis=0), sal_sum=0.0)
+        return new
+
+
+def build_sal_layers(sim, W: np.ndarray, B: np.ndarray, b_in: np.ndarray, b_out: np.ndarray, copies: int,
+                     tau_ref: int) -> SALLayers:
+    """Sampling-neuron layers with SAL synapses on B (exponential window, ``tau_sal = tau_ref``).
+
+    Parameters
+    ----------
+    sim
+        ``pyNN.nest`` after ``setup()`` at one step per ms.
+    W, B
+        Forward (replica, n_out, n_in) and start of the feedback weights (replica, n_in, n_out),
+        model units.
+    b_in, b_out
+        Biases (replica, n_in) and (replica, n_out).
+    copies
+        Copies of each replica's layers that share its B (the reference's batch).
+    tau_ref
+        Refractory period = PSP length = SAL window time constant, steps.
+    """
+    from salnest.pynn_types import SALSynapse, SamplingNeuron
+
+    n_rep, n_out, n_in = W.shape
+    h = sim.get_time_step()
+    lower = sim.Population(n_rep * copies * n_in, SamplingNeuron(b=np.repeat(b_in, copies, axis=0).ravel(),
+                                                                 tau_ref=tau_ref * h, tau_syn=tau_ref * h))
+    upper = sim.Population(n_rep * copies * n_out, SamplingNeuron(b=np.repeat(b_out, copies, axis=0).ravel(),
+                                                                  tau_ref=tau_ref * h, tau_syn=tau_ref * h))
+    sim.Projection(lower, upper, sim.FromListConnector(connection_rows(np.repeat(W, copies, axis=0), delay=h),
+                                                       column_names=["weight", "delay"]), sim.StaticSynapse())
+    feedback = sim.Projection(upper, lower,
+                              sim.FromListConnector(connection_rows(np.repeat(B, copies, axis=0), delay=h),
+                                                    column_names=["weight", "delay"]),
+                              SALSynapse(eta_sal=0.0, window="exponential", tau_sal=tau_ref * h))
+    return SALLayers(sim, lower, upper, BlockConnections.of(feedback, n_out, n_in, n_rep * copies), copies, tau_ref)
+
+
+@dataclass
+class RDDLayers:
+    """RDD layers per replica; :meth:`second` runs one stimulus and returns the estimator."""
+
+    sim: object
+    lower: object
+    upper: object
+    drive: _Generators
+    n_out: int
+
+    def second(self, drive_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Simulate ``len(drive_counts)`` steps with driving spike counts (steps, replica * n_in);
+        return ``beta`` (replica * n_in, n_out) and ``rdd_fits`` (replica * n_in, n_out, 4)."""
+        self.drive.feed(drive_counts)
+        self.sim.run(float(len(drive_counts)) * self.sim.get_time_step())
+        return self.estimates()
+
+    def estimates(self) -> tuple[np.ndarray, np.ndarray]:
+        """``beta`` (replica * n_in, n_out) and ``rdd_fits`` (replica * n_in, n_out, 4) now."""
+        from salnest.parallel import node_values
+
+        nodes = self.lower.node_collection
+        beta = node_values(nodes, "beta").reshape(len(nodes), self.n_out)
+        fits = node_values(nodes, "rdd_fits").reshape(len(nodes), self.n_out, 4)
+        return beta, fits
+
+
+def build_rdd_layers(sim, W: np.ndarray, fits: np.ndarray | None = None, drive_weight: float = 4.0,
+                     **neuron) -> RDDLayers:
+    """RDD layers: lower ``rdd_neuron``s with a driving input and feedback from every unit above,
+    upper ones driven by the lower layer through ``W`` (scale it beforehand).
+
+    Parameters
+    ----------
+    sim
+        ``pyNN.nest`` after ``setup()`` at 1 ms (the authors' Euler step).
+    W
+        Forward weights (replica, n_out, n_in) as the upper neurons' drive weights.
+    fits
+        Estimator state to resume from, (replica * n_in, n_out, 4); None starts at 0.
+    drive_weight
+        Weight of a driving spike (the authors' alpha).
+    neuron
+        ``rdd_neuron`` parameters of both layers (the model's defaults are the authors').
+
+    Forward and feedback connections have one step of delay: the authors' upper layer sees the
+    lower one's spikes in the same step, the lower one the upper's one step later, so every
+    loop here is one step longer than theirs.
+    """
+    from salnest.parallel import set_node_values
+    from salnest.pynn_types import RDDNeuron
+
+    n_rep, n_out, n_in = W.shape
+    h = sim.get_time_step()
+    lower = sim.Population(n_rep * n_in, RDDNeuron(**neuron))
+    upper = sim.Population(n_rep * n_out, RDDNeuron(**neuron))
+    sim.Projection(lower, upper, sim.FromListConnector(connection_rows(W, delay=h), column_names=["weight", "delay"]),
+                   sim.StaticSynapse(), receptor_type="drive")
+    sim.Projection(upper, lower,
+                   sim.FromListConnector(connection_rows(np.ones((n_rep, n_in, n_out)), delay=h),
+                                         column_names=["weight", "delay"]),
+                   sim.StaticSynapse(), receptor_type="feedback")
+    ids = np.asarray(upper.node_collection.tolist()).reshape(n_rep, n_out)
+    sources = np.repeat(ids, n_in, axis=0)  # lower neuron r * n_in + i hears the units of replica r, in order
+    values = {"feedback_sources": sources}
+    if fits is not None:
+        values["rdd_fits"] = np.asarray(fits, dtype=float).reshape(n_rep * n_in, 4 * n_out)
+    set_node_values(lower.node_collection, **values)
+    return RDDLayers(sim, lower, upper, _Generators(sim, lower, drive_weight, 1), n_out)
+
+
+def rdd_feedback(beta: np.ndarray, B: np.ndarray, B0_std: np.ndarray) -> np.ndarray:
+    """The authors' rescale of the feedback weights: ``B = beta std(B_0) / std(beta)`` where
+    ``beta != 0`` (std over those entries), per replica; elsewhere B stays.
+
+    ``beta``, ``B``: (replica, n_in, n_out); ``B0_std``: (replica,)."""
+    B = np.array(B, dtype=float, copy=True)
+    for r in range(len(B)):
+        estimated = beta[r] != 0
+        if estimated.any():
+            B[r][estimated] = beta[r][estimated] * B0_std[r] / np.std(beta[r][estimated])
+    return B
+
+
+@dataclass
+class STDWILayers:
+    """STDWI layers per replica; :meth:`second` runs one stimulus and returns the estimates."""
+
+    sim: object
+    inputs: object
+    outputs: object
+    forward: BlockConnections
+    stimulus: _Generators
+    recorder: object
+    synapse: dict
+
+    def second(self, stimulus_counts: np.ndarray) -> np.ndarray:
+        """Simulate ``len(stimulus_counts)`` steps with stimulus spikes (steps, replica * n_in);
+        return the inferred B (replica, n_in, n_out) with every postsynaptic spike applied."""
+        self.stimulus.feed(stimulus_counts)
+        self.sim.run(float(len(stimulus_counts)) * self.sim.get_time_step())
+        return self.estimates()
+
+    def estimates(self) -> np.ndarray:
+        """The inferred B (replica, n_in, n_out): the synapses' ``w_inferred`` completed by the
+        postsynaptic spikes after their last presynaptic one (:func:`salnest.theory.stdwi.stdwi_pending`)."""
+        from salnest.parallel import recorder_events
+        from salnest.theory.stdwi import stdwi_pending
+
+        state = self.forward.get_many(["w_inferred", "x_fast", "x_slow", "t_last_pre"])
+        ev = recorder_events(self.recorder)
+        n_rep, n_out, n_in = self.forward.shape
+        first = self.outputs.first_id
+        times = [ev["times"][ev["senders"] == first + k] for k in range(n_rep * n_out)]
+        flat = {k: v.reshape(n_rep * n_out, n_in) for k, v in state.items()}
+        w = stdwi_pending(flat["w_inferred"], flat["x_fast"], flat["x_slow"], flat["t_last_pre"], times,
+                          **self.synapse)
+        return w.reshape(n_rep, n_out, n_in).transpose(0, 2, 1)
+
+
+def build_stdwi_layers(sim, W: np.ndarray, B: np.ndarray, stimulus_weight: float = 10.0, eta: float = 0.02,
+                       decay: float = 0.1, tau_fast: float = 10.0, tau_slow: float = 200.0) -> STDWILayers:
+    """STDWI layers: stimulus -> input leaky integrators -> output ones through ``stdwi_synapse``.
+
+    Parameters
+    ----------
+    sim
+        ``pyNN.nest`` after ``setup()`` at the authors' 0.25 ms.
+    W
+        Forward weights (replica, n_out, n_in) in the authors' units (their 75 W); the kernel
+        normalisation of ``rdd_neuron`` (per step) is undone here.
+    B
+        Start of the estimates (replica, n_in, n_out).
+    stimulus_weight
+        The authors' weight of a stimulus spike onto its input neuron.
+    eta, decay, tau_fast, tau_slow
+        STDWI's learning rate and decay (per postsynaptic spike) and trace time constants (ms).
+    """
+    import nest
+
+    from salnest.pynn_types import RDDNeuron, STDWISynapse
+
+    n_rep, n_out, n_in = W.shape
+    h = sim.get_time_step()
+    lif = {**STDWI_LIF, "t_ref": h}
+    rest = {"v": 0.0, "u": 0.0}  # the authors start at rest
+    inputs = sim.Population(n_rep * n_in, RDDNeuron(**lif), initial_values=rest)
+    outputs = sim.Population(n_rep * n_out, RDDNeuron(**lif), initial_values=rest)
+    synapse = {"eta": eta, "decay": decay, "tau_fast": tau_fast, "tau_slow": tau_slow}
+    prj = sim.Projection(inputs, outputs,
+                         sim.FromListConnector(connection_rows(W / h, delay=STDWI_DELAY_STEPS * h),
+                                               column_names=["weight", "delay"]),
+                         STDWISynapse(eta_stdwi=eta, decay=decay, tau_fast=tau_fast, tau_slow=tau_slow),
+                         receptor_type="drive")
+    forward = BlockConnections.of(prj, n_in, n_out, n_rep)
+    forward.set(w_inferred=np.asarray(B).transpose(0, 2, 1))
+    recorder = nest.Create("spike_recorder")
+    nest.Connect(outputs.node_collection, recorder)
+    stimulus = _Generators(sim, inputs, stimulus_weight / h, STDWI_DELAY_STEPS)
+    return STDWILayers(sim, inputs, outputs, forward, stimulus, recorder, synapse)
+
+
+def main(argv=None):
+    from pynn_networks.kernel import kernel
+    from salnest.alignment import feedback_angle
+    from salnest.parallel import abort_on_error, is_root
+    from salnest.stimulus import subset_trains
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--neurons", type=int, default=20, help="n_in = n_out")
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1, help="NEST threads per MPI rank")
+    args = parser.parse_args(argv)
+    if args.neurons < 5 or args.seconds < 1 or args.threads < 1:
+        parser.error("need --neurons >= 5, --seconds >= 1 and --threads >= 1")
+    n = args.neurons
+    rng = np.random.default_rng(args.seed)
+    W, B0 = he_uniform(rng, n, n)[None], he_uniform(rng, n, n)[None]
+    report = {}
+    with kernel(args.seed, args.threads) as sim:
+        abort_on_error()
+        b = rng.uniform(-n ** -0.5, n ** -0.5, (2, 1, n))
+        sal, B = build_sal_layers(sim, W, B0, b[0], b[1], copies=8, tau_ref=10), B0
+        for _ in range(args.seconds):
+            B = sal.second(1250, B, eta_sal=0.05)
+        report["SAL"] = B
+    with kernel(args.seed, args.threads) as sim:
+        rdd = build_rdd_layers(sim, 0.2 * n * W / W.std())
+        for s in range(args.seconds):
+            beta, _ = rdd.second(subset_trains(rng, n, 1000, 100, 0.2, 0.2, poisson=True))
+        report["RDD"] = rdd_feedback(beta.reshape(1, n, n), B0, np.array([B0.std()]))
+    with kernel(args.seed, args.threads, time_step=0.25) as sim:
+        stdwi = build_stdwi_layers(sim, 75 * W, B0)
+        for s in range(args.seconds):
+            B = stdwi.second(subset_trains(rng, n, 4000, 400, 0.2, 0.05))
+        report["STDWI"] = B
+    if is_root():
+        start = float(feedback_angle(B0, W)[0])
+        for method, B in report.items():
+            print(f"{method:>5}: angle(B, W^T) {start:.1f} -> {float(feedback_angle(B, W)[0]):.1f} degrees "
+                  f"after {args.seconds} s")
+
+
+if __name__ == "__main__":
+    main()
