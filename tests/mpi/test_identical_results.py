@@ -79,6 +79,25 @@ pattern_length = 1000
 settle_steps = 100
 """
 
+WEIGHT_INFERENCE = """
+[experiment]
+kind = "weight_inference"
+seed = 7
+checkpoint_every = 2
+[layer]
+n_in = 8
+n_out = 6
+n_seeds = 2
+[schedule]
+seconds = 3
+[sal]
+network_steps_per_second = 2000
+[rdd]
+rescale_every = 1
+drive_fraction = 0.5
+forward_scale = 1.5
+"""
+
 
 def _run_protocol(tmp_path, text: str, split: str):
     ranks, threads = SPLITS[split]
@@ -129,6 +148,28 @@ def test_microcircuit(tmp_path):
     for name in ("train_target", "val_target", "val_output", "loss", "W0", "W1", "B0"):
         np.testing.assert_array_equal(one[name].values, two[name].values, err_msg=name)
     assert not np.array_equal(one.W0.isel(epoch=-1).values, one.W0.isel(epoch=0).values)
+
+
+def test_weight_inference(tmp_path):
+    """SAL (NEST's streams), RDD's estimator (node vectors gathered across ranks) and STDWI
+    (synapse state and recorded spikes gathered): the same B for every method and seed."""
+    one, two = _both(tmp_path, WEIGHT_INFERENCE)
+    for name in ("B", "rdd_fits", "angle"):
+        np.testing.assert_array_equal(one[name].values, two[name].values, err_msg=name)
+    for method in one.method.values:
+        B = one.B.sel({"method": method}).values
+        assert not np.array_equal(B[:, -1], B[:, 0]), method
+
+
+def test_weight_inference_script():
+    lines = {}
+    for split, (ranks, threads) in SPLITS.items():
+        proc = run_ok(["pynn_networks/weight_inference.py", "--neurons", 8, "--seconds", 2, "--threads", threads],
+                      ranks)
+        found = [line for line in proc.stdout.splitlines() if "angle(B, W^T)" in line]
+        assert len(found) == 3, proc.stdout
+        lines[split] = found
+    assert lines["1x2"] == lines["2x1"]
 
 
 def test_reciprocal_pair_script(tmp_path):
