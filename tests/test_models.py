@@ -104,3 +104,27 @@ def test_readme_model_reference_states_nests_defaults(both_modules):
         for name, value in table.items():
             assert float(value) == pytest.approx(float(reported[name])) or np.isinf(float(value)) and \
                 float(value) == float(reported[name]), (model, name, value, reported[name])
+
+
+@pytest.mark.parametrize("type_name, model, state, plain", [
+    ("salnest.pynn_types.RDDNeuron", "rdd_neuron", {"v", "u", "beta", "rdd_fits", "feedback_sources"},
+     "parrot_neuron"),
+    ("salnest.pynn_types.STDWISynapse", "stdwi_synapse", {"w_inferred", "x_fast", "x_slow", "t_last_pre"},
+     "static_synapse"),
+])
+def test_pynn_types_of_cpp_models_have_every_parameter_with_nests_default(both_modules, type_name, model, state,
+                                                                          plain):
+    """C++ models have no NESTML source: the parameters are what NEST reports, less the state and
+    what NEST reports for every model of the kind (those of ``plain``)."""
+    import importlib
+
+    module, cls = type_name.rsplit(".", 1)
+    pynn_type = getattr(importlib.import_module(module), cls)
+    defaults = pynn_type.default_parameters
+    reported = both_modules.GetDefaults(nest_model(model))
+    numeric = {k for k, v in reported.items() if isinstance(v, float)}
+    weight_and_delay = {"weight", "delay"} & set(defaults)
+    ours = numeric - state - weight_and_delay - set(both_modules.GetDefaults(plain))
+    assert set(defaults) - weight_and_delay == ours, (sorted(defaults), sorted(ours))
+    for name in ours:
+        assert defaults[name] == reported[name], name

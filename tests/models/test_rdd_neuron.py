@@ -87,3 +87,19 @@ def test_receptor_0_is_refused(nest_kernel):
     nest = nest_kernel
     with pytest.raises(Exception, match="receptor|Receptor"):
         nest.Connect(nest.Create("parrot_neuron"), nest.Create("rdd_neuron"))
+
+
+def test_setting_the_fits_resumes_an_estimate(nest_kernel):
+    """rdd_fits is the estimator's memory (a checkpoint restores it): setting it sets beta, and a
+    wrong length is refused."""
+    nest = nest_kernel
+    sources = nest.Create("parrot_neuron", 2)
+    neuron = nest.Create("rdd_neuron", params={"feedback_sources": sources.tolist()})
+    fits = [0.1, 0.2, 1.5, -0.5, 0.3, -0.1, 0.7, 0.9]  # c0, c1, c2, c3 per source
+    neuron.set(rdd_fits=fits)
+    np.testing.assert_array_equal(neuron.rdd_fits, fits)
+    theta = neuron.theta
+    np.testing.assert_allclose(neuron.beta, [(1.5 * theta + 0.1) - (-0.5 * theta + 0.2),
+                                             (0.7 * theta + 0.3) - (0.9 * theta - 0.1)], rtol=1e-15)
+    with pytest.raises(Exception, match="4 values"):
+        neuron.set(rdd_fits=fits[:6])
