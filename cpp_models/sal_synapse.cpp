@@ -21,6 +21,7 @@ namespace salnest
 void
 SALWindows::get( Dictionary& d ) const
 {
+  d[ "sal_pairing" ] = sal_pairing;
   d[ "sal_window" ] = sal_window;
   d[ "tau_sal" ] = tau_sal;
   d[ "a_causal" ] = a_causal;
@@ -36,6 +37,7 @@ void
 SALWindows::set( const Dictionary& d )
 {
   SALWindows updated = *this;
+  d.update_value( "sal_pairing", updated.sal_pairing );
   d.update_value( "sal_window", updated.sal_window );
   d.update_value( "tau_sal", updated.tau_sal );
   d.update_value( "a_causal", updated.a_causal );
@@ -48,6 +50,15 @@ SALWindows::set( const Dictionary& d )
   if ( updated.sal_window != 0 and updated.sal_window != 1 )
   {
     throw nest::BadProperty( "sal_synapse: sal_window must be 0 (exponential) or 1 (triangular)." );
+  }
+  if ( updated.sal_pairing != 0 and updated.sal_pairing != 1 )
+  {
+    throw nest::BadProperty( "sal_synapse: sal_pairing must be 0 (restricted nearest neighbour) or 1 (all to all)." );
+  }
+  if ( updated.sal_pairing == 1 and ( updated.sal_window != 0 or updated.eta_ws != 0 ) )
+  {
+    throw nest::BadProperty( "sal_synapse: all-to-all pairing (sal_pairing 1) needs the exponential SAL window "
+                             "(sal_window 0) and no wake-sleep window (eta_ws 0)." );
   }
   if ( not( updated.tau_sal > 0 ) )
   {
@@ -86,6 +97,8 @@ SALState::get( Dictionary& d ) const
   d[ "t_pre_last" ] = t_pre_last;
   d[ "t_pre_before" ] = t_pre_before;
   d[ "t_post_last" ] = t_post_last;
+  d[ "x_pre" ] = x_pre;
+  d[ "y_post" ] = y_post;
 }
 
 void

@@ -66,9 +66,15 @@ Both are 0 at :math:`\Delta t = 0`. Every pair adds ``sal_gain * K_sal`` to ``sa
 ``eta_sal * sal_gain * K_sal + eta_ws * ws_gain * K_ws``, clipped to ``[Wmin, Wmax]``.
 ``eta_sal = eta_ws = 0`` only accumulates the sums (batch updates by a protocol).
 
-Pairing is restricted nearest neighbour (as ``stdp_nn_restr_synapse``): a spike is
-paired with the partner's most recent earlier spike only if that one came after its
-own previous spike; simultaneous spikes form no pair. Postsynaptic spikes are read
+Pairing is restricted nearest neighbour (as ``stdp_nn_restr_synapse``; ``sal_pairing`` 0):
+a spike is paired with the partner's most recent earlier spike only if that one came after
+its own previous spike; simultaneous spikes form no pair. With ``sal_pairing`` 1 every
+spike pairs with all earlier spikes of the partner (all to all, by traces as
+``stdp_synapse``, exact with a delay of one step), for the exponential SAL window only and
+without the wake-sleep window: each spike that meets earlier partner spikes adds the sum of
+their window values as one entry to ``sal_sum`` and 1 to ``n_pairs``. Restricted pairing has a
+drift between independent neurons of different rates (a faster neuron's spikes pair at
+shorter lags); all-to-all pairing has none. Postsynaptic spikes are read
 from the target's history when a presynaptic spike passes, in the interval
 ``(t_last_pre - delay, t_pre - delay]``, so a pair completed after the last presynaptic
 spike is applied at the next one, and with a delay of more than one step,
@@ -93,6 +99,7 @@ Parameters
 eta_sal       real   SAL learning rate (>= 0)                                per connection
 sal_gain      real   per-synapse factor on the SAL window                   per connection
 ws_gain       real   per-synapse factor on the wake-sleep window            per connection
+sal_pairing   int    0: restricted nearest neighbour, 1: all to all             common in _hom
 sal_window    int    0: exponential, 1: triangular                          common in _hom
 tau_sal       ms     SAL window time constant (> 0)                         common in _hom
 a_causal      real   amplitude for dt > 0 (default -1)                      common in _hom
@@ -104,7 +111,8 @@ Wmin, Wmax    real   bounds of online updates (Wmin <= weight <= Wmax)      comm
 ============= ====== ======================================================= ==============
 
 State (per connection): ``weight``, ``sal_sum``, ``ws_sum``, ``n_pairs`` (set to 0 to
-reset), ``t_pre_last``, ``t_pre_before``, ``t_post_last`` (ms).
+reset), ``t_pre_last``, ``t_pre_before``, ``t_post_last`` (ms); with all-to-all pairing the
+traces ``x_pre``, ``y_post`` (read only).
 
 Transmits
 +++++++++
@@ -137,6 +145,7 @@ void register_sal_synapse_hom( const std::string& name );
  */
 struct SALWindows
 {
+  long sal_pairing = 0;  //!< 0: restricted nearest neighbour, 1: all to all (exponential SAL window only)
   long sal_window = 0;
   double tau_sal = 10.0;
   double a_causal = -1.0;
@@ -165,6 +174,8 @@ struct SALState
   double t_pre_last = -std::numeric_limits< double >::infinity();
   double t_pre_before = -std::numeric_limits< double >::infinity();
   double t_post_last = -std::numeric_limits< double >::infinity();
+  double x_pre = 0.0;   //!< all to all: sum of exp(-(t_pre_last - t_k) / tau_sal) over presynaptic spikes
+  double y_post = 0.0;  //!< all to all: the same over processed postsynaptic spikes, at t_post_last
 
   //! The last presynaptic spike time for the history read (0 before the first spike, as NEST's STDP synapses).
   double
@@ -177,6 +188,19 @@ struct SALState
   void
   post_spike( double t, const SALWindows& p, double eta_sal, double sal_gain, double ws_gain )
   {
+    if ( p.sal_pairing == 1 )
+    {
+      // every earlier presynaptic spike; one at t itself (or, with longer delays, after t) is not yet one
+      const double before = t > t_pre_last ? x_pre * std::exp( -( t - t_pre_last ) / p.tau_sal )
+                                           : ( x_pre - 1.0 ) * std::exp( ( t_pre_last - t ) / p.tau_sal );
+      if ( before > 0 )
+      {
+        add_pair( sal_gain * p.a_causal * before, 0.0, p, eta_sal );
+      }
+      y_post = y_post * std::exp( -( t - t_post_last ) / p.tau_sal ) + 1.0;
+      t_post_last = t;
+      return;
+    }
     // presynaptic spikes at or after t may have been processed already (a spike at the same time, or,
     // with a delay of several steps, spikes fired since): pair with the latest one before t if it is
     // one of the last two, and not with one at t, which would be dt = 0
@@ -207,6 +231,18 @@ struct SALState
   void
   pre_spike( double t, const SALWindows& p, double eta_sal, double sal_gain, double ws_gain )
   {
+    if ( p.sal_pairing == 1 )
+    {
+      // every postsynaptic spike read so far came before t
+      if ( y_post > 0 and t_post_last < t )
+      {
+        add_pair( sal_gain * p.a_anticausal * y_post * std::exp( -( t - t_post_last ) / p.tau_sal ), 0.0, p, eta_sal );
+      }
+      x_pre = x_pre * std::exp( -( t - t_pre_last ) / p.tau_sal ) + 1.0;
+      t_pre_before = t_pre_last;
+      t_pre_last = t;
+      return;
+    }
     if ( t_post_last > t_pre_last and t_post_last < t )
     {
       const double delta_t = t_post_last - t;  // anti-causal pair, < 0

@@ -34,6 +34,8 @@ from pynn_networks.blocks import BlockConnections, connection_rows
 #: their 280-step filter, whose first value is 0.
 STDWI_LIF = {"g_L": 0.05, "g_D": 0.05, "tau_L": 10.0, "tau_s": 3.0, "kernel_length": 279 * 0.25, "theta": 1.0,
              "v_reset": -1.0, "t_ref": 0.25}
+#: Codes of the C++ SAL synapse's ``sal_pairing``.
+SAL_PAIRINGS = {"restricted": 0, "all_to_all": 1}
 #: Steps of the STDWI layers' connections: their filter reads the input one step after it arrives.
 STDWI_DELAY_STEPS = 2
 
@@ -97,7 +99,7 @@ class SALLayers:
 
 
 def build_sal_layers(sim, W: np.ndarray, B: np.ndarray, b_in: np.ndarray, b_out: np.ndarray, copies: int,
-                     tau_ref: int) -> SALLayers:
+                     tau_ref: int, pairing: str = "all_to_all") -> SALLayers:
     """Sampling-neuron layers with SAL synapses on B (exponential window, ``tau_sal = tau_ref``).
 
     Parameters
@@ -113,8 +115,16 @@ def build_sal_layers(sim, W: np.ndarray, B: np.ndarray, b_in: np.ndarray, b_out:
         Copies of each replica's layers that share its B (the reference's batch).
     tau_ref
         Refractory period = PSP length = SAL window time constant, steps.
+    pairing
+        ``"all_to_all"`` (every spike pair, as the reference's trace-based rule) or
+        ``"restricted"`` (nearest neighbour). Between neurons of different rates restricted pairs
+        drift even without any coupling (docs/models.md, section 3), which in a layer makes the
+        rows of B of the fastest lower neurons grow together; all-to-all pairs do not.
     """
     from salnest.pynn_types import SALSynapse, SamplingNeuron
+
+    if pairing not in SAL_PAIRINGS:
+        raise ValueError(f"unknown pairing {pairing!r}; choose one of {sorted(SAL_PAIRINGS)}")
 
     n_rep, n_out, n_in = W.shape
     h = sim.get_time_step()
@@ -128,7 +138,9 @@ def build_sal_layers(sim, W: np.ndarray, B: np.ndarray, b_in: np.ndarray, b_out:
                               sim.FromListConnector(connection_rows(np.repeat(B, copies, axis=0), delay=h),
                                                     column_names=["weight", "delay"]),
                               SALSynapse(eta_sal=0.0, window="exponential", tau_sal=tau_ref * h))
-    return SALLayers(sim, lower, upper, BlockConnections.of(feedback, n_out, n_in, n_rep * copies), copies, tau_ref)
+    connections = BlockConnections.of(feedback, n_out, n_in, n_rep * copies)
+    connections.set(sal_pairing=SAL_PAIRINGS[pairing])  # a parameter of the C++ synapse only, not of PyNN's type
+    return SALLayers(sim, lower, upper, connections, copies, tau_ref)
 
 
 @dataclass

@@ -5,7 +5,9 @@ B (shaped like W^T), both He-uniform, and the SAL network's biases. Every method
 from the same W and B_0, set up as its own paper sets it up (:mod:`pynn_networks.weight_inference`):
 
 - **SAL**: sampling neurons driven by nothing but their own noise; ``copies`` parallel copies of
-  each layer share B, updated after every simulated second from their mean SAL window sums. As
+  each layer share B, updated after every simulated second from their mean SAL window sums over
+  all spike pairs (the reference's trace-based rule; ``pairing = "restricted"`` for nearest
+  neighbours). As
   in the reference, one simulated second is ``network_steps_per_second`` network-steps
   (10,000 = 1,250 steps x 8 copies: one step stands for 0.1 ms, tau_ref for 1 ms);
 - **RDD**: LIF layers at 1 ms, Poisson drive to a random ``drive_fraction`` of the lower units,
@@ -36,7 +38,7 @@ import xarray as xr
 from salnest.alignment import correlation, feedback_angle, normalised_difference_variance, sign_agreement
 from salnest.driver import EpochRun
 from salnest.figures import pyplot, quantile_band, save
-from salnest.protocol import Field, ProtocolError, at_least, positive
+from salnest.protocol import Field, ProtocolError, at_least, one_of, positive
 from salnest.registry import ExperimentKind, register
 
 METHODS = ("sal", "rdd", "stdwi")
@@ -77,6 +79,9 @@ SCHEMA = {
         "tau_ref": Field(int, 10, at_least(1), doc="refractory period = PSP length = SAL window tau, in steps"),
         "eta_sal": Field(float, 0.05, at_least(0.0),
                          doc="SAL learning rate per second, on the copies' mean window sum / (2 tau_ref)"),
+        "pairing": Field(str, "all_to_all", one_of("all_to_all", "restricted"),
+                         doc="spike pairs of the SAL synapses: all_to_all (the reference's traces) or restricted "
+                             "nearest neighbour, which drifts between neurons of different rates"),
     },
     "rdd": {
         "forward_scale": Field(float, 0.2, positive, doc="forward weights forward_scale * n_in * W / std(W)"),
@@ -193,7 +198,8 @@ class WeightInference(EpochRun):
         if method == "sal":
             sal = self.p["sal"]
             with kernel(seed, threads) as sim:
-                yield net.build_sal_layers(sim, self.W, B, self.b_in, self.b_out, sal["copies"], sal["tau_ref"])
+                yield net.build_sal_layers(sim, self.W, B, self.b_in, self.b_out, sal["copies"], sal["tau_ref"],
+                                           sal["pairing"])
         elif method == "rdd":
             rdd = self.p["rdd"]
             W = rdd["forward_scale"] * self.W.shape[2] * self.W / self.W.std(axis=(1, 2), keepdims=True)

@@ -387,3 +387,36 @@ def drift_field(w12_values, w21_values, b1: float, b2: float, tau_ref: int, wind
             d12[i, j], d21[i, j] = pair_statistics(w12, w21, b1, b2, tau_ref, tau_syn,
                                                    convention=convention).drift(window)
     return d12, d21
+
+
+def all_to_all_drift(w12: float, w21: float, b1: float, b2: float, tau_ref: int, window, tau_window: float,
+                     tau_syn: int | None = None, convention: str = "salnest",
+                     tol: float = 1e-12) -> tuple[float, float]:
+    """Exact SAL drift per step of (W12, W21) with all-to-all pairing (``sal_pairing = 1``).
+
+    Every spike pair counts, so the drift is the window on the cross-correlogram,
+    ``sum_lag P(2 fires at t, 1 at t + lag) window(lag)`` over lags of both signs (0 excluded),
+    with ``window(dt)`` applied to ``dt = t1 - t2`` for W12 as in :meth:`PairStatistics.drift`.
+    Lags run until the window falls below ``tol`` (``tau_window`` is its time constant, steps);
+    the neglected part is below ``tol`` times the spike rate per step.
+    """
+    P, cap = transition_matrix(w12, w21, b1, b2, tau_ref, tau_syn, convention)
+    n = cap + 1
+    a1, a2 = np.divmod(np.arange(n * n), n)
+    fires1, fires2 = a1 == 0, a2 == 0
+    pi = stationary_distribution(P)
+    PT = P.T.tocsr()
+    max_lag = int(np.ceil(-np.log(tol) * tau_window))
+
+    def correlogram(first, then):
+        v, out = np.where(first, pi, 0.0), []
+        for _ in range(max_lag):
+            v = PT @ v
+            out.append(v[then].sum())
+        return np.array(out)
+
+    lags = np.arange(1, max_lag + 1)
+    c21, c12 = correlogram(fires2, fires1), correlogram(fires1, fires2)  # 2 then 1 (dt > 0), 1 then 2
+    d12 = float(np.sum(c21 * window(lags)) + np.sum(c12 * window(-lags)))
+    d21 = float(np.sum(c12 * window(lags)) + np.sum(c21 * window(-lags)))
+    return d12, d21

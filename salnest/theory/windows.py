@@ -32,8 +32,9 @@ def sal_window(dt, tau: float, shape: str = "exponential", a_causal: float = -1.
         raise ValueError(f"unknown SAL window shape {shape!r}; choose one of {SAL_WINDOW_SHAPES}")
     dt = np.asarray(dt, dtype=float)
     if shape == "exponential":
-        causal = a_causal * np.exp(-dt / tau)
-        anticausal = a_anticausal * np.exp(dt / tau)
+        decay = np.exp(-np.abs(dt) / tau)  # -dt / tau for dt > 0, dt / tau for dt < 0, without overflow
+        causal = a_causal * decay
+        anticausal = a_anticausal * decay
     else:
         causal = np.where(dt < tau, a_causal * (1.0 - dt / tau), 0.0)
         anticausal = np.where(dt > -tau, a_anticausal * (1.0 + dt / tau), 0.0)
@@ -110,3 +111,21 @@ def sal_synapse_run(pre_times, post_times, delay: float, weight: float = 1.0, et
             pair(t_post_last - t_pre)
         t_pre_before, t_pre_last = t_pre_last, t_pre
     return s
+
+
+def all_to_all_sal_sum(pre_times, post_times, tau: float, a_causal: float = -1.0,
+                       a_anticausal: float = 1.0) -> float:
+    """Sum of the exponential SAL window over all pairs of a presynaptic and a postsynaptic spike
+    (``sal_synapse`` with ``sal_pairing = 1``, once every spike is applied); simultaneous spikes
+    form no pair. Times and ``tau`` in one unit.
+
+    Between independent spike trains its expectation is 0 whatever their rates, as it is the
+    antisymmetric window applied to their cross-correlogram; restricted nearest-neighbour pairs
+    are not (:func:`restricted_nn_pairs`, docs/models.md section 3).
+    """
+    post, pre = np.asarray(post_times, dtype=float), np.asarray(pre_times, dtype=float)
+    total = 0.0
+    for start in range(0, len(post), 1000):  # bounded memory: 1000 postsynaptic spikes at a time
+        dt = np.subtract.outer(post[start:start + 1000], pre)
+        total += float(np.sum(sal_window(dt, tau, "exponential", a_causal, a_anticausal)))
+    return total

@@ -162,3 +162,55 @@ def test_pairs_like_stdp_nn_restr_synapse(nest_kernel):
         weights[model] = [c.get("weight") for c in _parrot_pairs(nest, trains, {"weight": 5.0, **spec}, model, d)]
     np.testing.assert_allclose(weights["sal_synapse"], weights["stdp_nn_restr_synapse"], rtol=0, atol=1e-12)
     assert np.ptp(weights["sal_synapse"]) > 0.01  # the trains did move the weights, differently
+
+
+@pytest.mark.parametrize("resolution", [0.1, 1.0])
+def test_all_to_all_pairing_equals_the_sum_over_all_pairs(salnest_module, resolution):
+    """sal_pairing = 1 with a delay of one step: the window summed over every (pre, post) pair, by
+    traces, to 1e-12; the weight moves by eta_sal times it (parrots: the weight does not change the
+    trains)."""
+    from salnest.theory.windows import all_to_all_sal_sum
+
+    import nest
+
+    _kernel(nest, resolution)
+    trains = _trains(np.random.default_rng(21), 12, resolution)
+    spec = dict(sal_pairing=1, eta_sal=0.05, tau_sal=8.0, a_causal=-0.7, a_anticausal=1.3, weight=0.25)
+    conns = _parrot_pairs(nest, trains, spec, delay=resolution)
+    for (pre, post), conn in zip(trains, conns):
+        expected = all_to_all_sal_sum(pre, post, 8.0, -0.7, 1.3)
+        assert conn.sal_sum == pytest.approx(expected, rel=TOL, abs=TOL)
+        assert conn.weight == pytest.approx(0.25 + 0.05 * expected, rel=TOL, abs=TOL)
+        assert conn.ws_sum == 0.0
+    assert any(abs(c.sal_sum) > 0.1 for c in conns)
+
+
+def test_all_to_all_pairing_needs_the_exponential_window_without_wake_sleep(nest_kernel):
+    nest = nest_kernel
+    pair = nest.Create("parrot_neuron", 2)
+    for bad in ({"sal_window": 1}, {"eta_ws": 0.01}):
+        with pytest.raises(Exception, match="all-to-all pairing"):
+            nest.Connect(pair[0], pair[1], syn_spec={"synapse_model": "sal_synapse", "sal_pairing": 1, **bad})
+    with pytest.raises(Exception, match="sal_pairing must be 0"):
+        nest.Connect(pair[0], pair[1], syn_spec={"synapse_model": "sal_synapse", "sal_pairing": 2})
+
+
+def test_restricted_pairing_drifts_between_independent_neurons_and_all_to_all_does_not():
+    """Why all-to-all pairing exists: between independent Bernoulli trains of different rates (0.2 and
+    0.02 per step, 1e5 steps, tau 10) restricted pairs onto the fast neuron sum to a clear positive
+    drift (expected about 6 s.d. of the sum: 9 s.d. measured at 2e5 steps), all-to-all pairs to one
+    consistent with 0. The exact
+    counterpart: pair_statistics(0, 0, 1, -1, 10) drifts by +4e-4 per step (docs/models.md, section 3)."""
+    from salnest.theory.windows import all_to_all_sal_sum, restricted_nn_pairs, sal_window
+
+    rng = np.random.default_rng(3)
+    steps, tau = 100_000, 10.0
+    fast, slow = np.nonzero(rng.random(steps) < 0.2)[0], np.nonzero(rng.random(steps) < 0.02)[0]
+    k = sal_window(restricted_nn_pairs(slow, fast), tau)  # synapse slow -> fast
+    # s.d. of a sum of independent-ish window values, and of the all-to-all sum of independent trains
+    # (pairs at each lag ~ Poisson with mean n_pre n_post / steps)
+    sd_restricted = np.sqrt(np.sum(k ** 2))
+    lags = np.arange(1, 200)
+    sd_a2a = np.sqrt(len(fast) * len(slow) / steps * 2 * np.sum(np.exp(-2 * lags / tau)))
+    assert np.sum(k) > 4 * sd_restricted
+    assert abs(all_to_all_sal_sum(slow, fast, tau)) < 4 * sd_a2a

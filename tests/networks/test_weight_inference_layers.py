@@ -113,22 +113,27 @@ def test_rdd_layers_estimate_as_the_specification_on_the_recorded_feedback(salne
         np.testing.assert_array_equal(node_values(resumed.lower.node_collection, "beta").reshape(beta.shape), beta)
 
 
-def test_two_neuron_sal_layer_drifts_as_the_exact_pair_chain(salnest_module):
+@pytest.mark.parametrize("pairing", ["all_to_all", "restricted"])
+def test_two_neuron_sal_layer_drifts_as_the_exact_pair_chain(salnest_module, pairing):
     """1 -> 1 layer with B fixed (eta_sal = 0): the mean SAL window sum per step of 2000 copies
-    against the exact restricted nearest-neighbour drift of the pair chain."""
+    against the exact drift of the pair chain, for both pairings."""
     from pynn_networks.kernel import kernel
     from pynn_networks.weight_inference import build_sal_layers
-    from salnest.theory.pair_chain import pair_statistics
+    from salnest.theory.pair_chain import all_to_all_drift, pair_statistics
     from salnest.theory.windows import sal_window
 
     W, B, b_in, b_out, tau, copies, steps = 1.2, -0.6, -0.3, 0.4, 10, 2000, 5000
     with kernel(11, 1) as sim:
         layers = build_sal_layers(sim, np.full((1, 1, 1), W), np.full((1, 1, 1), B), np.full((1, 1), b_in),
-                                  np.full((1, 1), b_out), copies, tau)
+                                  np.full((1, 1), b_out), copies, tau, pairing=pairing)
         sim.run(float(steps))
         per_copy = layers.feedback.get("sal_sum").ravel() / steps
     # neuron 1 = lower (post of B), neuron 2 = upper: B is w12, W is w21; dt = t1 - t2 = t_post - t_pre
-    exact = pair_statistics(B, W, b_in, b_out, tau).drift(lambda dt: sal_window(dt, tau))[0]
+    window = lambda dt: sal_window(dt, tau)  # noqa: E731
+    if pairing == "all_to_all":
+        exact = all_to_all_drift(B, W, b_in, b_out, tau, window, tau)[0]
+    else:
+        exact = pair_statistics(B, W, b_in, b_out, tau).drift(window)[0]
     se = per_copy.std() / np.sqrt(copies)
     # copies are independent; 4 standard errors (the start transient of tau steps in 5000 is below 1 se)
     assert abs(per_copy.mean() - exact) < 4 * se, (per_copy.mean(), exact, se)
