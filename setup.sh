@@ -16,8 +16,9 @@ ACTION="${1:-}"
 [ $# -gt 0 ] && shift
 
 APT_PACKAGES=(python3 python3-venv python3-dev g++ make cmake libboost-dev libltdl-dev libgsl-dev git)
-# tests and benchmarks (the test suite runs every benchmark at a tiny size); the demo needs neither
-EXTRAS="test,bench"
+# tests, benchmarks (the test suite runs every benchmark at a tiny size) and the deep-network
+# study's datasets; the demo needs none of them
+EXTRAS="test,bench,deep"
 [ "$ACTION" = demo ] && EXTRAS=""
 case "$ACTION" in
   mpi|test-mpi) MPI=1; VENV=.venv-mpi; APT_PACKAGES+=(openmpi-bin libopenmpi-dev patch) ;;
