@@ -289,7 +289,7 @@ def summary(ds: xr.Dataset) -> str:
              f"{ds.sizes['input']} -> {ds.sizes['output']} layer; start angle "
              f"{float(ds.angle.isel(method=0, time=0).median()):.1f} deg",
              f"{'method':>6} {'s':>4} {'angle [deg]':>22} {'sign agreement':>22} {'large-|W| signs':>16} "
-             f"{'correlation':>22} {'wall s/sim s':>12} {'neuron-steps/s':>14}"]
+             f"{'correlation':>22} {'Var(B - W^T)':>22} {'wall s/sim s':>12} {'neuron-steps/s':>14}"]
 
     def q(x):
         a = np.nanquantile(x.values, [0.25, 0.5, 0.75])
@@ -300,7 +300,8 @@ def summary(ds: xr.Dataset) -> str:
         d = ds.sel({"method": method, "time": t})
         wall = np.nanmedian(ds.wall_time.sel({"method": method}).values) if t else np.nan
         lines.append(f"{LABELS[str(method)]:>6} {t:4d} {q(d.angle):>22} {q(d.sign_agreement):>22} "
-                     f"{float(d.large_sign_agreement.min()):>16.3f} {q(d.correlation):>22} {wall:12.3g} "
+                     f"{float(d.large_sign_agreement.min()):>16.3f} {q(d.correlation):>22} "
+                     f"{q(d.difference_variance):>22} {wall:12.3g} "
                      f"{budget.get(str(method), np.nan):14.3g}")
     lines.append("large-|W| signs: the worst seed's fraction of correct signs where |W| > "
                  f"{ds.attrs.get('large_weight_sd', LARGE_WEIGHT)} sd(W); wall time per simulated second of all "
