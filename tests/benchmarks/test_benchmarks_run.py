@@ -18,6 +18,7 @@ BENCHMARKS = {
                    "SAL / stdp_synapse events per second"),
     "synapse_cost.py": (["--neurons", "200", "--indegree", "10", "--sim-ms", "50", "--warmup-ms", "10", "--repeats",
                          "1"], "on sampling_neuron: NESTML / C++ time per event"),
+    "sal_phase_io.py": (["--sizes", "20", "10", "5", "--copies", "2", "--steps", "100"], "us per connection"),
 }
 
 

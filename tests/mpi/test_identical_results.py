@@ -172,6 +172,18 @@ def test_weight_inference_script():
     assert lines["1x2"] == lines["2x1"]
 
 
+def test_sal_phase_script():
+    """The deep network's SAL phase: spikes gathered from every rank into the sums of every B."""
+    lines = {}
+    for split, (ranks, threads) in SPLITS.items():
+        proc = run_ok(["pynn_networks/sal_phase.py", "--sizes", 8, 6, 4, "--copies", 2, "--phases", 2,
+                       "--threads", threads], ranks)
+        found = [line for line in proc.stdout.splitlines() if "angle(B, W^T)" in line]
+        assert len(found) == 2, proc.stdout
+        lines[split] = found
+    assert lines["1x2"] == lines["2x1"]
+
+
 def test_reciprocal_pair_script(tmp_path):
     """The demo script alone (python / mpirun), not through salnest run."""
     results = {}

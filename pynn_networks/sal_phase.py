@@ -1,0 +1,168 @@
+"""The SAL phase of a deep network: its fully connected layers as sampling neurons (paper Figs. 8, 9).
+
+Layer sizes ``[n_0, ..., n_L]``; layer l > 0 gets ``W_l PSP(layer l - 1)``, layer l < L gets
+``B_l PSP(layer l + 1)``, every layer its bias: ``u = W PSP(below) + B PSP(above) + b``. The
+network is built once, with ``copies`` parallel copies sharing all weights, and reused: a phase
+sets W, b and B (:meth:`SALPhase.set_state`), simulates, and returns SAL's all-to-all window sums
+of every B, averaged over the copies (:meth:`SALPhase.run`), from which the caller updates B.
+
+The sums come from the layers' recorded spikes (:class:`salnest.sal_sums.AllToAllSums`), not
+from synapse state: they equal those of ``sal_synapse`` with ``sal_pairing = 1`` in accumulate
+mode, and PyNEST reads a connection's state at about 20 us, i.e. seconds for the 10^5 to 10^6
+feedback connections of a deep network. W and B are static connections written in one call
+each. Run on its own (also under ``mpirun``), this script aligns B of a random [40, 20, 10]
+network by SAL alone and prints the angle per layer::
+
+    python pynn_networks/sal_phase.py --sizes 40 20 10 --phases 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from pynn_networks.blocks import BlockConnections, connection_rows
+
+
+@dataclass
+class SALPhase:
+    """A built SAL-phase network (see the module docstring)."""
+
+    sim: object
+    sizes: list[int]
+    copies: int
+    tau_ref: int
+    layers: list            # PyNN populations, copy c of layer l is cells c * n_l ... (c + 1) * n_l - 1
+    forward: list           # BlockConnections of W_l, (copy, n_l, n_(l-1)), l = 1 ... L
+    feedback: list          # BlockConnections of B_l, (copy, n_l, n_(l+1)), l = 0 ... L - 1
+    recorder: object
+
+    def set_state(self, W: list[np.ndarray], B: list[np.ndarray], b: list[np.ndarray]) -> None:
+        """Forward weights ``W[l]`` (n_(l+1), n_l), feedback weights ``B[l]`` (n_l, n_(l+1)) and biases
+        ``b[l]`` (n_l), the same in every copy (model units)."""
+        from salnest.parallel import set_node_values
+
+        for conns, w in zip(self.forward, W):
+            conns.set(weight=np.broadcast_to(w, (self.copies, *w.shape)))
+        self.set_feedback(B)
+        for population, bias in zip(self.layers, b):
+            set_node_values(population.node_collection, b=np.tile(bias, self.copies))
+
+    def set_feedback(self, B: list[np.ndarray]) -> None:
+        """Only the feedback weights ``B[l]`` (n_l, n_(l+1)), in every copy: a SAL update."""
+        for conns, w in zip(self.feedback, B):
+            conns.set(weight=np.broadcast_to(w, (self.copies, *w.shape)))
+
+    def run(self, steps: int, per_copy: bool = False) -> list[np.ndarray]:
+        """Simulate ``steps`` steps; return per feedback matrix ``B[l]`` the all-to-all SAL window sums
+        (pre: layer l + 1, post: layer l) of these steps, averaged over the copies, shape (n_l, n_(l+1)).
+
+        Pairs of a spike in this phase with one of an earlier phase are not counted (a synapse
+        would count them): a bias of about tau_ref / steps of the sums. ``per_copy``: the sums of
+        every copy instead, shape (copies, n_l, n_(l+1))."""
+        from salnest.parallel import recorder_events
+        from salnest.sal_sums import AllToAllSums
+
+        t0 = int(round(self.sim.get_current_time()))
+        self.recorder.set(start=float(t0), stop=float(t0 + steps), n_events=0)
+        self.sim.run(float(steps))
+        ev = recorder_events(self.recorder)
+        # a neuron firing in step s is stamped s + 1: within this phase, steps t0 ... t0 + steps - 1
+        step = np.round(ev["times"]).astype(np.int64) - 1 - t0
+        spikes = []
+        for population, n in zip(self.layers, self.sizes):
+            cell = ev["senders"] - population.first_id
+            mine = (cell >= 0) & (cell < n * self.copies) & (step >= 0) & (step < steps)
+            z = np.zeros((self.copies, steps, n), dtype=np.float32)
+            z[cell[mine] // n, step[mine], cell[mine] % n] = 1.0
+            spikes.append(z)
+        sums = []
+        for l in range(len(self.sizes) - 1):
+            acc = AllToAllSums(self.sizes[l + 1], self.sizes[l], self.tau_ref, batch=(self.copies,))
+            acc.add(spikes[l + 1], spikes[l])
+            sums.append(acc.sums if per_copy else acc.sums.mean(axis=0))
+        return sums
+
+
+def build_sal_phase(sim, sizes: list[int], copies: int, tau_ref: int) -> SALPhase:
+    """The SAL-phase network with all weights and biases 0 (set them with :meth:`SALPhase.set_state`).
+
+    Parameters
+    ----------
+    sim
+        ``pyNN.nest`` after ``setup()`` at one step per ms.
+    sizes
+        Layer sizes ``[n_0, ..., n_L]``, input first.
+    copies
+        Parallel copies sharing all weights (the reference's batch).
+    tau_ref
+        Refractory period = PSP length = SAL window time constant, steps.
+    """
+    import nest
+
+    from salnest.pynn_types import SamplingNeuron
+
+    h = sim.get_time_step()
+    layers = [sim.Population(copies * n, SamplingNeuron(tau_ref=tau_ref * h, tau_syn=tau_ref * h)) for n in sizes]
+    projections = {}
+    for l in range(len(sizes) - 1):
+        for pre, post in ((l, l + 1), (l + 1, l)):
+            rows = connection_rows(np.zeros((copies, sizes[post], sizes[pre])), delay=h)
+            projections[pre, post] = sim.Projection(layers[pre], layers[post],
+                                                    sim.FromListConnector(rows, column_names=["weight", "delay"]),
+                                                    sim.StaticSynapse())
+    # indexed once all are made: NEST's handles of connections of a model lapse when more are made
+    forward = [BlockConnections.of(projections[l, l + 1], sizes[l], sizes[l + 1], copies)
+               for l in range(len(sizes) - 1)]
+    feedback = [BlockConnections.of(projections[l + 1, l], sizes[l + 1], sizes[l], copies)
+                for l in range(len(sizes) - 1)]
+    recorder = nest.Create("spike_recorder", params={"start": 0.0, "stop": 0.0})
+    for population in layers:
+        nest.Connect(population.node_collection, recorder)
+    return SALPhase(sim, list(sizes), copies, tau_ref, layers, forward, feedback, recorder)
+
+
+def main(argv=None):
+    from pynn_networks.kernel import kernel
+    from pynn_networks.weight_inference import he_uniform
+    from salnest.alignment import feedback_angle
+    from salnest.parallel import abort_on_error, is_root
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[40, 20, 10])
+    parser.add_argument("--copies", type=int, default=8)
+    parser.add_argument("--phases", type=int, default=10, help="phases of 1,250 steps, each followed by an update")
+    parser.add_argument("--eta-sal", type=float, default=0.05)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1, help="NEST threads per MPI rank")
+    args = parser.parse_args(argv)
+    if len(args.sizes) < 2 or min(args.sizes) < 1 or args.copies < 1 or args.phases < 1:
+        parser.error("need at least two --sizes >= 1, --copies >= 1 and --phases >= 1")
+    rng = np.random.default_rng(args.seed)
+    sizes = args.sizes
+    W = [he_uniform(rng, sizes[l + 1], sizes[l]) for l in range(len(sizes) - 1)]
+    B = [he_uniform(rng, sizes[l], sizes[l + 1]) for l in range(len(sizes) - 1)]
+    b = [rng.uniform(-n ** -0.5, n ** -0.5, n) for n in sizes]
+    start = [float(feedback_angle(B[l], W[l])) for l in range(len(W))]
+    with kernel(args.seed, args.threads) as sim:
+        abort_on_error()
+        phase = build_sal_phase(sim, sizes, args.copies, 10)
+        t = time.perf_counter()
+        phase.set_state(W, B, b)
+        write = time.perf_counter() - t
+        for _ in range(args.phases):
+            sums = phase.run(1250)
+            B = [B[l] + args.eta_sal * sums[l] / 20.0 for l in range(len(B))]  # the reference's / (2 tau_ref)
+            phase.set_feedback(B)
+    if is_root():
+        for l in range(len(W)):
+            print(f"layer {l}: angle(B, W^T) {start[l]:.1f} -> {float(feedback_angle(B[l], W[l])):.1f} degrees "
+                  f"after {args.phases} phases")
+        print(f"writing all weights and biases: {write:.3f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""SAL's all-to-all window sums of whole layers, from their spikes.
+
+``sal_synapse`` with ``sal_pairing = 1`` in accumulate mode sums the exponential SAL window over
+every pair of a presynaptic and a postsynaptic spike; a protocol then reads ``sal_sum`` per
+connection, which PyNEST does at about 20 us per connection (a deep network's B has 10^5 to
+10^6). The same sums follow from the two layers' spike trains by two matrix products per chunk
+of steps, with exponential traces carried from chunk to chunk:
+
+    sal_sum[i, j] = a_causal     sum_t z_post[t, i] x_pre[t, j]     (pre spikes strictly before t)
+                  + a_anticausal sum_t y_post[t, i] z_pre[t, j]     (post spikes strictly before t)
+
+with ``x[t] = sum_{s < t} z[s] exp(-(t - s) / tau)``. :class:`AllToAllSums` keeps them for
+every (post, pre) pair of two layers; it equals the synapse (exact with a delay of one step,
+firing times on the step grid) to rounding (``tests/test_sal_sums.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class AllToAllSums:
+    """Running all-to-all SAL window sums of the connections pre -> post between two layers.
+
+    Parameters
+    ----------
+    n_pre, n_post
+        Neurons of the presynaptic and postsynaptic layer.
+    tau
+        Window time constant, in steps.
+    a_causal, a_anticausal
+        Window amplitudes for ``t_post > t_pre`` and ``t_post < t_pre``.
+
+    batch
+        Leading dimensions of independent copies of the two layers (their pairs never mix), for
+        example ``(copies,)``; ``sums`` then has shape ``(*batch, n_post, n_pre)``.
+    """
+
+    def __init__(self, n_pre: int, n_post: int, tau: float, a_causal: float = -1.0, a_anticausal: float = 1.0,
+                 batch: tuple[int, ...] = ()):
+        self.decay = np.exp(-1.0 / tau)
+        self.a_causal, self.a_anticausal = a_causal, a_anticausal
+        self.sums = np.zeros((*batch, n_post, n_pre))
+        # traces after the last step added
+        self._x_pre, self._x_post = np.zeros((*batch, n_pre)), np.zeros((*batch, n_post))
+
+    def _traces(self, z: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """x[..., t, :] for the steps of ``z`` (..., steps, n): spikes strictly before t, from ``start``."""
+        x = np.empty(z.shape)
+        current = start
+        for t in range(z.shape[-2]):
+            current = current * self.decay
+            x[..., t, :] = current
+            current = current + z[..., t, :]
+        return x, current
+
+    def add(self, z_pre: np.ndarray, z_post: np.ndarray) -> None:
+        """Add the pairs of the next steps: spike counts (*batch, steps, n_pre) and (*batch, steps, n_post)."""
+        z_pre, z_post = np.asarray(z_pre, dtype=float), np.asarray(z_post, dtype=float)
+        x_pre, self._x_pre = self._traces(z_pre, self._x_pre)
+        y_post, self._x_post = self._traces(z_post, self._x_post)
+        self.sums += (self.a_causal * (np.swapaxes(z_post, -1, -2) @ x_pre)
+                      + self.a_anticausal * (np.swapaxes(y_post, -1, -2) @ z_pre))
+
+    def reset(self) -> None:
+        """Sums back to 0; the traces (spikes already seen) stay."""
+        self.sums[:] = 0.0
