@@ -45,6 +45,20 @@ def one_of(*options):
     return lambda v: None if v in options else f"must be one of {list(options)}, got {v!r}"
 
 
+def distinct_choices(options, what: str):
+    """Check of a non-empty list of distinct values out of ``options`` (conditions, methods, ...)."""
+    def check(values):
+        if not values or not all(isinstance(v, str) for v in values):
+            return f"must be a non-empty list of {list(options)}, got {values!r}"
+        unknown = [v for v in values if v not in options]
+        if unknown:
+            return f"unknown {what} {', '.join(repr(v) for v in unknown)}; known {list(options)}"
+        if len(set(values)) != len(values):
+            return f"{what}s must not repeat, got {values}"
+        return None
+    return check
+
+
 def pair_of_numbers(v):
     if len(v) != 2 or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
         return f"must be a list of two numbers, got {v!r}"

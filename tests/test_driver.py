@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import dummy_kind  # noqa: F401  (registers spike_counts_test)
+from interruption import stop_at
 from salnest.driver import RunInterrupted, kernel_seed, run_identity
 from salnest.results import ResultsFileError, ResultsLock, ResultsLocked, read_dataset
 from salnest.runner import load_protocol, run
@@ -19,16 +20,6 @@ def _protocol(tmp_path, checkpoint_every=2, epochs=6, **experiment):
         "network": {"n_neurons": 4},
         "schedule": {"epochs": epochs, "steps": 200},
     })
-
-
-def stop_at(epoch):
-    """A progress wrapper that stops the run, as Ctrl-C would, when ``epoch`` is about to start."""
-    def progress(epochs):
-        for e in epochs:
-            if e == epoch:
-                raise KeyboardInterrupt
-            yield e
-    return progress
 
 
 def test_identity_is_what_changes_results(tmp_path):

@@ -31,21 +31,10 @@ import xarray as xr
 from salnest.alignment import feedback_angle
 from salnest.driver import EpochRun, kernel_seed
 from salnest.figures import pyplot, quantile_band, save
-from salnest.protocol import REQUIRED, Field, ProtocolError, at_least, pair_of_numbers, positive
+from salnest.protocol import Field, ProtocolError, REQUIRED, at_least, distinct_choices, pair_of_numbers, positive
 from salnest.registry import ExperimentKind, register
 
 CONDITIONS = ("fa", "bp", "sal")
-
-
-def _conditions(values):
-    if not values:
-        return "must not be empty"
-    for v in values:
-        if v not in CONDITIONS:
-            return f"unknown condition {v!r}; known {list(CONDITIONS)}"
-    if len(set(values)) != len(values):
-        return f"conditions must not repeat, got {values}"
-    return None
 
 
 def _sizes(values):
@@ -90,7 +79,7 @@ SCHEMA = {
         "validation": Field(list, REQUIRED, _patterns, doc="validation inputs, as training"),
     },
     "learning": {
-        "conditions": Field(list, list(CONDITIONS), _conditions,
+        "conditions": Field(list, list(CONDITIONS), distinct_choices(CONDITIONS, "condition"),
                             doc="fa (fixed random feedback), bp (B = W_up^T), sal (B learned by SAL)"),
         "eta_hidden": Field(float, 0.2, at_least(0.0), doc="learning rate of the weights into hidden layers"),
         "eta_output": Field(float, 0.003, at_least(0.0), doc="learning rate of the weights into the output layer"),

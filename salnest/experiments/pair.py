@@ -21,23 +21,12 @@ import numpy as np
 import xarray as xr
 
 from salnest.figures import pyplot, save
-from salnest.protocol import Field, at_least, grid_spec, list_of_pairs, one_of, pair_of_numbers
+from salnest.protocol import Field, at_least, distinct_choices, grid_spec, list_of_pairs, one_of, pair_of_numbers
 from salnest.registry import ExperimentKind, register
 from salnest.theory.pair_chain import drift_field, pair_statistics
 from salnest.theory.windows import restricted_nn_pairs, sal_window
 
 PLASTIC = {"both": "both directions plastic", "w12": "only W12 plastic"}
-
-
-def _plastic_list(values):
-    if not values or not all(isinstance(v, str) for v in values):
-        return f"must be a non-empty list of {sorted(PLASTIC)}, got {values!r}"
-    unknown = [v for v in values if v not in PLASTIC]
-    if unknown:
-        return f"unknown condition(s) {unknown}; known {sorted(PLASTIC)}"
-    if len(set(values)) != len(values):
-        return f"conditions must not repeat, got {values}"
-    return None
 
 
 def _network(with_weights: bool) -> dict[str, Field]:
@@ -325,7 +314,7 @@ register(ExperimentKind(
     schema={
         "network": _network(with_weights=True),
         "plasticity": {"eta_sal": Field(float, 0.01, at_least(0.0), doc="SAL learning rate"),
-                       "plastic": Field(list, ["both"], _plastic_list,
+                       "plastic": Field(list, ["both"], distinct_choices(sorted(PLASTIC), "condition"),
                                         doc="conditions, each its own pairs: 'both' (W12 and W21 plastic) or "
                                             "'w12' (only W12 plastic, W21 fixed)")},
         "run": {"steps": Field(int, 400_000, at_least(1), doc="simulated steps"),

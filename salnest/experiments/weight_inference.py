@@ -38,24 +38,13 @@ import xarray as xr
 from salnest.alignment import correlation, feedback_angle, normalised_difference_variance, sign_agreement
 from salnest.driver import EpochRun
 from salnest.figures import pyplot, quantile_band, save
-from salnest.protocol import Field, ProtocolError, at_least, one_of, positive
+from salnest.protocol import Field, ProtocolError, at_least, distinct_choices, one_of, positive
 from salnest.registry import ExperimentKind, register
 
 METHODS = ("sal", "rdd", "stdwi")
 LABELS = {"sal": "SAL", "rdd": "RDD", "stdwi": "STDWI"}
 #: Entries of W counted as large for sign recovery: |W| above this many standard deviations of W.
 LARGE_WEIGHT = 0.5
-
-
-def _methods(values):
-    if not values:
-        return "must not be empty"
-    unknown = [v for v in values if v not in METHODS]
-    if unknown:
-        return f"unknown method(s) {unknown}; known {list(METHODS)}"
-    if len(set(values)) != len(values):
-        return f"methods must not repeat, got {values}"
-    return None
 
 
 def _fraction(v):
@@ -69,7 +58,7 @@ SCHEMA = {
         "n_seeds": Field(int, 5, at_least(1), doc="independent layers (W, B_0, biases), side by side in a kernel"),
     },
     "schedule": {
-        "methods": Field(list, list(METHODS), _methods, doc="rules to compare: sal, rdd, stdwi"),
+        "methods": Field(list, list(METHODS), distinct_choices(METHODS, "method"), doc="rules to compare: sal, rdd, stdwi"),
         "seconds": Field(int, 100, at_least(1), doc="simulated seconds per method (the paper: 100)"),
     },
     "sal": {

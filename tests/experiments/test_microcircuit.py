@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from interruption import stop_at
 from salnest.experiments.microcircuit import make_study, summary
 from salnest.protocol import ProtocolError
 from salnest.results import read_dataset
@@ -118,14 +119,8 @@ def test_interrupted_study_resumes_identically(smoke, tmp_path):
     full, _ = smoke
     p = _protocol(tmp_path)
 
-    def stop_after_first_segment(epochs):
-        for epoch in epochs:
-            if epoch == 3:
-                raise KeyboardInterrupt
-            yield epoch
-
     with pytest.raises(KeyboardInterrupt):
-        run(p, tmp_path / "mc.nc", stop_after_first_segment)
+        run(p, tmp_path / "mc.nc", stop_at(3))  # after the first segment
     assert read_dataset(tmp_path / "mc.nc", kind="microcircuit").attrs["completed_epochs"] == 2
     resumed = run(p, tmp_path / "mc.nc")
     assert json.loads(resumed.attrs["seeds"])["resumed_at_epochs"] == [2]

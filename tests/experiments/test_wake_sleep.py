@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from interruption import stop_at
 from salnest.experiments.wake_sleep import asymmetry, make_sweep
 from salnest.results import read_dataset
 from salnest.runner import load_protocol, run
@@ -84,17 +85,9 @@ def test_interrupted_sweep_resumes_from_its_checkpoint(salnest_module, tmp_path)
     p = _protocol(tmp_path, schedule={"epochs": 60, "validation_every": 30})
     full = run(p, output=tmp_path / "full.nc")
 
-    def interrupt_after(n):
-        def progress(iterable):
-            for k, item in enumerate(iterable):
-                if k == n:
-                    raise KeyboardInterrupt
-                yield item
-        return progress
-
     out = tmp_path / "ws.nc"
     with pytest.raises(KeyboardInterrupt):
-        run(p, output=out, progress=interrupt_after(45))
+        run(p, output=out, progress=stop_at(46))  # epochs count from 1
     assert read_dataset(out).attrs["completed_epochs"] == 40  # last checkpoint before the interruption
     resumed = run(p, output=out)
     # every segment runs in a kernel seeded from (seed, epoch): bit-identical to the uninterrupted run

@@ -4,6 +4,7 @@ bit-identically, segments never span two methods, and bad protocols are refused 
 import numpy as np
 import pytest
 
+from interruption import stop_at
 from salnest.models import REPO_ROOT
 from salnest.protocol import ProtocolError
 from salnest.runner import load_protocol, run
@@ -44,14 +45,6 @@ def test_smoke_protocol_every_method_ends_closer_to_W_transposed(salnest_module,
 def test_an_interrupted_run_resumes_bit_identically(salnest_module, tmp_path):
     """Interrupted in RDD's first segment (epoch 5 of 9), resumed: the same B for every method as
     an uninterrupted run, including RDD's fits carried into the new kernel."""
-    def stop_at(epoch):
-        def progress(epochs):
-            for e in epochs:
-                if e == epoch:
-                    raise KeyboardInterrupt
-                yield e
-        return progress
-
     whole = run(_tiny(tmp_path), tmp_path / "whole.nc")
     with pytest.raises(KeyboardInterrupt):
         run(_tiny(tmp_path), tmp_path / "parts.nc", progress=stop_at(6))
