@@ -8,19 +8,18 @@ units and round-trip, as for :mod:`salnest.pynn_types`.
 
 from __future__ import annotations
 
-from pyNN.nest.cells import NativeCellType
 from pyNN.nest.synapses import NESTSynapseMixin
 from pyNN.standardmodels import StandardSynapseType, build_translations
 
-from salnest.compat.pynn import (MODEL_UNIT_RECEPTOR_SCALE, NEST_PER_PYNN_WEIGHT, register_model_unit_cell_type,
+from salnest.compat.pynn import (NEST_PER_PYNN_WEIGHT, register_model_unit_cell_type,
                                  register_module_for_setup)
 from salnest.models import MICROCIRCUIT_MODULE
-from salnest.pynn_types import DefaultsFromNest, InstallOnUse, SALSynapse, _check_scalar_or_array
+from salnest.pynn_types import DefaultsFromNest, InstallOnUse, ModelUnitCell, SALSynapse, _check_scalar_or_array
 
 register_module_for_setup(MICROCIRCUIT_MODULE)
 
 
-class PyramidalNeuron(NativeCellType):
+class PyramidalNeuron(ModelUnitCell):
     """Two-compartment stochastic neuron (``pyramidal_neuron``): hidden and output pyramidal
     neurons, interneurons and input neurons (see ``nestml_models/pyramidal_neuron.nestml``)."""
 
@@ -33,11 +32,6 @@ class PyramidalNeuron(NativeCellType):
     recordable = ["u", "z", "v_bas", "v_api", "avg_u", "avg_vb", "spikes"]
     units = {name: "dimensionless" for name in recordable if name != "spikes"} | {"spikes": "ms"}
     standard_receptor_type = False
-    receptor_scale = MODEL_UNIT_RECEPTOR_SCALE  # weights in model units, see salnest.compat.pynn
-    injectable = False
-    conductance_based = False
-    always_local = False
-    uses_parrot = False
 
     def __init__(self, **parameters):
         for name in ("tau_ref", "tau_syn", "tau_avg"):

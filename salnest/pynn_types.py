@@ -95,7 +95,18 @@ def _check_scalar_or_array(name: str, value, positive: bool = False, non_negativ
         raise ValueError(f"{name} must be >= 0, got {value!r}")
 
 
-class SamplingNeuron(NativeCellType):
+class ModelUnitCell(NativeCellType):
+    """What salnest's cell types share: weights in model units (see :mod:`salnest.compat.pynn`), no
+    current injection, current-based, distributed over ranks, no parrot in front."""
+
+    receptor_scale = MODEL_UNIT_RECEPTOR_SCALE
+    injectable = False
+    conductance_based = False
+    always_local = False
+    uses_parrot = False
+
+
+class SamplingNeuron(ModelUnitCell):
     """Stochastic neuron of neural sampling (NEST model ``sampling_neuron``).
 
     Parameters: ``b`` (bias), ``tau_ref`` and ``tau_syn`` (ms, positive
@@ -113,11 +124,6 @@ class SamplingNeuron(NativeCellType):
     recordable = ["u", "z", "spikes"]
     units = {"u": "dimensionless", "z": "dimensionless", "spikes": "ms"}
     standard_receptor_type = True
-    receptor_scale = MODEL_UNIT_RECEPTOR_SCALE  # weights in model units, see salnest.compat.pynn
-    injectable = False
-    conductance_based = False
-    always_local = False
-    uses_parrot = False
 
     def __init__(self, **parameters):
         for name in ("tau_ref", "tau_syn"):
@@ -186,7 +192,7 @@ class SALSynapse(StandardSynapseType, NESTSynapseMixin):
         super().__init__(**parameters)
 
 
-class RDDNeuron(NativeCellType):
+class RDDNeuron(ModelUnitCell):
     """Leaky integrate-and-fire neuron of RDD weight inference (NEST model ``rdd_neuron``),
     explicit Euler as Guerguiev et al.; with ``g_L = g_D = 0.05`` per ms and no refractoriness
     it is also the leaky integrator of the STDWI authors' layers.
@@ -206,11 +212,6 @@ class RDDNeuron(NativeCellType):
     recordable = ["v", "u", "basal", "spikes"]
     units = {"v": "dimensionless", "u": "dimensionless", "basal": "dimensionless", "spikes": "ms"}
     standard_receptor_type = False
-    receptor_scale = MODEL_UNIT_RECEPTOR_SCALE  # weights in model units, see salnest.compat.pynn
-    injectable = False
-    conductance_based = False
-    always_local = False
-    uses_parrot = False
 
     def __init__(self, **parameters):
         for name in ("tau_L", "tau_s", "kernel_length", "t_ref", "window"):
