@@ -29,65 +29,83 @@ from pynn_networks.blocks import BlockConnections, connection_rows
 
 @dataclass
 class SALPhase:
-    """A built SAL-phase network (see the module docstring)."""
+    """A built SAL-phase network (see the module docstring): ``replicas`` independent networks (each
+    its own W, B, b), each in ``copies`` copies sharing them. Block ``r * copies + c`` of layer l is
+    cells ``(r * copies + c) * n_l ...`` of its population."""
 
     sim: object
     sizes: list[int]
+    replicas: int
     copies: int
     tau_ref: int
-    layers: list            # PyNN populations, copy c of layer l is cells c * n_l ... (c + 1) * n_l - 1
-    forward: list           # BlockConnections of W_l, (copy, n_l, n_(l-1)), l = 1 ... L
-    feedback: list          # BlockConnections of B_l, (copy, n_l, n_(l+1)), l = 0 ... L - 1
+    layers: list            # PyNN populations, one per layer
+    forward: list           # BlockConnections of W_l, (block, n_(l+1), n_l)
+    feedback: list          # BlockConnections of B_l, (block, n_l, n_(l+1))
     recorder: object
 
+    def _blocks(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        """Per-replica values (replica, *shape), or one for all (shape), repeated for every copy."""
+        x = np.asarray(x, dtype=float)
+        x = np.broadcast_to(x, (self.replicas, *shape)) if x.ndim == len(shape) else x
+        return np.repeat(x, self.copies, axis=0)
+
     def set_state(self, W: list[np.ndarray], B: list[np.ndarray], b: list[np.ndarray]) -> None:
-        """Forward weights ``W[l]`` (n_(l+1), n_l), feedback weights ``B[l]`` (n_l, n_(l+1)) and biases
-        ``b[l]`` (n_l), the same in every copy (model units)."""
+        """Forward weights ``W[l]`` ([replica,] n_(l+1), n_l), feedback weights ``B[l]``
+        ([replica,] n_l, n_(l+1)) and biases ``b[l]`` ([replica,] n_l), model units; the same in
+        every copy of a replica, and in every replica when given without the replica axis."""
         from salnest.parallel import set_node_values
 
-        for conns, w in zip(self.forward, W):
-            conns.set(weight=np.broadcast_to(w, (self.copies, *w.shape)))
+        for l, conns in enumerate(self.forward):
+            conns.set(weight=self._blocks(W[l], (self.sizes[l + 1], self.sizes[l])))
         self.set_feedback(B)
-        for population, bias in zip(self.layers, b):
-            set_node_values(population.node_collection, b=np.tile(bias, self.copies))
+        for population, bias, n in zip(self.layers, b, self.sizes):
+            set_node_values(population.node_collection, b=self._blocks(bias, (n,)).ravel())
 
     def set_feedback(self, B: list[np.ndarray]) -> None:
-        """Only the feedback weights ``B[l]`` (n_l, n_(l+1)), in every copy: a SAL update."""
-        for conns, w in zip(self.feedback, B):
-            conns.set(weight=np.broadcast_to(w, (self.copies, *w.shape)))
+        """Only the feedback weights ``B[l]`` ([replica,] n_l, n_(l+1)): a SAL update."""
+        for l, conns in enumerate(self.feedback):
+            conns.set(weight=self._blocks(B[l], (self.sizes[l], self.sizes[l + 1])))
 
-    def run(self, steps: int, per_copy: bool = False) -> list[np.ndarray]:
+    def run(self, steps: int, per_copy: bool = False, chunk: int = 1000) -> list[np.ndarray]:
         """Simulate ``steps`` steps; return per feedback matrix ``B[l]`` the all-to-all SAL window sums
-        (pre: layer l + 1, post: layer l) of these steps, averaged over the copies, shape (n_l, n_(l+1)).
+        (pre: layer l + 1, post: layer l) of these steps, averaged over the copies, shape
+        (replica, n_l, n_(l+1)); ``per_copy``: (replica, copy, n_l, n_(l+1)).
 
-        Pairs of a spike in this phase with one of an earlier phase are not counted (a synapse
-        would count them): a bias of about tau_ref / steps of the sums. ``per_copy``: the sums of
-        every copy instead, shape (copies, n_l, n_(l+1))."""
+        The steps run in chunks of ``chunk`` (the spikes of a chunk are held as dense arrays); the
+        window's traces carry over from chunk to chunk, not from one call to the next: pairs with a
+        spike of an earlier call are not counted (a synapse would count them), a bias of about
+        tau_ref / steps of the sums."""
+        import nest
+
         from salnest.parallel import recorder_events
         from salnest.sal_sums import AllToAllSums
 
-        t0 = int(round(self.sim.get_current_time()))
-        self.recorder.set(start=float(t0), stop=float(t0 + steps), n_events=0)
-        self.sim.run(float(steps))
-        ev = recorder_events(self.recorder)
-        # a neuron firing in step s is stamped s + 1: within this phase, steps t0 ... t0 + steps - 1
-        step = np.round(ev["times"]).astype(np.int64) - 1 - t0
-        spikes = []
-        for population, n in zip(self.layers, self.sizes):
-            cell = ev["senders"] - population.first_id
-            mine = (cell >= 0) & (cell < n * self.copies) & (step >= 0) & (step < steps)
-            z = np.zeros((self.copies, steps, n), dtype=np.float32)
-            z[cell[mine] // n, step[mine], cell[mine] % n] = 1.0
-            spikes.append(z)
-        sums = []
-        for l in range(len(self.sizes) - 1):
-            acc = AllToAllSums(self.sizes[l + 1], self.sizes[l], self.tau_ref, batch=(self.copies,))
-            acc.add(spikes[l + 1], spikes[l])
-            sums.append(acc.sums if per_copy else acc.sums.mean(axis=0))
-        return sums
+        blocks = self.replicas * self.copies
+        sums = [AllToAllSums(self.sizes[l + 1], self.sizes[l], self.tau_ref, batch=(blocks,))
+                for l in range(len(self.sizes) - 1)]
+        done = 0
+        while done < steps:
+            n_steps = min(chunk, steps - done)
+            t0 = int(round(nest.biological_time))  # NEST's time: PyNN's lags one step behind after its first run
+            self.recorder.set(start=float(t0), stop=float(t0 + n_steps), n_events=0)
+            self.sim.run(float(n_steps))
+            ev = recorder_events(self.recorder)
+            step = np.round(ev["times"]).astype(np.int64) - 1 - t0  # firing in step s is stamped s + 1
+            spikes = []
+            for population, n in zip(self.layers, self.sizes):
+                cell = ev["senders"] - population.first_id
+                mine = (cell >= 0) & (cell < n * blocks) & (step >= 0) & (step < n_steps)
+                z = np.zeros((blocks, n_steps, n), dtype=np.float32)
+                z[cell[mine] // n, step[mine], cell[mine] % n] = 1.0
+                spikes.append(z)
+            for l, acc in enumerate(sums):
+                acc.add(spikes[l + 1], spikes[l])
+            done += n_steps
+        out = [acc.sums.reshape(self.replicas, self.copies, *acc.sums.shape[1:]) for acc in sums]
+        return out if per_copy else [s.mean(axis=1) for s in out]
 
 
-def build_sal_phase(sim, sizes: list[int], copies: int, tau_ref: int) -> SALPhase:
+def build_sal_phase(sim, sizes: list[int], copies: int, tau_ref: int, replicas: int = 1) -> SALPhase:
     """The SAL-phase network with all weights and biases 0 (set them with :meth:`SALPhase.set_state`).
 
     Parameters
@@ -97,32 +115,35 @@ def build_sal_phase(sim, sizes: list[int], copies: int, tau_ref: int) -> SALPhas
     sizes
         Layer sizes ``[n_0, ..., n_L]``, input first.
     copies
-        Parallel copies sharing all weights (the reference's batch).
+        Parallel copies of a replica sharing all its weights (the reference's batch).
     tau_ref
         Refractory period = PSP length = SAL window time constant, steps.
+    replicas
+        Independent networks (their own weights) side by side in the kernel.
     """
     import nest
 
     from salnest.pynn_types import SamplingNeuron
 
     h = sim.get_time_step()
-    layers = [sim.Population(copies * n, SamplingNeuron(tau_ref=tau_ref * h, tau_syn=tau_ref * h)) for n in sizes]
+    blocks = replicas * copies
+    layers = [sim.Population(blocks * n, SamplingNeuron(tau_ref=tau_ref * h, tau_syn=tau_ref * h)) for n in sizes]
     projections = {}
     for l in range(len(sizes) - 1):
         for pre, post in ((l, l + 1), (l + 1, l)):
-            rows = connection_rows(np.zeros((copies, sizes[post], sizes[pre])), delay=h)
+            rows = connection_rows(np.zeros((blocks, sizes[post], sizes[pre])), delay=h)
             projections[pre, post] = sim.Projection(layers[pre], layers[post],
                                                     sim.FromListConnector(rows, column_names=["weight", "delay"]),
                                                     sim.StaticSynapse())
     # indexed once all are made: NEST's handles of connections of a model lapse when more are made
-    forward = [BlockConnections.of(projections[l, l + 1], sizes[l], sizes[l + 1], copies)
+    forward = [BlockConnections.of(projections[l, l + 1], sizes[l], sizes[l + 1], blocks)
                for l in range(len(sizes) - 1)]
-    feedback = [BlockConnections.of(projections[l + 1, l], sizes[l + 1], sizes[l], copies)
+    feedback = [BlockConnections.of(projections[l + 1, l], sizes[l + 1], sizes[l], blocks)
                 for l in range(len(sizes) - 1)]
     recorder = nest.Create("spike_recorder", params={"start": 0.0, "stop": 0.0})
     for population in layers:
         nest.Connect(population.node_collection, recorder)
-    return SALPhase(sim, list(sizes), copies, tau_ref, layers, forward, feedback, recorder)
+    return SALPhase(sim, list(sizes), replicas, copies, tau_ref, layers, forward, feedback, recorder)
 
 
 def main(argv=None):
@@ -155,7 +176,7 @@ def main(argv=None):
         write = time.perf_counter() - t
         for _ in range(args.phases):
             sums = phase.run(1250)
-            B = [B[l] + args.eta_sal * sums[l] / 20.0 for l in range(len(B))]  # the reference's / (2 tau_ref)
+            B = [B[l] + args.eta_sal * sums[l][0] / 20.0 for l in range(len(B))]  # the reference's / (2 tau_ref)
             phase.set_feedback(B)
     if is_root():
         for l in range(len(W)):

@@ -10,21 +10,25 @@ def test_weights_and_biases_are_set_in_every_copy(salnest_module):
     from salnest.parallel import node_values
 
     rng = np.random.default_rng(2)
-    sizes, copies = [4, 3, 2], 3
-    W = [rng.uniform(-1, 1, (sizes[l + 1], sizes[l])) for l in range(2)]
-    B = [rng.uniform(-1, 1, (sizes[l], sizes[l + 1])) for l in range(2)]
-    b = [rng.uniform(-1, 1, n) for n in sizes]
+    sizes, copies, replicas = [4, 3, 2], 3, 2
+    W = [rng.uniform(-1, 1, (replicas, sizes[l + 1], sizes[l])) for l in range(2)]
+    B = [rng.uniform(-1, 1, (replicas, sizes[l], sizes[l + 1])) for l in range(2)]
+    b = [rng.uniform(-1, 1, (replicas, n)) for n in sizes]
     with kernel(1, 1) as sim:
-        phase = build_sal_phase(sim, sizes, copies, 5)
+        phase = build_sal_phase(sim, sizes, copies, 5, replicas=replicas)
         phase.set_state(W, B, b)
         for conns, w in zip(phase.forward + phase.feedback, W + B):
-            np.testing.assert_array_equal(conns.get(), np.broadcast_to(w, (copies, *w.shape)))
+            np.testing.assert_array_equal(conns.get(), np.repeat(w, copies, axis=0))
         for population, bias in zip(phase.layers, b):
-            np.testing.assert_array_equal(node_values(population.node_collection, "b"), np.tile(bias, copies))
+            np.testing.assert_array_equal(node_values(population.node_collection, "b"),
+                                          np.repeat(bias, copies, axis=0).ravel())
+        phase.set_feedback([B[0][0], B[1][0]])  # one matrix for every replica
+        np.testing.assert_array_equal(phase.feedback[1].get(), np.repeat(B[1][:1], copies * replicas, axis=0))
 
 
 def test_sums_of_a_two_neuron_phase_drift_as_the_exact_pair_chain(salnest_module):
-    """[1, 1] with 2000 copies, W and B fixed: the copies' mean all-to-all window sum per step of B
+    """[1, 1] with 2000 copies, W and B fixed, in chunks of 1000 steps: the copies' mean all-to-all
+    window sum per step of B
     (lower neuron post, upper pre) against the exact drift, within 4 standard errors of the
     independent copies (the network starts from rest, not from the chain's stationary state: the
     first tau_ref of 5000 steps, about 0.2 %, below 0.1 s.e.)."""
