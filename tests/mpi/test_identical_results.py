@@ -98,6 +98,21 @@ drive_fraction = 0.5
 forward_scale = 1.5
 """
 
+SAL_ALIGNMENT = """
+[experiment]
+kind = "sal_alignment"
+seed = 8
+checkpoint_every = 2
+[network]
+sizes = [8, 6, 4]
+[study]
+rates = [0.05, 0.1]
+n_seeds = 2
+[schedule]
+epochs = 3
+epoch_steps = 1000
+"""
+
 
 def _run_protocol(tmp_path, text: str, split: str):
     ranks, threads = SPLITS[split]
@@ -159,6 +174,13 @@ def test_weight_inference(tmp_path):
     for method in one.method.values:
         B = one.B.sel({"method": method}).values
         assert not np.array_equal(B[:, -1], B[:, 0]), method
+
+
+def test_sal_alignment(tmp_path):
+    one, two = _both(tmp_path, SAL_ALIGNMENT)
+    for name in ("B0", "B1", "angle"):
+        np.testing.assert_array_equal(one[name].values, two[name].values, err_msg=name)
+    assert bool((one.angle.isel(epoch=-1) != one.angle.isel(epoch=0)).all())
 
 
 def test_weight_inference_script():
