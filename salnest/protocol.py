@@ -59,6 +59,17 @@ def distinct_choices(options, what: str):
     return check
 
 
+def distinct_positive(kind):
+    """Check of a non-empty list of distinct positive values of type ``kind`` (int or float)."""
+    def check(values):
+        if not values or not all(isinstance(v, kind) and not isinstance(v, bool) and v > 0 for v in values):
+            return f"must be a non-empty list of positive {kind.__name__}s, got {values!r}"
+        if len(set(values)) != len(values):
+            return f"values must not repeat, got {values}"
+        return None
+    return check
+
+
 def pair_of_numbers(v):
     if len(v) != 2 or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
         return f"must be a list of two numbers, got {v!r}"

@@ -21,21 +21,13 @@ import xarray as xr
 from salnest.alignment import correlation, feedback_angle, normalised_difference_variance, sign_agreement
 from salnest.driver import EpochRun
 from salnest.figures import pyplot, quantile_band, save
-from salnest.protocol import Field, at_least
+from salnest.protocol import Field, at_least, distinct_positive
 from salnest.registry import ExperimentKind, register
 
 
 def _sizes(values):
     if len(values) < 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in values):
         return f"must be [n_0, ..., n_L] (at least 2 integers >= 1), got {values!r}"
-    return None
-
-
-def _rates(values):
-    if not values or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in values):
-        return f"must be a non-empty list of positive learning rates, got {values!r}"
-    if len(set(values)) != len(values):
-        return f"rates must not repeat, got {values}"
     return None
 
 
@@ -47,7 +39,7 @@ SCHEMA = {
         "copies": Field(int, 1, at_least(1), doc="parallel copies of a network sharing its weights (the batch)"),
     },
     "study": {
-        "rates": Field(list, [0.01, 0.02, 0.04, 0.08], _rates, doc="SAL learning rates eta_sal"),
+        "rates": Field(list, [0.01, 0.02, 0.04, 0.08], distinct_positive(float), doc="SAL learning rates eta_sal"),
         "n_seeds": Field(int, 5, at_least(1), doc="networks per rate, each from its own W, B_0, b"),
     },
     "schedule": {

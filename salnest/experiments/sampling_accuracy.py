@@ -23,7 +23,7 @@ import xarray as xr
 
 from salnest.driver import EpochRun
 from salnest.figures import pyplot, save
-from salnest.protocol import Field, at_least, pair_of_numbers
+from salnest.protocol import Field, at_least, distinct_positive, pair_of_numbers
 from salnest.registry import ExperimentKind, register
 from salnest.theory.boltzmann import boltzmann_distribution, kl_divergence
 
@@ -32,25 +32,15 @@ from salnest.theory.boltzmann import boltzmann_distribution, kl_divergence
 CHUNK = 250_000
 
 
-def _positive_list(kind):
-    def check(values):
-        if not values or not all(isinstance(v, kind) and not isinstance(v, bool) and v > 0 for v in values):
-            return f"must be a non-empty list of positive {kind.__name__}s, got {values!r}"
-        if len(set(values)) != len(values):
-            return f"values must not repeat, got {values}"
-        return None
-    return check
-
-
 SCHEMA = {
     "networks": {
-        "sizes": Field(list, [3, 6], _positive_list(int), doc="numbers of neurons (all 2^n states are enumerated)"),
-        "weight_scales": Field(list, [0.5, 1.5], _positive_list(float),
+        "sizes": Field(list, [3, 6], distinct_positive(int), doc="numbers of neurons (all 2^n states are enumerated)"),
+        "weight_scales": Field(list, [0.5, 1.5], distinct_positive(float),
                                doc="s of the symmetric weights W_ij = W_ji ~ U(-s, s)"),
         "b_range": Field(list, [-1.2, 0.8], pair_of_numbers, doc="biases ~ U(lo, hi)"),
     },
     "sampling": {
-        "tau_refs": Field(list, [5, 10, 20, 50], _positive_list(int),
+        "tau_refs": Field(list, [5, 10, 20, 50], distinct_positive(int),
                           doc="refractory periods = PSP durations, in steps"),
         "replicas": Field(int, 8, at_least(2), doc="independent copies of each network, for the noise floor"),
         "steps": Field(int, 1_250_000, at_least(1000), doc="steps per replica"),

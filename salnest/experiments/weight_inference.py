@@ -104,7 +104,7 @@ def _steps(value: float, dt: float) -> int | None:
 def check(protocol) -> None:
     """Cross-field rules, before any simulation."""
     src = protocol["experiment"].get("source", "protocol")
-    layer, sal, rdd, stdwi = protocol["layer"], protocol["sal"], protocol["rdd"], protocol["stdwi"]
+    layer, sal, stdwi = protocol["layer"], protocol["sal"], protocol["stdwi"]
     if sal["network_steps_per_second"] % sal["copies"]:
         raise ProtocolError(f"{src}: sal.network_steps_per_second ({sal['network_steps_per_second']}) must be a "
                             f"multiple of sal.copies ({sal['copies']})")

@@ -43,3 +43,15 @@ def test_a_stopped_run_resumes_bit_identically(salnest_module, tmp_path):
         np.testing.assert_array_equal(resumed[name].values, whole[name].values, err_msg=name)
     assert not np.array_equal(whole.B0.values, np.broadcast_to(initial_network(2, 0, [6, 4, 3])[1][0],
                                                                  whole.B0.shape))
+
+
+@pytest.mark.parametrize("section, values, message", [
+    ("study", {"rates": [0.04, 0.04]}, "values must not repeat"),
+    ("study", {"rates": [0.04, -0.01]}, "positive floats"),
+    ("network", {"sizes": [10]}, "at least 2 integers"),
+])
+def test_bad_protocols_are_refused_before_any_simulation(section, values, message):
+    from salnest.protocol import ProtocolError
+
+    with pytest.raises(ProtocolError, match=message):
+        load_protocol({"experiment": {"kind": "sal_alignment"}, section: values})
