@@ -50,7 +50,7 @@ nest::RecordablesMap< sampling_neuron > sampling_neuron::recordablesMap_;
 
 namespace
 {
-//! next_expiry_step_ while no rectangular PSP is active
+//! next_expiry_update_ while no rectangular PSP is active
 constexpr long NO_EXPIRY = std::numeric_limits< long >::max();
 
 }  // namespace
@@ -167,7 +167,8 @@ sampling_neuron::init_buffers_()
   B_.last_input_step_ = std::numeric_limits< long >::min();
   B_.expiries_.clear();
   B_.expiry_head_ = 0;
-  B_.next_expiry_step_ = NO_EXPIRY;
+  B_.next_expiry_update_ = NO_EXPIRY;
+  B_.updates_ = 0;
   B_.logger_.reset();
   ArchivingNode::clear_history();
 }
@@ -201,11 +202,12 @@ sampling_neuron::update( nest::Time const& origin, const long from, const long t
     {
       double expired = 0.0;
       std::vector< PSPExpiry >& q = B_.expiries_;
-      if ( step == B_.next_expiry_step_ )
+      const long update = B_.updates_;
+      if ( update == B_.next_expiry_update_ )
       {
         expired = q[ B_.expiry_head_ ].height;
         ++B_.expiry_head_;
-        B_.next_expiry_step_ = B_.expiry_head_ < q.size() ? q[ B_.expiry_head_ ].step : NO_EXPIRY;
+        B_.next_expiry_update_ = B_.expiry_head_ < q.size() ? q[ B_.expiry_head_ ].update : NO_EXPIRY;
       }
       if ( incoming != 0.0 )
       {
@@ -214,8 +216,8 @@ sampling_neuron::update( nest::Time const& origin, const long from, const long t
           q.erase( q.begin(), q.begin() + B_.expiry_head_ );
           B_.expiry_head_ = 0;
         }
-        q.push_back( { step + V_.n_syn_, incoming } );
-        B_.next_expiry_step_ = q[ B_.expiry_head_ ].step;
+        q.push_back( { update + V_.n_syn_, incoming } );
+        B_.next_expiry_update_ = q[ B_.expiry_head_ ].update;
       }
       S_.psp_ += incoming - expired;
     }
@@ -254,6 +256,7 @@ sampling_neuron::update( nest::Time const& origin, const long from, const long t
       }
     }
     B_.logger_.record_data( step );
+    ++B_.updates_;
   }
 }
 

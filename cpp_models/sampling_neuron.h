@@ -174,10 +174,10 @@ private:
     void set( const Dictionary&, nest::Node* );
   };
 
-  //! A rectangular PSP's end: the step whose update removes it, and its height.
+  //! A rectangular PSP's end: the update (counted by Buffers_::updates_) that removes it, and its height.
   struct PSPExpiry
   {
-    long step;
+    long update;
     double height;
   };
 
@@ -192,8 +192,12 @@ private:
 
     //! Rectangular PSPs still active, in order of their end; one entry per step with input.
     std::vector< PSPExpiry > expiries_;
-    size_t expiry_head_;     //!< first active entry of expiries_ (entries before it have ended)
-    long next_expiry_step_;  //!< step of expiries_[ expiry_head_ ], or Time::LIM_MAX steps if none
+    size_t expiry_head_;       //!< first active entry of expiries_ (entries before it have ended)
+    long next_expiry_update_;  //!< update of expiries_[ expiry_head_ ], or NO_EXPIRY if none
+    //! Updates of this neuron so far. PSPs end after n_syn of the neuron's own updates, not at a
+    //! step of NEST's clock: a frozen neuron skips steps, and its PSPs then wait with it, as in
+    //! the NESTML twin (an expiry at a skipped step would otherwise never be found).
+    long updates_;
 
     nest::UniversalDataLogger< sampling_neuron > logger_;
   };

@@ -87,6 +87,30 @@ def test_long_psp_without_a_buffer(nest_kernel):
     np.testing.assert_allclose(u, expected, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("model", TWINS)
+def test_a_frozen_neuron_resumes_its_psps_where_they_stopped(nest_kernel, model):
+    """Frozen for 50 steps in the middle of a 10-step PSP (NEST skips a frozen node's updates),
+    the PSP goes on for its remaining steps after unfreezing and then ends. Before the fix the
+    C++ neuron kept PSPs whose end fell into the frozen stretch forever (a SAL phase beside a
+    frozen RDD phase then sampled with the wrong potentials)."""
+    nest = nest_kernel
+    params = {"b": -50.0, "tau_syn": 10.0}
+    if model == "sampling_neuron_nestml":
+        params["psp_buffer_size"] = 100
+    neuron = nest.Create(model, params=params)
+    sg = nest.Create("spike_generator", params={"spike_times": [2.0]})
+    nest.Connect(sg, neuron, syn_spec={"weight": 0.5, "delay": 1.0})
+    nest.Simulate(6.0)  # the PSP acts from the update of step 2 on: 4 of its 10 updates done
+    assert neuron.psp == pytest.approx(0.5)
+    neuron.frozen = True
+    nest.Simulate(50.0)
+    neuron.frozen = False
+    seen = []
+    for _ in range(8):
+        nest.Simulate(1.0)
+        seen.append(neuron.psp)
+    np.testing.assert_allclose(seen, [0.5] * 6 + [0.0] * 2, atol=1e-12)
+
 def _square_wave_population(nest, model, n, tau_ref, period, steps, weight, b):
     """``n`` uncoupled neurons that all get the same input: a rectangular PSP of height ``weight``
     switched on for ``period`` steps in every other period of ``period`` steps. Returns the spike
