@@ -67,6 +67,7 @@ def _cmd_info(args) -> int:
     print(f"{'GSL':16s} {'yes' if info.get('have_gsl') else 'no'}")
     import salnest.compat.nest_wheel  # noqa: F401  (declare every workaround)
     import salnest.compat.nestml  # noqa: F401
+    import salnest.compat.torch  # noqa: F401
     import salnest.pynn_types  # noqa: F401
     from salnest.compat import WORKAROUNDS
 

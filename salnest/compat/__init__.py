@@ -7,7 +7,8 @@ One module per upstream project:
 - :mod:`salnest.compat.nest`: NEST 3.10 and PyNEST (the compressed spike exchange under MPI,
   parameter lists under MPI, local nodes of one-node collections, the spike-buffer log);
 - :mod:`salnest.compat.nestml`: NESTML 9.0's code generation;
-- :mod:`salnest.compat.nest_wheel`: the ``nest-config`` of NEST's wheels.
+- :mod:`salnest.compat.nest_wheel`: the ``nest-config`` of NEST's wheels;
+- :mod:`salnest.compat.torch`: PyTorch's wheel beside NEST in one process (OpenMP threads).
 
 Each workaround is declared with :func:`workaround`: the package and version it was written
 for, the symptom without it, and the upstream issue or a reproduction. Applying it on another
@@ -48,7 +49,8 @@ class Workaround:
             return "not installed"
 
     def matches(self) -> bool:
-        return self.installed() == self.version
+        """Whether the installed version is :attr:`version`, local label aside (``2.13.0+cpu``)."""
+        return self.installed().split("+")[0] == self.version
 
 
 #: Every declared workaround by name.
