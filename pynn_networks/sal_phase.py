@@ -10,8 +10,9 @@ The sums come from the layers' recorded spikes (:class:`salnest.sal_sums.AllToAl
 from synapse state: they equal those of ``sal_synapse`` with ``sal_pairing = 1`` in accumulate
 mode, and PyNEST reads a connection's state at about 20 us, i.e. seconds for the 10^5 to 10^6
 feedback connections of a deep network. W and B are static connections written in one call
-each. Run on its own (also under ``mpirun``), this script aligns B of a random [40, 20, 10]
-network by SAL alone and prints the angle per layer::
+each (made by NEST's ``all_to_all`` per block: PyNN's connection lists would take minutes
+at the paper's widths). Run on its own (also under ``mpirun``), this script aligns B of a
+random [40, 20, 10] network by SAL alone and prints the angle per layer::
 
     python pynn_networks/sal_phase.py --sizes 40 20 10 --phases 10
 """
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pynn_networks.blocks import BlockConnections, connection_rows
+from pynn_networks.blocks import BlockConnections, connect_blocks
 
 
 @dataclass
@@ -39,9 +40,20 @@ class SALPhase:
     copies: int
     tau_ref: int
     layers: list            # PyNN populations, one per layer
-    forward: list           # BlockConnections of W_l, (block, n_(l+1), n_l)
-    feedback: list          # BlockConnections of B_l, (block, n_l, n_(l+1))
     recorder: object
+    forward: list = None    # BlockConnections of W_l, (block, n_(l+1), n_l), see index()
+    feedback: list = None   # BlockConnections of B_l, (block, n_l, n_(l+1))
+
+    def index(self) -> None:
+        """Find every W and B connection. Call it once every connection of the kernel is made
+        (:func:`build_sal_phase` does, unless told not to): NEST's handles of connections of a
+        model lapse when more of that model are made, and a write would then land elsewhere."""
+        blocks = self.replicas * self.copies
+        n, layers = self.sizes, self.layers
+        self.forward = [BlockConnections.between(layers[l], layers[l + 1], n[l], n[l + 1], blocks)
+                        for l in range(len(n) - 1)]
+        self.feedback = [BlockConnections.between(layers[l + 1], layers[l], n[l + 1], n[l], blocks)
+                         for l in range(len(n) - 1)]
 
     def _blocks(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         """Per-replica values (replica, *shape), or one for all (shape), repeated for every copy."""
@@ -65,6 +77,11 @@ class SALPhase:
         """Only the feedback weights ``B[l]`` ([replica,] n_l, n_(l+1)): a SAL update."""
         for l, conns in enumerate(self.feedback):
             conns.set(weight=self._blocks(B[l], (self.sizes[l], self.sizes[l + 1])))
+
+    def nodes(self):
+        """Every neuron of the phase (to freeze it while another phase of the kernel runs)."""
+        collections = [population.node_collection for population in self.layers]
+        return sum(collections[1:], collections[0])
 
     def run(self, steps: int, per_copy: bool = False, chunk: int = 1000) -> list[np.ndarray]:
         """Simulate ``steps`` steps; return per feedback matrix ``B[l]`` the all-to-all SAL window sums
@@ -105,7 +122,8 @@ class SALPhase:
         return out if per_copy else [s.mean(axis=1) for s in out]
 
 
-def build_sal_phase(sim, sizes: list[int], copies: int, tau_ref: int, replicas: int = 1) -> SALPhase:
+def build_sal_phase(sim, sizes: list[int], copies: int, tau_ref: int, replicas: int = 1,
+                    index: bool = True) -> SALPhase:
     """The SAL-phase network with all weights and biases 0 (set them with :meth:`SALPhase.set_state`).
 
     Parameters
@@ -120,6 +138,9 @@ def build_sal_phase(sim, sizes: list[int], copies: int, tau_ref: int, replicas: 
         Refractory period = PSP length = SAL window time constant, steps.
     replicas
         Independent networks (their own weights) side by side in the kernel.
+    index
+        Find the connections now (:meth:`SALPhase.index`); pass False when more connections will
+        be made in the kernel, and call ``index()`` after them.
     """
     import nest
 
@@ -128,22 +149,16 @@ def build_sal_phase(sim, sizes: list[int], copies: int, tau_ref: int, replicas: 
     h = sim.get_time_step()
     blocks = replicas * copies
     layers = [sim.Population(blocks * n, SamplingNeuron(tau_ref=tau_ref * h, tau_syn=tau_ref * h)) for n in sizes]
-    projections = {}
     for l in range(len(sizes) - 1):
-        for pre, post in ((l, l + 1), (l + 1, l)):
-            rows = connection_rows(np.zeros((blocks, sizes[post], sizes[pre])), delay=h)
-            projections[pre, post] = sim.Projection(layers[pre], layers[post],
-                                                    sim.FromListConnector(rows, column_names=["weight", "delay"]),
-                                                    sim.StaticSynapse())
-    # indexed once all are made: NEST's handles of connections of a model lapse when more are made
-    forward = [BlockConnections.of(projections[l, l + 1], sizes[l], sizes[l + 1], blocks)
-               for l in range(len(sizes) - 1)]
-    feedback = [BlockConnections.of(projections[l + 1, l], sizes[l + 1], sizes[l], blocks)
-                for l in range(len(sizes) - 1)]
+        connect_blocks(layers[l], layers[l + 1], sizes[l], sizes[l + 1], blocks, delay=h)
+        connect_blocks(layers[l + 1], layers[l], sizes[l + 1], sizes[l], blocks, delay=h)
     recorder = nest.Create("spike_recorder", params={"start": 0.0, "stop": 0.0})
     for population in layers:
         nest.Connect(population.node_collection, recorder)
-    return SALPhase(sim, list(sizes), replicas, copies, tau_ref, layers, forward, feedback, recorder)
+    phase = SALPhase(sim, list(sizes), replicas, copies, tau_ref, layers, recorder)
+    if index:
+        phase.index()
+    return phase
 
 
 def main(argv=None):

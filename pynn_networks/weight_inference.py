@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pynn_networks.blocks import BlockConnections, connection_rows
+from pynn_networks.blocks import BlockConnections, connect_blocks, connection_rows
 
 #: The STDWI authors' leaky integrator (``lif_dynamics``: tau 20 ms, coupling ratio 1, no
 #: refractoriness) as ``rdd_neuron`` parameters at their 0.25 ms step; the kernel covers
@@ -47,7 +47,7 @@ def he_uniform(rng: np.random.Generator, n_post: int, n_pre: int) -> np.ndarray:
     return rng.uniform(-bound, bound, (n_post, n_pre))
 
 
-class _Generators:
+class CountGenerators:
     """One ``spike_generator`` per unit of a population, fed with counts per step."""
 
     def __init__(self, sim, targets, weight: float, delay_steps: int):
@@ -150,7 +150,7 @@ class RDDLayers:
     sim: object
     lower: object
     upper: object
-    drive: _Generators
+    drive: CountGenerators
     n_out: int
 
     def second(self, drive_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -188,7 +188,8 @@ def build_rdd_layers(sim, W: np.ndarray, fits: np.ndarray | None = None, drive_w
     neuron
         ``rdd_neuron`` parameters of both layers (the model's defaults are the authors').
 
-    Forward and feedback connections have one step of delay: the authors' upper layer sees the
+    Forward weights that are all 0 are not written (:func:`pynn_networks.rdd_phase.build_rdd_phase`
+    writes them later). Forward and feedback connections have one step of delay: the authors' upper layer sees the
     lower one's spikes in the same step, the lower one the upper's one step later, so every
     loop here is one step longer than theirs.
     """
@@ -199,19 +200,18 @@ def build_rdd_layers(sim, W: np.ndarray, fits: np.ndarray | None = None, drive_w
     h = sim.get_time_step()
     lower = sim.Population(n_rep * n_in, RDDNeuron(**neuron))
     upper = sim.Population(n_rep * n_out, RDDNeuron(**neuron))
-    sim.Projection(lower, upper, sim.FromListConnector(connection_rows(W, delay=h), column_names=["weight", "delay"]),
-                   sim.StaticSynapse(), receptor_type="drive")
-    sim.Projection(upper, lower,
-                   sim.FromListConnector(connection_rows(np.ones((n_rep, n_in, n_out)), delay=h),
-                                         column_names=["weight", "delay"]),
-                   sim.StaticSynapse(), receptor_type="feedback")
+    connect_blocks(lower, upper, n_in, n_out, n_rep, delay=h, receptor_type=RDDNeuron().get_receptor_type("drive"))
+    connect_blocks(upper, lower, n_out, n_in, n_rep, delay=h, weight=1.0,
+                   receptor_type=RDDNeuron().get_receptor_type("feedback"))
+    if np.any(W):
+        BlockConnections.between(lower, upper, n_in, n_out, n_rep).set(weight=W)
     ids = np.asarray(upper.node_collection.tolist()).reshape(n_rep, n_out)
     sources = np.repeat(ids, n_in, axis=0)  # lower neuron r * n_in + i hears the units of replica r, in order
     values = {"feedback_sources": sources}
     if fits is not None:
         values["rdd_fits"] = np.asarray(fits, dtype=float).reshape(n_rep * n_in, 4 * n_out)
     set_node_values(lower.node_collection, **values)
-    return RDDLayers(sim, lower, upper, _Generators(sim, lower, drive_weight, 1), n_out)
+    return RDDLayers(sim, lower, upper, CountGenerators(sim, lower, drive_weight, 1), n_out)
 
 
 def rdd_feedback(beta: np.ndarray, B: np.ndarray, B0_std: np.ndarray) -> np.ndarray:
@@ -235,7 +235,7 @@ class STDWILayers:
     inputs: object
     outputs: object
     forward: BlockConnections
-    stimulus: _Generators
+    stimulus: CountGenerators
     recorder: object
     synapse: dict
 
@@ -301,7 +301,7 @@ def build_stdwi_layers(sim, W: np.ndarray, B: np.ndarray, stimulus_weight: float
     forward.set(w_inferred=np.asarray(B).transpose(0, 2, 1))
     recorder = nest.Create("spike_recorder")
     nest.Connect(outputs.node_collection, recorder)
-    stimulus = _Generators(sim, inputs, stimulus_weight / h, STDWI_DELAY_STEPS)
+    stimulus = CountGenerators(sim, inputs, stimulus_weight / h, STDWI_DELAY_STEPS)
     return STDWILayers(sim, inputs, outputs, forward, stimulus, recorder, synapse)
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from pynn_networks.blocks import BlockConnections, connection_rows
+from pynn_networks.blocks import BlockConnections, connect_blocks, connection_rows
 
 
 def test_rows_stay_within_their_replica_and_skip_self_connections():
@@ -35,3 +35,36 @@ def test_projection_read_and_written_as_replica_arrays(pynn_sim):
     got = conns.get_many(["sal_gain", "eta_sal"])
     np.testing.assert_allclose(got["sal_gain"][:, off], gains[:, off], rtol=1e-12)
     np.testing.assert_allclose(got["eta_sal"][:, off], 0.02)
+
+
+def test_blocks_connected_by_nest_are_indexed_and_written_per_replica(pynn_sim):
+    sim = pynn_sim
+    from salnest.pynn_types import SamplingNeuron
+
+    pre, post = sim.Population(2 * 4, SamplingNeuron()), sim.Population(2 * 3, SamplingNeuron())
+    connect_blocks(pre, post, 4, 3, 2, delay=1.0, weight=0.25)
+    conns = BlockConnections.between(pre, post, 4, 3, 2)
+    assert len(conns) == 2 * 3 * 4  # every pre of a block onto every post of it, nothing across blocks
+    np.testing.assert_array_equal(conns.get(), np.full((2, 3, 4), 0.25))
+    w = np.random.default_rng(4).uniform(-1, 1, (2, 3, 4))
+    conns.set(weight=w)
+    np.testing.assert_array_equal(conns.get(), w)
+
+
+def test_an_index_made_before_more_connections_lapses_and_index_after_them_holds(pynn_sim):
+    """Why SALPhase.index() and RDDPhase.index() wait until every connection is made: NEST sorts
+    a model's connections again at the next Simulate once more are made, so handles found
+    earlier then point at other connections."""
+    sim = pynn_sim
+    from salnest.pynn_types import SamplingNeuron
+
+    c, a, b = (sim.Population(6, SamplingNeuron()) for _ in range(3))
+    connect_blocks(a, b, 3, 3, 2, delay=1.0)
+    early = BlockConnections.between(a, b, 3, 3, 2)
+    connect_blocks(c, a, 3, 3, 2, delay=1.0)  # more static connections, from sources sorted before a's
+    late = BlockConnections.between(a, b, 3, 3, 2)
+    sim.run(1.0)
+    w = np.arange(18, dtype=float).reshape(2, 3, 3) + 1
+    late.set(weight=w)
+    np.testing.assert_array_equal(BlockConnections.between(a, b, 3, 3, 2).get(), w)
+    assert not np.array_equal(early.get(), w)
