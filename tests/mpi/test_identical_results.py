@@ -206,6 +206,19 @@ def test_sal_phase_script():
     assert lines["1x2"] == lines["2x1"]
 
 
+def test_rdd_phase_script():
+    """The deep network's RDD phase: forward weights written and estimates gathered across ranks."""
+    lines = {}
+    for split, (ranks, threads) in SPLITS.items():
+        proc = run_ok(["pynn_networks/rdd_phase.py", "--sizes", 12, 8, 4, "--seconds", 3, "--threads", threads], ranks)
+        found = [line for line in proc.stdout.splitlines() if "angle(B, W^T)" in line]
+        assert len(found) == 2, proc.stdout
+        lines[split] = found
+    assert lines["1x2"] == lines["2x1"]
+    start, end = lines["1x2"][0].split("T) ")[1].split(" degrees")[0].split(" -> ")
+    assert float(end) < float(start)  # the estimates moved B toward W^T
+
+
 def test_reciprocal_pair_script(tmp_path):
     """The demo script alone (python / mpirun), not through salnest run."""
     results = {}
