@@ -3,7 +3,7 @@
 #   system packages (apt), a virtual environment in .venv (pip), the NEST module build,
 # then what you ask for:
 #   bash setup.sh demo      # the main demo: SAL aligns two reciprocal weights (results/)
-#   bash setup.sh test      # the test suite (about 4 minutes after the build)
+#   bash setup.sh test      # the test suite (about 7 minutes after the build)
 #   bash setup.sh          # only install
 # MPI (a second environment, .venv-mpi, with NEST built from its PyPI source with MPI and the
 # fixes in nest_patches/; the first build takes about 20 minutes on 2 cores, then the wheel is
