@@ -457,6 +457,8 @@ def plot_deep_training(ds, path):
             m, s = data.mean("seed"), data.std("seed")
             ax.plot(ds.epoch, m, color=color, label=label)
             ax.fill_between(ds.epoch, m - s, m + s, color=color, alpha=0.2)
+    # the first epoch's climb from chance would hide the differences between conditions
+    axes[0].set_ylim(float(ds.test_accuracy.sel(epoch=slice(min(2, done), done)).min()) - 2, 100)
     axes[0].set_ylabel("test accuracy [%]")
     axes[0].legend(fontsize=7)
     for l in range(n):
