@@ -273,25 +273,19 @@ class DeepTraining(EpochRun):
             with nest_section():
                 sim.end()
 
-    def _run_alone(self, phases: dict, name: str) -> None:
-        """Freeze every phase network but ``name`` (NEST skips frozen nodes)."""
-        for other, phase in phases.items():
-            nodes = phase.nodes()
-            nodes.set(frozen=other != name)
-
     def run_epoch(self, phases, epoch: int) -> None:
-        for c in self.conditions:
-            i = self.conditions.index(c)
-            if c in phases:
-                from salnest.compat.torch import nest_section
+        from salnest.compat.torch import nest_section
 
+        for i, c in enumerate(self.conditions):
+            if c in phases:
                 started = time.perf_counter()
                 with nest_section():
-                    self._run_alone(phases, c)
+                    for other, phase in phases.items():  # NEST skips frozen nodes
+                        phase.nodes().set(frozen=other != c)
                     B = self._sal_phase(phases[c]) if c == "sal" else self._rdd_phase(phases[c], epoch)
                 for k in range(self.n_seeds):
-                    self.nets[c, k].set_feedback([b[k] for b in B])
                     net = self.nets[c, k]
+                    net.set_feedback([b[k] for b in B])
                     self.records["angle_after_phase"][i, k, epoch] = [
                         feedback_angle(b, w) for b, w in zip(net.used_feedback(), net.forward_weights())]
                 self.records["phase_time"][i, epoch] = time.perf_counter() - started
