@@ -84,10 +84,17 @@ sampling_neuron::Parameters_::set( const Dictionary& d, nest::Node* node )
     throw nest::BadProperty( "sampling_neuron: b must not be NaN." );
   }
   steps_of( tau_ref_, "sampling_neuron", "tau_ref" );
-  steps_of( tau_syn_, "sampling_neuron", "tau_syn" );
-  if ( psp_shape_ != 0 and psp_shape_ != 1 )
+  if ( psp_shape_ < 0 or psp_shape_ > 2 )
   {
-    throw nest::BadProperty( "sampling_neuron: psp_shape must be 0 (rectangular) or 1 (exponential)." );
+    throw nest::BadProperty( "sampling_neuron: psp_shape must be 0 (rectangular), 1 (exponential) or 2 (alpha)." );
+  }
+  if ( psp_shape_ == 0 )
+  {
+    steps_of( tau_syn_, "sampling_neuron", "tau_syn" );
+  }
+  else if ( not( tau_syn_ > 0.0 ) )
+  {
+    throw nest::BadProperty( "sampling_neuron: tau_syn must be positive." );
   }
 }
 
@@ -95,6 +102,7 @@ sampling_neuron::State_::State_()
   : u_( 0.0 )
   , z_( 0.0 )
   , psp_( 0.0 )
+  , psp_rise_( 0.0 )
   , refr_steps_left_( 0 )
   , spike_count_( 0.0 )
   , hazard_( 0.0 )
@@ -110,6 +118,7 @@ sampling_neuron::State_::get( Dictionary& d ) const
   d[ "u" ] = u_;
   d[ "z" ] = z_;
   d[ "psp" ] = psp_;
+  d[ "psp_rise" ] = psp_rise_;
   d[ "refr_steps_left" ] = refr_steps_left_;
   d[ "spike_count" ] = spike_count_;
 }
@@ -178,9 +187,12 @@ sampling_neuron::pre_run_hook()
 {
   B_.logger_.init();
   V_.n_ref_ = steps_of( P_.tau_ref_, "sampling_neuron", "tau_ref" );
-  V_.n_syn_ = steps_of( P_.tau_syn_, "sampling_neuron", "tau_syn" );
+  V_.n_syn_ = P_.psp_shape_ == 0 ? steps_of( P_.tau_syn_, "sampling_neuron", "tau_syn" ) : 0;
   V_.log_n_ref_ = std::log( V_.n_ref_ );
-  V_.psp_decay_ = std::exp( -nest::Time::get_resolution().get_ms() / P_.tau_syn_ );
+  const double h = nest::Time::get_resolution().get_ms();
+  V_.psp_decay_ = std::exp( -h / P_.tau_syn_ );
+  // the NESTML twin's expression, in its order of operations
+  V_.alpha_gain_ = P_.tau_ref_ * h / ( P_.tau_syn_ * P_.tau_syn_ ) * V_.psp_decay_;
   V_.rng_ = nest::get_vp_specific_rng( get_thread() );
 }
 
@@ -197,6 +209,14 @@ sampling_neuron::update( nest::Time const& origin, const long from, const long t
     if ( P_.psp_shape_ == 1 )
     {
       S_.psp_ = S_.psp_ * V_.psp_decay_ + incoming;
+    }
+    else if ( P_.psp_shape_ == 2 )
+    {
+      // kappa(zeta + h) = e^(-h/tau_syn) (kappa(zeta) + tau_ref h / tau_syn^2 e^(-zeta/tau_syn)), the second
+      // term psp_rise_
+      S_.psp_ = V_.psp_decay_ * ( S_.psp_ + S_.psp_rise_ );
+      S_.psp_rise_ = V_.psp_decay_ * S_.psp_rise_ + V_.alpha_gain_ * incoming;
+      S_.psp_ += V_.alpha_gain_ * incoming;
     }
     else
     {

@@ -56,8 +56,11 @@ counting as the first refractory step: ``z`` is 1 for exactly
 
 Each input spike of weight :math:`W_j` (signed; excitatory and inhibitory input share
 receptor 0) adds a PSP of height :math:`W_j`, from the step it arrives in, that is
-rectangular (``psp_shape = 0``) for :math:`\tau_\mathrm{syn}`, or exponential
-(``psp_shape = 1``) with time constant :math:`\tau_\mathrm{syn}`. With symmetric
+rectangular (``psp_shape = 0``) for :math:`\tau_\mathrm{syn}`, exponential
+(``psp_shape = 1``) with time constant :math:`\tau_\mathrm{syn}`, or alpha-shaped
+(``psp_shape = 2``), :math:`\kappa(\zeta) = \tau_\mathrm{ref} \zeta e^{-\zeta/\tau_\mathrm{syn}}
+/ \tau_\mathrm{syn}^2` at the time :math:`\zeta` since the presynaptic spike (area
+:math:`\tau_\mathrm{ref}`, as the NESTML twin documents). With symmetric
 weights, rectangular PSPs, :math:`\tau_\mathrm{syn} = \tau_\mathrm{ref}` and a delay of
 one step, a network of these neurons samples approximately from the Boltzmann
 distribution :math:`p(z) \propto \exp(b^T z + \tfrac12 z^T W z)`.
@@ -72,14 +75,16 @@ Parameters
 =========== ======= ===================================================
 b           real    Bias (potential without input)
 tau_ref     ms      Absolute refractory period (spike step included)
-tau_syn     ms      PSP duration (rectangular) or time constant (exponential)
-psp_shape   integer 0: rectangular, 1: exponential
+tau_syn     ms      PSP duration (rectangular) or time constant (exponential, alpha)
+psp_shape   integer 0: rectangular, 1: exponential, 2: alpha
 =========== ======= ===================================================
 
-Both durations must be positive multiples of the resolution.
+``tau_ref`` and a rectangular PSP's ``tau_syn`` must be positive multiples of the
+resolution; other PSPs take any positive ``tau_syn``.
 
 State variables: ``u`` (membrane potential), ``z`` (1 while refractory),
-``refr_steps_left`` (remaining refractory steps), ``psp`` (summed PSPs),
+``refr_steps_left`` (remaining refractory steps), ``psp`` (summed PSPs), ``psp_rise``
+(alpha PSPs' exponential factor),
 ``spike_count`` (spikes since it was last set to 0).
 
 Receives
@@ -147,8 +152,8 @@ private:
   {
     double b_;        //!< bias
     double tau_ref_;  //!< absolute refractory period in ms, spike step included
-    double tau_syn_;  //!< PSP duration (rectangular) or time constant (exponential) in ms
-    long psp_shape_;  //!< 0: rectangular, 1: exponential
+    double tau_syn_;  //!< PSP duration (rectangular) or time constant (exponential, alpha) in ms
+    long psp_shape_;  //!< 0: rectangular, 1: exponential, 2: alpha
 
     Parameters_();
 
@@ -161,6 +166,7 @@ private:
     double u_;               //!< membrane potential
     double z_;               //!< 1 while refractory (spike step included), else 0
     double psp_;             //!< summed postsynaptic potentials
+    double psp_rise_;        //!< alpha PSPs: sum of W_j tau_ref h / tau_syn^2 exp(-zeta_j / tau_syn)
     long refr_steps_left_;   //!< remaining refractory steps (z = 1 while > 0)
     double spike_count_;     //!< spikes since it was last set to 0
     double hazard_;          //!< -ln(1 - p) of a free step at u_fire_, log_n_fire_
@@ -207,7 +213,8 @@ private:
     long n_ref_;       //!< refractory period in steps
     long n_syn_;       //!< PSP duration in steps
     double log_n_ref_;  //!< ln(n_ref): shifts the activation so that P(z = 1) = sigma(b)
-    double psp_decay_;  //!< per-step decay of exponential PSPs
+    double psp_decay_;  //!< per-step decay of exponential and alpha PSPs
+    double alpha_gain_;  //!< an alpha PSP's psp_rise_ and psp_ per unit weight in its arrival step
     nest::RngPtr rng_;  //!< random stream of this thread (the NESTML twin draws from the same)
   };
 

@@ -64,7 +64,7 @@ def _pair_matrix(w12: np.ndarray, w21: np.ndarray) -> np.ndarray:
 
 
 def build_pairs(sim, w12, w21, b1, b2, tau_ref: int, eta12, eta21, window: str = "exponential",
-                tau_syn: int | None = None) -> Pairs:
+                tau_syn: float | None = None, psp_shape: str = "rectangular") -> Pairs:
     """Independent pairs of sampling neurons with reciprocal SAL synapses.
 
     Parameters
@@ -78,7 +78,9 @@ def build_pairs(sim, w12, w21, b1, b2, tau_ref: int, eta12, eta21, window: str =
     window
         SAL window shape, ``"exponential"`` or ``"triangular"``.
     tau_syn
-        PSP duration (steps; default ``tau_ref``).
+        PSP duration (rectangular, whole steps) or time constant (steps; default ``tau_ref``).
+    psp_shape
+        ``"rectangular"``, ``"exponential"`` or ``"alpha"`` (``sampling_neuron``'s ``psp_shape``).
 
     Every delay is one step (exact sampling and exact SAL pairing).
     """
@@ -90,7 +92,7 @@ def build_pairs(sim, w12, w21, b1, b2, tau_ref: int, eta12, eta21, window: str =
     h = sim.get_time_step()
     tau_syn = tau_ref if tau_syn is None else tau_syn
     pop = sim.Population(2 * n_pairs, SamplingNeuron(b=np.column_stack([b1, b2]).ravel(), tau_ref=tau_ref * h,
-                                                     tau_syn=tau_syn * h))
+                                                     tau_syn=tau_syn * h, psp_shape=psp_shape))
     rows = connection_rows(_pair_matrix(w12, w21), delay=h, recurrent=True)
     prj = sim.Projection(pop, pop, sim.FromListConnector(rows, column_names=["weight", "delay"]),
                          SALSynapse(tau_sal=tau_ref * h, window=window))

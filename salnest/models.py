@@ -31,7 +31,7 @@ CPP_MODELS_DIR = REPO_ROOT / "cpp_models"
 SAL_WINDOWS = {"exponential": 0, "triangular": 1}
 
 #: Codes of the ``psp_shape`` parameter of ``sampling_neuron``.
-PSP_SHAPES = {"rectangular": 0, "exponential": 1}
+PSP_SHAPES = {"rectangular": 0, "exponential": 1, "alpha": 2}
 
 
 @dataclass(frozen=True)

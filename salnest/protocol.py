@@ -83,6 +83,29 @@ def list_of_pairs(v):
     return None
 
 
+def distinct_numbers(v):
+    """A non-empty list of distinct numbers (grid values of either sign)."""
+    if not v or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+        return f"must be a non-empty list of numbers, got {v!r}"
+    if len(set(v)) != len(v):
+        return f"values must not repeat, got {v}"
+    return None
+
+
+def list_of_number_lists(length: int, names: str):
+    """Check of a non-empty list of lists of ``length`` numbers, e.g. points ``[w12, w21, b1, b2]``
+    (``names`` spells one out in the message)."""
+    def check(v):
+        if not v:
+            return f"must be a non-empty list of {names}, got {v!r}"
+        for i, item in enumerate(v):
+            if (not isinstance(item, list) or len(item) != length
+                    or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in item)):
+                return f"item {i} must be {names}, got {item!r}"
+        return None
+    return check
+
+
 def grid_spec(v):
     """[start, stop, step] with stop > start and step > 0."""
     if len(v) != 3 or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):

@@ -109,9 +109,10 @@ class ModelUnitCell(NativeCellType):
 class SamplingNeuron(ModelUnitCell):
     """Stochastic neuron of neural sampling (NEST model ``sampling_neuron``).
 
-    Parameters: ``b`` (bias), ``tau_ref`` and ``tau_syn`` (ms, positive
-    multiples of the time step), ``psp_shape`` (``"rectangular"`` or
-    ``"exponential"``, or their codes 0 and 1).
+    Parameters: ``b`` (bias), ``tau_ref`` (ms, a positive multiple of the time
+    step), ``tau_syn`` (ms; the PSP's duration, a multiple of the time step, if
+    rectangular, else its time constant), ``psp_shape`` (``"rectangular"``,
+    ``"exponential"`` or ``"alpha"``, or their codes 0, 1 and 2).
     Recordables: ``u``, ``z``, ``spikes``.
     """
 

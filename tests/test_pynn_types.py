@@ -97,7 +97,7 @@ def test_bad_synapse_parameters_rejected_at_construction(kwargs, message):
     ({"tau_ref": -1.0}, "tau_ref must be positive"),
     ({"tau_syn": 0.0}, "tau_syn must be positive"),
     ({"b": float("nan")}, "b must not be NaN"),
-    ({"psp_shape": "alpha"}, "unknown PSP shape"),
+    ({"psp_shape": "gaussian"}, "unknown PSP shape"),
 ])
 def test_bad_neuron_parameters_rejected_at_construction(kwargs, message):
     from salnest.pynn_types import SamplingNeuron

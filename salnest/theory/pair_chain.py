@@ -184,14 +184,38 @@ def transition_matrix(w12: float, w21: float, b1: float, b2: float, tau_ref: int
     return P, cap
 
 
-def stationary_distribution(P: sp.csr_matrix) -> np.ndarray:
-    """pi with pi P = pi, sum(pi) = 1 (the chain is irreducible on its reachable states)."""
+#: Largest chain solved directly; beyond it LU fill-in makes ``spsolve`` take minutes (212,521 states
+#: of an alpha-PSP pair with 30 steps of history), while power iteration takes a fraction of a second.
+DIRECT_SOLVE_STATES = 20_000
+
+
+def stationary_distribution(P: sp.csr_matrix, tol: float = 1e-15, max_iterations: int = 1_000_000) -> np.ndarray:
+    """pi with pi P = pi, sum(pi) = 1 (the chain is irreducible on its reachable states).
+
+    Chains of up to :data:`DIRECT_SOLVE_STATES` states are solved directly. Larger ones by power
+    iteration of the lazy chain (P + I) / 2, which has the same pi and cannot be periodic, until an
+    iteration changes pi by less than ``tol`` in L1 norm (the error is that over one minus the
+    second eigenvalue's modulus: about 1e-13 for the pairs here).
+    """
     n = P.shape[0]
-    A = (P.T - sp.identity(n, format="csr")).tolil()
-    A[0, :] = 1.0  # replace one balance equation by the normalisation
-    rhs = np.zeros(n)
-    rhs[0] = 1.0
-    pi = spla.spsolve(A.tocsc(), rhs)
+    if n <= DIRECT_SOLVE_STATES:
+        A = (P.T - sp.identity(n, format="csr")).tolil()
+        A[0, :] = 1.0  # replace one balance equation by the normalisation
+        rhs = np.zeros(n)
+        rhs[0] = 1.0
+        pi = spla.spsolve(A.tocsc(), rhs)
+    else:
+        PT = P.T.tocsr()
+        pi = np.full(n, 1.0 / n)
+        for _ in range(max_iterations):
+            nxt = 0.5 * (PT @ pi + pi)
+            change = np.abs(nxt - pi).sum()
+            pi = nxt
+            if change < tol:
+                break
+        else:
+            raise RuntimeError(f"power iteration did not converge in {max_iterations} iterations "
+                               f"(last change {change:.2e})")
     pi = np.clip(pi, 0.0, None)
     return pi / pi.sum()
 
@@ -292,12 +316,37 @@ def _spike_histories(isi: int, history: int) -> list[tuple[int, ...]]:
     return out
 
 
-def truncation_bound(w: float, tau_ref: int, tau_syn: float, history: int) -> float:
-    """Largest PSP that spikes older than ``history`` steps can add (exponential PSP):
-    ``|w| e^{-history/tau_syn} / (1 - e^{-tau_ref/tau_syn})``. Every transition probability of
-    the truncated chain is within a quarter of this of the exact one (``sigma' <= 1/4``). It holds
-    for both conventions (spikes are at least ``tau_ref`` steps apart in both)."""
-    return abs(w) * np.exp(-history / tau_syn) / (1.0 - np.exp(-tau_ref / tau_syn))
+def exponential_psp(tau_syn: float):
+    """``psp_kernel`` of exponential PSPs (``psp_shape = 1``): ``exp(-a / tau_syn)``, height 1 in the
+    step after the spike (``a = 0``)."""
+    return lambda a: np.exp(-np.asarray(a, float) / tau_syn)
+
+
+def alpha_psp(tau_ref: float, tau_syn: float):
+    """``psp_kernel`` of alpha PSPs (``psp_shape = 2``): ``kappa(a + 1)`` with
+    ``kappa(zeta) = tau_ref / tau_syn**2 * zeta * exp(-zeta / tau_syn)``, ``zeta`` the steps since the
+    spike. This is ``alpha_PSP`` of the paper's STDD calculator (``stddc.funcs``), whose area is
+    ``tau_ref``; it peaks at ``zeta = tau_syn``."""
+    gain = tau_ref / tau_syn**2
+    return lambda a: gain * (np.asarray(a, float) + 1.0) * np.exp(-(np.asarray(a, float) + 1.0) / tau_syn)
+
+
+PSP_KERNELS = {"exponential": lambda tau_ref, tau_syn: exponential_psp(tau_syn), "alpha": alpha_psp}
+
+
+def truncation_bound(w: float, tau_ref: int, psp_kernel, history: int) -> float:
+    """Largest PSP that the spikes older than ``history`` steps can add: ``|w| sum_k psp_kernel(history +
+    k tau_ref)``, since one neuron's spikes are at least ``tau_ref`` steps apart (in both conventions) and
+    the kernel must not rise beyond ``history`` (checked). Every transition probability of the truncated
+    chain is within a quarter of this of the exact one (``sigma' <= 1/4``). For exponential PSPs it is
+    ``|w| e^{-history/tau_syn} / (1 - e^{-tau_ref/tau_syn})``.
+    """
+    tail = psp_kernel(history + np.arange(0, 1 + 100 * tau_ref))
+    if np.any(np.diff(tail) > 0) or np.any(tail < 0):
+        raise ValueError(f"the PSP kernel must be non-negative and non-increasing from history = {history} on; "
+                         "choose a longer history")
+    terms = psp_kernel(history + tau_ref * np.arange(100_000))
+    return float(abs(w) * terms.sum())
 
 
 def pair_statistics_history(w12: float, w21: float, b1: float, b2: float, tau_ref: int, psp_kernel,
@@ -316,7 +365,7 @@ def pair_statistics_history(w12: float, w21: float, b1: float, b2: float, tau_re
     history : int
         Spikes older than ``history`` steps are forgotten: exact for PSPs
         shorter than that (rectangular), an approximation with error
-        :func:`truncation_bound` for exponential PSPs. At least the shortest
+        :func:`truncation_bound` for exponential and alpha PSPs. At least the shortest
         inter-spike interval (``tau_ref``, or ``tau_ref + 1`` under ``reference``).
         The state space grows quickly with ``history / tau_ref``.
     convention : {"salnest", "reference"}
@@ -358,20 +407,45 @@ def pair_statistics_history(w12: float, w21: float, b1: float, b2: float, tau_re
                        youngest[s2] <= tau_ref - 1, tol, max_lag)
 
 
-def exponential_psp_statistics(w12: float, w21: float, b1: float, b2: float, tau_ref: int, tau_syn: float,
-                               history: int | None = None, **kwargs) -> tuple[PairStatistics, float]:
-    """Pair statistics with exponential PSPs (``psp_shape = 1`` of ``sampling_neuron``).
+def shaped_psp_statistics(w12: float, w21: float, b1: float, b2: float, tau_ref: int, tau_syn: float,
+                          shape: str = "exponential", history: int | None = None,
+                          **kwargs) -> tuple[PairStatistics, float]:
+    """Pair statistics for a PSP shape of ``sampling_neuron``: rectangular (exact, :func:`pair_statistics`),
+    exponential or alpha (``psp_shape`` 0, 1, 2; a chain over the recent spike history).
 
-    The PSP of a spike is ``exp(-a / tau_syn)`` in the ``a + 1``-th step after
-    it. Returns the statistics and the truncation bound on the PSP (see
-    :func:`truncation_bound`); ``history`` defaults to ``3 * tau_ref``.
-    ``kwargs`` (``tol``, ``max_lag``, ``convention``) go to
-    :func:`pair_statistics_history`; ``convention`` changes the refractoriness,
-    not this kernel.
+    Parameters
+    ----------
+    w12, w21, b1, b2, tau_ref
+        As in :func:`pair_statistics`.
+    tau_syn : float
+        The PSP's time constant in steps (any positive number), or a rectangular PSP's duration
+        (whole steps).
+    shape : {"rectangular", "exponential", "alpha"}
+        Rectangular, :func:`exponential_psp` or :func:`alpha_psp`.
+    history : int, optional
+        Steps of spike history the chain keeps (:func:`pair_statistics_history`); ``3 * tau_ref``
+        if omitted.
+    kwargs
+        ``tol``, ``max_lag``, ``convention`` of :func:`pair_statistics_history`; ``convention``
+        changes the refractoriness, not the kernel.
+
+    Returns
+    -------
+    PairStatistics
+    float
+        :func:`truncation_bound` of the forgotten PSPs, for the larger weight (0 for rectangular PSPs,
+        whose chain is exact).
     """
+    if shape == "rectangular":
+        if tau_syn != int(tau_syn):
+            raise ValueError(f"a rectangular PSP lasts whole steps, got tau_syn = {tau_syn}")
+        return pair_statistics(w12, w21, b1, b2, tau_ref, int(tau_syn), **kwargs), 0.0
+    if shape not in PSP_KERNELS:
+        raise ValueError(f"unknown PSP shape {shape!r}; choose one of {['rectangular', *sorted(PSP_KERNELS)]}")
+    kernel = PSP_KERNELS[shape](tau_ref, tau_syn)
     history = 3 * tau_ref if history is None else history
-    stats = pair_statistics_history(w12, w21, b1, b2, tau_ref, lambda a: np.exp(-a / tau_syn), history, **kwargs)
-    return stats, truncation_bound(max(abs(w12), abs(w21)), tau_ref, tau_syn, history)
+    bound = truncation_bound(max(abs(w12), abs(w21)), tau_ref, kernel, history)
+    return pair_statistics_history(w12, w21, b1, b2, tau_ref, kernel, history, **kwargs), bound
 
 
 def drift_field(w12_values, w21_values, b1: float, b2: float, tau_ref: int, window,

@@ -11,8 +11,9 @@ NEURONS = ("sampling_neuron", "sampling_neuron_nestml")  # the C++ model and its
     ({"tau_ref": -5.0}, "tau_ref"),
     ({"tau_ref": 2.5}, "tau_ref"),        # not a multiple of the 1 ms resolution
     ({"tau_syn": 0.0}, "tau_syn"),
-    ({"tau_syn": 3.5}, "tau_syn"),
-    ({"psp_shape": 2}, "psp_shape"),
+    ({"tau_syn": 3.5}, "tau_syn"),        # a rectangular PSP (the default) must last whole steps
+    ({"tau_syn": -1.0, "psp_shape": 2}, "tau_syn"),
+    ({"psp_shape": 3}, "psp_shape"),
 ])
 def test_neuron_rejects_bad_parameters(nest_kernel, model, params, field):
     nest = nest_kernel
@@ -20,6 +21,14 @@ def test_neuron_rejects_bad_parameters(nest_kernel, model, params, field):
         nest.Create(model, params=params)
     with pytest.raises(nest.NESTErrors.BadProperty, match=field):
         nest.SetDefaults(model, params)
+
+
+@pytest.mark.parametrize("model", NEURONS)
+@pytest.mark.parametrize("psp_shape", [1, 2])
+def test_exponential_and_alpha_psps_take_any_time_constant(nest_kernel, model, psp_shape):
+    nest = nest_kernel
+    n = nest.Create(model, params={"tau_syn": 10.0 / 3.0, "psp_shape": psp_shape})
+    assert n.get("tau_syn") == 10.0 / 3.0
 
 
 def test_nestml_neuron_needs_a_ring_buffer_as_long_as_its_psp(nest_kernel):

@@ -50,6 +50,29 @@ def test_exponential_psp_exact(nest_kernel):
     np.testing.assert_allclose(u, expected, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("model", ["sampling_neuron", "sampling_neuron_nestml"])
+def test_alpha_psp_exact(nest_kernel, model):
+    """The reference's alpha_PSP (stddc.funcs) at the lag since the presynaptic spike, added up; a time
+    constant off the time grid (tau_ref / 3) as in the paper's short alpha PSP."""
+    nest = nest_kernel
+    tau_ref, tau_syn = 10.0, 10.0 / 3.0
+    neuron = nest.Create(model, params={"b": -50.0, "tau_ref": tau_ref, "tau_syn": tau_syn, "psp_shape": 2})
+    for weight, time in ((2.0, 5.0), (-0.75, 9.0)):
+        sg = nest.Create("spike_generator", params={"spike_times": [time]})
+        nest.Connect(sg, neuron, syn_spec={"weight": weight, "delay": H})
+    mm = nest.Create("multimeter", params={"record_from": ["u"], "interval": H})
+    nest.Connect(mm, neuron)
+    nest.Simulate(60.0)
+    t, u = mm.events["times"], mm.events["u"]
+
+    def kappa(zeta):  # zeta: time since the presynaptic spike, which is stamped one step before its arrival
+        return np.where(zeta > 0, tau_ref / tau_syn**2 * zeta * np.exp(-zeta / tau_syn), 0.0)
+
+    # the input stamped s arrives in the step ending at s + 1, one step after the spike: zeta = t - s
+    expected = -50.0 + 2.0 * kappa(t - 5.0) - 0.75 * kappa(t - 9.0)
+    np.testing.assert_allclose(u, expected, rtol=0, atol=1e-12)
+
+
 def test_refractory_period_and_z_exact(nest_kernel):
     """With b = 50 the firing probability is 1 - 1e-20: the neuron fires as soon as it may."""
     nest = nest_kernel

@@ -3,7 +3,7 @@
 import numpy as np
 
 from salnest.sampling import states_from_spikes
-from salnest.theory.pair_chain import exponential_psp_statistics
+from salnest.theory.pair_chain import shaped_psp_statistics
 from salnest.theory.windows import restricted_nn_pairs
 
 
@@ -16,7 +16,7 @@ def test_exponential_psp_pair_matches_truncated_chain(nest_kernel):
     """
     nest = nest_kernel
     w12, w21, b1, b2, tau, tau_syn = 1.5, -0.5, -0.5, 0.2, 10, 3.0
-    exact, bound = exponential_psp_statistics(w12, w21, b1, b2, tau, tau_syn, history=20)
+    exact, bound = shaped_psp_statistics(w12, w21, b1, b2, tau, tau_syn, "exponential", history=20)
     assert bound < 0.003
     pairs = []
     for _ in range(20):

@@ -141,15 +141,46 @@ def test_history_chain_reproduces_the_age_chain_for_rectangular_psps():
     np.testing.assert_allclose(a.p_joint, b.p_joint, atol=1e-13)
 
 
-def test_exponential_psp_truncation_converges_within_its_bound():
-    from salnest.theory.pair_chain import exponential_psp_statistics
+@pytest.mark.parametrize("shape, tau_syn, histories", [("exponential", 2.0, (12, 18)), ("alpha", 2.0, (18, 24))])
+def test_shaped_psp_truncation_converges_within_its_bound(shape, tau_syn, histories):
+    from salnest.theory.pair_chain import shaped_psp_statistics
 
-    short, bound_short = exponential_psp_statistics(1.5, -0.5, -0.5, 0.2, 6, 2.0, history=12)
-    long, bound_long = exponential_psp_statistics(1.5, -0.5, -0.5, 0.2, 6, 2.0, history=18)
+    short, bound_short = shaped_psp_statistics(1.5, -0.5, -0.5, 0.2, 6, tau_syn, shape, history=histories[0])
+    long, bound_long = shaped_psp_statistics(1.5, -0.5, -0.5, 0.2, 6, tau_syn, shape, history=histories[1])
     assert bound_long < bound_short < 0.01
     # firing probabilities differ by at most bound/4 per step, so the statistics move by that order
     assert np.abs(short.p_joint - long.p_joint).max() < bound_short
     assert 0.5 * np.abs(short.stdd - long.stdd[np.isin(long.dt, short.dt)]).sum() < bound_short
+
+
+def test_truncation_bound_of_exponential_psps_in_closed_form():
+    from salnest.theory.pair_chain import exponential_psp, truncation_bound
+
+    w, tau_ref, tau_syn, history = 1.5, 6, 2.0, 12
+    closed = w * np.exp(-history / tau_syn) / (1.0 - np.exp(-tau_ref / tau_syn))
+    assert truncation_bound(-w, tau_ref, exponential_psp(tau_syn), history) == pytest.approx(closed, rel=1e-12)
+
+
+def test_alpha_psp_is_the_reference_kernel_with_area_tau_ref():
+    """stddc's alpha_PSP(zeta) = tau_ref / tau_syn**2 zeta exp(-zeta / tau_syn) at zeta = a + 1 steps
+    after the spike; its continuous area tau_ref holds on the grid to the rectangle rule's error,
+    under 1 % for tau_syn = tau_ref / 3."""
+    from salnest.theory.pair_chain import alpha_psp
+
+    tau_ref, tau_syn = 10, 10 / 3
+    a = np.arange(400)
+    kernel = alpha_psp(tau_ref, tau_syn)(a)
+    np.testing.assert_allclose(kernel, tau_ref / tau_syn**2 * (a + 1) * np.exp(-(a + 1) / tau_syn), rtol=1e-15)
+    assert kernel.sum() == pytest.approx(tau_ref, rel=0.01)
+    assert np.argmax(kernel) + 1 == round(tau_syn)
+
+
+def test_truncation_before_the_alpha_peak_is_refused():
+    """Beyond the history the kernel must fall, or the bound would not bound anything."""
+    from salnest.theory.pair_chain import alpha_psp, truncation_bound
+
+    with pytest.raises(ValueError, match="non-increasing"):
+        truncation_bound(1.0, 3, alpha_psp(3, 5.0), 2)
 
 
 def test_default_convention_is_salnest_and_unchanged():

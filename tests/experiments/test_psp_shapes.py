@@ -1,0 +1,77 @@
+"""Fig. 11 protocols on short schedules: NEST pairs with alpha PSPs against the exact history chain."""
+
+import numpy as np
+import pytest
+
+from salnest.protocol import ProtocolError
+from salnest.results import read_dataset
+from salnest.runner import load_protocol, run_protocol
+from salnest.theory.pair_chain import pair_statistics
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+def test_alpha_psp_stdd_smoke_matches_the_chain_and_not_the_rectangular_one(salnest_module, tmp_path):
+    """The CI smoke protocol: 20 pairs x 5x10^4 steps, about 100,000 spike pairs.
+
+    By sampling noise alone the TV distance of a histogram over the ~60 lags that carry the mass is
+    about 0.01 at this count (measured 0.007); the limit is the issue's 0.05. The chain's
+    truncation moves the potential by at most its bound (0.03) and so each firing probability by
+    under 0.008. The same pairs are at least 0.05 from the rectangular-PSP chain: the check tells
+    the shapes apart.
+    """
+    out = run_protocol(ROOT / "protocols" / "psp_stdd_smoke.toml", output=tmp_path / "smoke.nc",
+                       show_progress=False)
+    ds = read_dataset(out, kind="psp_stdd")
+    sel = ds.isel(shape=0, point=0)
+    assert str(ds.shape.values[0]) == "alpha_long"
+    assert int(sel.pair_counts.sum()) > 50_000
+    assert float(sel.truncation_bound) < 0.05
+    assert float(sel.total_variation) < 0.05
+    rect = pair_statistics(*sel.points.values, 10)
+    on_grid = np.zeros(ds.sizes["dt"])
+    keep = np.abs(rect.dt) <= ds.dt.values.max()
+    on_grid[np.searchsorted(ds.dt.values, rect.dt[keep])] = rect.stdd[keep]
+    assert 0.5 * np.abs(sel.stdd_measured.values - on_grid).sum() > 0.05
+    assert (tmp_path / "figures" / "smoke.png").is_file()
+
+
+def test_fixed_points_off_the_diagonal_measured_where_the_chain_puts_them(salnest_module, tmp_path):
+    """b = (-1, 1) and the mirror (1, -1) at m = -1, where the exact offsets are large: -0.18
+    (rectangular) and -0.29 (long alpha) at b = (-1, 1). 4 plastic pairs per point, 2x10^5 steps
+    at eta_sal = 0.01, the second half averaged: standard error about 0.015 (measured on this
+    grid), so the limit of 0.06 is 4 standard errors and a tenth of the gap between the two shapes.
+    """
+    protocol = {
+        "experiment": {"kind": "psp_fixed_points", "seed": 5, "output": str(tmp_path / "fp.nc")},
+        "network": {"tau_ref": 10, "shapes": ["rectangular", "alpha_long"]},
+        "grid": {"biases": [-1.0, 1.0], "mean_weights": [-1.0]},
+        "simulation": {"replicates": 4, "steps": 200_000, "record_interval": 5000},
+    }
+    ds = read_dataset(run_protocol(protocol, show_progress=False), kind="psp_fixed_points")
+    exact = ds.offset_exact.sel(mean_weight=-1.0)
+    measured = ds.offset_measured.sel(mean_weight=-1.0).mean("replicate")
+    for shape in ds.shape.values:
+        e, m = exact.sel(shape=shape), measured.sel(shape=shape)
+        assert float(e.sel(b1=-1.0, b2=1.0)) == pytest.approx(-float(e.sel(b1=1.0, b2=-1.0)), abs=1e-12)
+        assert float(e.sel(b1=-1.0, b2=1.0)) < -0.1
+        assert abs(float(e.sel(b1=1.0, b2=1.0))) < 1e-3  # equal biases: on the diagonal by symmetry
+        np.testing.assert_allclose(m.values, e.values, atol=0.06, err_msg=str(shape))
+    gap = float(exact.sel(shape="alpha_long", b1=-1.0, b2=1.0) - exact.sel(shape="rectangular", b1=-1.0, b2=1.0))
+    assert gap < -0.08
+    assert np.isfinite(ds.offset_trajectory).all()
+    assert (tmp_path / "figures" / "fp.png").is_file()
+
+
+@pytest.mark.parametrize("kind, section, fields, message", [
+    ("psp_stdd", "chain", {"history": 3}, "must cover at least tau_ref"),
+    ("psp_stdd", "points", {"points": [[1.0, 1.0, 0.0]]}, r"\[w12, w21, b1, b2\]"),
+    ("psp_stdd", "network", {"shapes": ["gaussian"]}, "unknown PSP shape"),
+    ("psp_fixed_points", "grid", {"biases": [0.0, 0.0]}, "must not repeat"),
+    ("psp_fixed_points", "simulation", {"steps": 1000, "record_interval": 600}, "record_interval"),
+])
+def test_bad_protocols_refused_before_any_simulation(kind, section, fields, message):
+    raw = {"experiment": {"kind": kind}, section: fields}
+    with pytest.raises(ProtocolError, match=message):
+        load_protocol(raw)
+
