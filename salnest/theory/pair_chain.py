@@ -220,9 +220,22 @@ def stationary_distribution(P: sp.csr_matrix, tol: float = 1e-15, max_iterations
     return pi / pi.sum()
 
 
-def _statistics(P: sp.csr_matrix, fires1, fires2, z1, z2, tol: float, max_lag: int) -> PairStatistics:
-    """Pair statistics of a chain whose states are marked by who fired in them and who is refractory."""
-    pi = stationary_distribution(P)
+@dataclass(frozen=True)
+class PairChain:
+    """A pair's Markov chain: transition matrix and, per state, who fired in it and who is refractory."""
+
+    P: sp.csr_matrix
+    fires1: np.ndarray
+    fires2: np.ndarray
+    z1: np.ndarray
+    z2: np.ndarray
+
+
+def chain_statistics(chain: PairChain, tol: float = 1e-13, max_lag: int = 1_000_000,
+                     pi: np.ndarray | None = None) -> PairStatistics:
+    """Pair statistics of ``chain`` (its stationary distribution ``pi`` if already known)."""
+    P, fires1, fires2, z1, z2 = chain.P, chain.fires1, chain.fires2, chain.z1, chain.z2
+    pi = stationary_distribution(P) if pi is None else pi
     PT = P.T.tocsr()
 
     anyone_fires = fires1 | fires2
@@ -294,12 +307,18 @@ def pair_statistics(w12: float, w21: float, b1: float, b2: float, tau_ref: int, 
     ``tau_syn <= tau_ref + 2`` (``reference``); both neuron models add
     overlapping PSPs, as :func:`pair_statistics_history` does.
     """
+    return chain_statistics(rectangular_chain(w12, w21, b1, b2, tau_ref, tau_syn, convention), tol, max_lag)
+
+
+def rectangular_chain(w12: float, w21: float, b1: float, b2: float, tau_ref: int, tau_syn: int | None = None,
+                      convention: str = "salnest") -> PairChain:
+    """The age chain of :func:`pair_statistics` (parameters as there)."""
     P, cap = transition_matrix(w12, w21, b1, b2, tau_ref, tau_syn, convention)
     n = cap + 1
     a1, a2 = np.divmod(np.arange(n * n), n)
     # z = 1 at ages 0 .. tau_ref - 1 also for the reference's ages 1 .. tau_ref: refractory neurons age
     # deterministically, so P(a1, a2) = P(a1 + 1, a2 + 1) there and shifting both windows changes no P(z1, z2)
-    return _statistics(P, a1 == 0, a2 == 0, a1 <= tau_ref - 1, a2 <= tau_ref - 1, tol, max_lag)
+    return PairChain(P, a1 == 0, a2 == 0, a1 <= tau_ref - 1, a2 <= tau_ref - 1)
 
 
 def _spike_histories(isi: int, history: int) -> list[tuple[int, ...]]:
@@ -352,11 +371,18 @@ def truncation_bound(w: float, tau_ref: int, psp_kernel, history: int) -> float:
 def pair_statistics_history(w12: float, w21: float, b1: float, b2: float, tau_ref: int, psp_kernel,
                             history: int, tol: float = 1e-13, max_lag: int = 1_000_000,
                             convention: str = "salnest") -> PairStatistics:
-    """Pair statistics for any PSP shape from a chain over each neuron's recent spike ages.
+    """Pair statistics for any PSP shape from a chain over each neuron's recent spike ages
+    (:func:`history_chain`, parameters as there)."""
+    return chain_statistics(history_chain(w12, w21, b1, b2, tau_ref, psp_kernel, history, convention), tol, max_lag)
+
+
+def history_chain(w12: float, w21: float, b1: float, b2: float, tau_ref: int, psp_kernel, history: int,
+                  convention: str = "salnest") -> PairChain:
+    """The chain over each neuron's recent spike ages, for any PSP shape.
 
     Parameters
     ----------
-    w12, w21, b1, b2, tau_ref, tol, max_lag
+    w12, w21, b1, b2, tau_ref
         As in :func:`pair_statistics`.
     psp_kernel : callable
         ``psp_kernel(a)`` is the PSP a spike fired ``a + 1`` steps before the
@@ -374,7 +400,7 @@ def pair_statistics_history(w12: float, w21: float, b1: float, b2: float, tau_re
 
     Returns
     -------
-    PairStatistics
+    PairChain
     """
     isi = _shortest_isi(convention, tau_ref)
     if history < isi:
@@ -403,15 +429,15 @@ def pair_statistics_history(w12: float, w21: float, b1: float, b2: float, tau_re
             vals.append((q1 * q2)[keep])
     P = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n * n, n * n))
     # z as in pair_statistics
-    return _statistics(P, youngest[s1] == 0, youngest[s2] == 0, youngest[s1] <= tau_ref - 1,
-                       youngest[s2] <= tau_ref - 1, tol, max_lag)
+    return PairChain(P, youngest[s1] == 0, youngest[s2] == 0, youngest[s1] <= tau_ref - 1, youngest[s2] <= tau_ref - 1)
 
 
-def shaped_psp_statistics(w12: float, w21: float, b1: float, b2: float, tau_ref: int, tau_syn: float,
-                          shape: str = "exponential", history: int | None = None,
-                          **kwargs) -> tuple[PairStatistics, float]:
-    """Pair statistics for a PSP shape of ``sampling_neuron``: rectangular (exact, :func:`pair_statistics`),
-    exponential or alpha (``psp_shape`` 0, 1, 2; a chain over the recent spike history).
+def shaped_psp_chain(w12: float, w21: float, b1: float, b2: float, tau_ref: int, tau_syn: float,
+                     shape: str = "exponential", history: int | None = None,
+                     convention: str = "salnest") -> tuple[PairChain, float]:
+    """The chain of a pair of ``sampling_neuron`` with a given PSP shape: rectangular (the exact age
+    chain, :func:`rectangular_chain`), exponential or alpha (``psp_shape`` 0, 1, 2; a chain over the
+    recent spike history, :func:`history_chain`).
 
     Parameters
     ----------
@@ -423,15 +449,13 @@ def shaped_psp_statistics(w12: float, w21: float, b1: float, b2: float, tau_ref:
     shape : {"rectangular", "exponential", "alpha"}
         Rectangular, :func:`exponential_psp` or :func:`alpha_psp`.
     history : int, optional
-        Steps of spike history the chain keeps (:func:`pair_statistics_history`); ``3 * tau_ref``
-        if omitted.
-    kwargs
-        ``tol``, ``max_lag``, ``convention`` of :func:`pair_statistics_history`; ``convention``
-        changes the refractoriness, not the kernel.
+        Steps of spike history the chain keeps; ``3 * tau_ref`` if omitted.
+    convention : {"salnest", "reference"}
+        Changes the refractoriness, not the kernel.
 
     Returns
     -------
-    PairStatistics
+    PairChain
     float
         :func:`truncation_bound` of the forgotten PSPs, for the larger weight (0 for rectangular PSPs,
         whose chain is exact).
@@ -439,13 +463,22 @@ def shaped_psp_statistics(w12: float, w21: float, b1: float, b2: float, tau_ref:
     if shape == "rectangular":
         if tau_syn != int(tau_syn):
             raise ValueError(f"a rectangular PSP lasts whole steps, got tau_syn = {tau_syn}")
-        return pair_statistics(w12, w21, b1, b2, tau_ref, int(tau_syn), **kwargs), 0.0
+        return rectangular_chain(w12, w21, b1, b2, tau_ref, int(tau_syn), convention), 0.0
     if shape not in PSP_KERNELS:
         raise ValueError(f"unknown PSP shape {shape!r}; choose one of {['rectangular', *sorted(PSP_KERNELS)]}")
     kernel = PSP_KERNELS[shape](tau_ref, tau_syn)
     history = 3 * tau_ref if history is None else history
     bound = truncation_bound(max(abs(w12), abs(w21)), tau_ref, kernel, history)
-    return pair_statistics_history(w12, w21, b1, b2, tau_ref, kernel, history, **kwargs), bound
+    return history_chain(w12, w21, b1, b2, tau_ref, kernel, history, convention), bound
+
+
+def shaped_psp_statistics(w12: float, w21: float, b1: float, b2: float, tau_ref: int, tau_syn: float,
+                          shape: str = "exponential", history: int | None = None, tol: float = 1e-13,
+                          max_lag: int = 1_000_000, convention: str = "salnest") -> tuple[PairStatistics, float]:
+    """Pair statistics and truncation bound of :func:`shaped_psp_chain` (parameters as there; ``tol``
+    and ``max_lag`` as in :func:`pair_statistics`)."""
+    chain, bound = shaped_psp_chain(w12, w21, b1, b2, tau_ref, tau_syn, shape, history, convention)
+    return chain_statistics(chain, tol, max_lag), bound
 
 
 def drift_field(w12_values, w21_values, b1: float, b2: float, tau_ref: int, window,

@@ -24,6 +24,7 @@ BENCHMARKS = {
 
 #: Scripts that compare against code that is not on PyPI: here only their refusal without it is run.
 NEEDS_EXTERNAL = {"reference_convention.py": "git clone https://github.com/unibe-cns/sal-code",
+                  "psp_shapes_crosscheck.py": "git clone https://github.com/unibe-cns/sal-code",
                   "stdwi_crosscheck.py": "git clone https://github.com/nasiryahm/STDWI",
                   "rdd_crosscheck.py": "git clone https://github.com/jordan-g/RDD-Weight-Alignment"}
 
