@@ -28,14 +28,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from pynn_networks.blocks import BlockConnections, connect_blocks, connection_rows
+from salnest.models import SAL_PAIRINGS
 
 #: The STDWI authors' leaky integrator (``lif_dynamics``: tau 20 ms, coupling ratio 1, no
 #: refractoriness) as ``rdd_neuron`` parameters at their 0.25 ms step; the kernel covers
 #: their 280-step filter, whose first value is 0.
 STDWI_LIF = {"g_L": 0.05, "g_D": 0.05, "tau_L": 10.0, "tau_s": 3.0, "kernel_length": 279 * 0.25, "theta": 1.0,
              "v_reset": -1.0, "t_ref": 0.25}
-#: Codes of the C++ SAL synapse's ``sal_pairing``.
-SAL_PAIRINGS = {"restricted": 0, "all_to_all": 1}
 #: Steps of the STDWI layers' connections: their filter reads the input one step after it arrives.
 STDWI_DELAY_STEPS = 2
 

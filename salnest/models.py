@@ -30,6 +30,9 @@ CPP_MODELS_DIR = REPO_ROOT / "cpp_models"
 #: Codes of the ``sal_window`` parameter of the SAL synapse.
 SAL_WINDOWS = {"exponential": 0, "triangular": 1}
 
+#: Codes of the C++ ``sal_synapse``'s ``sal_pairing`` (all to all: exponential window only; docs/models.md, section 3).
+SAL_PAIRINGS = {"restricted": 0, "all_to_all": 1}
+
 #: Codes of the ``psp_shape`` parameter of ``sampling_neuron``.
 PSP_SHAPES = {"rectangular": 0, "exponential": 1, "alpha": 2}
 

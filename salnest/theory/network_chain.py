@@ -84,3 +84,27 @@ def network_state_distribution(W: np.ndarray, b: np.ndarray, n_ref: int, tol: fl
     index = z.astype(np.int64) @ (1 << np.arange(n - 1, -1, -1))
     p = np.bincount(index, weights=pi, minlength=2 ** n)
     return p / p.sum()
+
+
+def state_probability(W: np.ndarray, b: np.ndarray, n_ref: int, neuron: int, tol: float = 1e-14) -> float:
+    """Exact ``P(z = 1)`` of one neuron of the network of :func:`network_state_distribution`.
+
+    Only the neurons with a path of nonzero weights to ``neuron`` can change its statistics, so
+    the chain is solved on that sub-network: a feed-forward 4-neuron system with
+    ``n_ref = 25`` has 17,576 states instead of 456,976.
+    """
+    W = np.asarray(W, dtype=float)
+    upstream = {int(neuron)}
+    frontier = [int(neuron)]
+    while frontier:
+        post = frontier.pop()
+        for pre in np.nonzero(W[post])[0]:
+            if int(pre) not in upstream:
+                upstream.add(int(pre))
+                frontier.append(int(pre))
+    keep = sorted(upstream)
+    p = network_state_distribution(W[np.ix_(keep, keep)], np.asarray(b, float)[keep], n_ref, tol=tol)
+    position = keep.index(int(neuron))
+    n = len(keep)
+    on = (np.arange(2 ** n) >> (n - 1 - position)) & 1  # the order of boltzmann.all_states
+    return float(p[on == 1].sum())

@@ -40,3 +40,18 @@ def test_bad_input_is_refused():
         network_state_distribution(np.zeros((2, 2)), np.zeros(2), 2.5)
     with pytest.raises(ValueError, match="too many"):
         network_state_distribution(np.zeros((6, 6)), np.zeros(6), 20)
+
+
+def test_state_probability_of_a_sub_network_equals_that_of_the_whole_chain():
+    """Neuron 3 feeds 0 -> 1 -> 2 nothing back: the reduced chain of 0, 1, 2 must give neuron 2's
+    P(z = 1) of the full 4-neuron chain, and neuron 0's is sigma(b_0) (nothing reaches it)."""
+    from salnest.theory.network_chain import state_probability
+
+    W = np.zeros((4, 4))
+    W[1, 0], W[2, 1], W[2, 0], W[3, 2], W[2, 3] = 1.2, -0.8, 0.5, 2.0, 0.0
+    b = np.array([0.3, -0.5, 0.1, -1.0])
+    full = network_state_distribution(W, b, 4)
+    z = all_states(4)
+    for neuron in range(4):
+        assert state_probability(W, b, 4, neuron) == pytest.approx(full[z[:, neuron] == 1].sum(), abs=1e-12)
+    assert state_probability(W, b, 4, 0) == pytest.approx(sigmoid(0.3), abs=1e-12)

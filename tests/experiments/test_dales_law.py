@@ -1,0 +1,69 @@
+"""Fig. 10 protocols on short schedules: SAL in the E-I system drifts toward the effective diagonal,
+and its rates match the exact chain."""
+
+import numpy as np
+import pytest
+
+from salnest.experiments.dales_law import drift_toward_effective_diagonal, learning_offsets
+from salnest.protocol import ProtocolError
+from salnest.results import read_dataset
+from salnest.runner import load_protocol, run_protocol
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+def test_drift_smoke_points_toward_the_effective_diagonal(salnest_module, tmp_path):
+    """The CI smoke protocol: the paper's system on a 3 x 3 grid, 4 systems x 2x10^5 steps per point.
+
+    The six points off the diagonal lie 0.84 to 2.16 from W_eff12 = W_eff21; their drift toward it
+    was measured at 19 to 97 standard errors of the seed mean, so 5 leaves room for other streams.
+    SAL conserves W12 + W21 up to the pairs not yet processed (one window's worth, about 0.01).
+    The learning run from (0, 2) at eta_sal = 0.01 reaches the diagonal within 10^5 steps and then
+    fluctuates about it by 0.1. Over NEST seeds 1-8 the mean of W_eff12 - W_eff21 over the second
+    half of 4x10^5 steps was -0.14 to +0.01 (mean -0.06, sd 0.05; the fixed point itself lies a
+    little off the effective diagonal); the limit 0.2 is 3 sd beyond that mean and a tenth of the
+    distance the run started at. Drift z-scores over those seeds: at least 13.
+    """
+    out = run_protocol(ROOT / "protocols" / "dales_law_drift_smoke.toml", output=tmp_path / "drift.nc",
+                       show_progress=False)
+    ds = read_dataset(out, kind="ei_drift_field")
+    z = drift_toward_effective_diagonal(ds, min_distance=0.5).values
+    assert np.sum(~np.isnan(z)) == 6
+    assert np.nanmin(z) > 5
+    c12, c21 = ds.pathway_weight.values
+    assert c21 - c12 == pytest.approx(2 * ds.attrs["effective_diagonal_offset"])
+    trajectory = ds.trajectory.sel(start=0)
+    assert float(abs(trajectory.sum("direction")[-1] - 2.0)) < 0.02
+    w12, w21 = trajectory.values[0]
+    assert w12 + c12 - w21 - c21 < -2.0
+    assert abs(float(learning_offsets(ds).sel(start=0))) < 0.2
+    assert (trajectory >= 0).all()  # Wmin = 0: Dale's law
+    assert (tmp_path / "figures" / "drift.png").is_file()
+
+
+def test_rates_smoke_matches_the_exact_chain(salnest_module, tmp_path):
+    """The CI smoke protocol: e2's P(z = 1) in the E-I and the direct system, 4 systems x 2x10^5
+    steps. One system's estimate scatters by 0.001 to 0.004 (measured), so 0.01 is at least 5
+    standard errors of the mean of four. The exact gap between the two systems (the effective
+    weight's error) is up to 0.018 at W_e2_e1 = 0."""
+    out = run_protocol(ROOT / "protocols" / "dales_law_rates_smoke.toml", output=tmp_path / "rates.nc",
+                       show_progress=False)
+    ds = read_dataset(out, kind="ei_rates")
+    np.testing.assert_allclose(ds.rate_measured.mean("replicate"), ds.rate_exact, atol=0.01)
+    assert (ds.rate_exact.diff("w21") > 0).all()  # excitation raises the rate in both systems
+    assert 0.005 < ds.attrs["max_abs_effective_weight_gap"] < 0.05
+    assert (tmp_path / "figures" / "rates.png").is_file()
+
+
+@pytest.mark.parametrize("kind, section, fields, message", [
+    ("ei_drift_field", "grid", {"w_e1_e2": [0.0, 2.0, 0.1], "w_e2_e1": [0.0, 2.0, 0.2]}, "same step"),
+    ("ei_drift_field", "learning", {"starts": [[-0.5, 1.0]]}, "below learning.w_min"),
+    ("ei_drift_field", "grid", {"seeds_per_point": 1}, "must be >= 2"),
+    ("ei_drift_field", "system", {"w_ie": [4.0]}, "two numbers"),
+    ("ei_rates", "system", {"tau_ref": 200}, "states"),
+    ("ei_drift_field", "sal", {"pairing": "all_to_all", "window": "triangular"}, "needs sal.window"),
+])
+def test_bad_protocols_refused_before_any_simulation(kind, section, fields, message):
+    raw = {"experiment": {"kind": kind}, section: fields}
+    with pytest.raises(ProtocolError, match=message):
+        load_protocol(raw)
