@@ -63,6 +63,27 @@ def test_fixed_points_off_the_diagonal_measured_where_the_chain_puts_them(salnes
     assert (tmp_path / "figures" / "fp.png").is_file()
 
 
+def test_fixed_points_stopped_after_a_shape_resume_bit_identically(salnest_module, tmp_path):
+    """One shape per epoch and kernel: a run stopped before its second shape keeps the first, and
+    the same command finishes it as if never stopped."""
+    from interruption import stop_at
+    from salnest.runner import run
+
+    raw = {"experiment": {"kind": "psp_fixed_points", "seed": 4},
+           "network": {"tau_ref": 10, "shapes": ["rectangular", "alpha_short"]},
+           "grid": {"biases": [-1.0, 1.0], "mean_weights": [0.5]}, "chain": {"history": 20},
+           "simulation": {"replicates": 2, "steps": 20_000, "record_interval": 5000}}
+    whole = run(load_protocol(raw), tmp_path / "whole.nc")
+    with pytest.raises(KeyboardInterrupt):
+        run(load_protocol(raw), tmp_path / "parts.nc", progress=stop_at(2))
+    partial = read_dataset(tmp_path / "parts.nc", kind="psp_fixed_points")
+    assert np.isfinite(partial.offset_exact.sel(shape="rectangular")).all()
+    assert np.isnan(partial.offset_exact.sel(shape="alpha_short")).all()
+    resumed = run(load_protocol(raw), tmp_path / "parts.nc")
+    for name in ("offset_exact", "offset_trajectory"):
+        np.testing.assert_array_equal(resumed[name].values, whole[name].values, err_msg=name)
+
+
 @pytest.mark.parametrize("kind, section, fields, message", [
     ("psp_stdd", "chain", {"history": 3}, "must cover at least tau_ref"),
     ("psp_stdd", "points", {"points": [[1.0, 1.0, 0.0]]}, r"\[w12, w21, b1, b2\]"),
