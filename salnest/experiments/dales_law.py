@@ -30,15 +30,22 @@ from salnest.registry import ExperimentKind, register
 from salnest.theory.ei_system import CONNECTIONS, NEURONS, draw_system, effective_weights, exact_rate, pathway_weights
 
 
+def _mean_and_sd(v):
+    problem = pair_of_numbers(v)
+    if problem is None and v[1] < 0:
+        problem = f"needs a standard deviation >= 0, got {v!r}"
+    return problem
+
+
 def _system() -> dict[str, Field]:
     return {
         "tau_ref": Field(int, 25, at_least(1),
                          doc="refractory period = rectangular PSP duration (= SAL window time constant), in steps"),
         "draw_seed": Field(int, 97, at_least(0), doc="seed of the one draw of E-I weights and inhibitory biases "
                                                      "(numpy default_rng in the reference's order; 97: the paper's)"),
-        "w_ie": Field(list, [4.0, 0.2], pair_of_numbers, doc="(mean, sd) of the E -> I weights"),
-        "w_ei": Field(list, [-1.0, 0.1], pair_of_numbers, doc="(mean, sd) of the I -> E weights"),
-        "b_i": Field(list, [-2.0, 0.2], pair_of_numbers, doc="(mean, sd) of the inhibitory biases"),
+        "w_ie": Field(list, [4.0, 0.2], _mean_and_sd, doc="(mean, sd) of the E -> I weights"),
+        "w_ei": Field(list, [-1.0, 0.1], _mean_and_sd, doc="(mean, sd) of the I -> E weights"),
+        "b_i": Field(list, [-2.0, 0.2], _mean_and_sd, doc="(mean, sd) of the inhibitory biases"),
         "b_e": Field(float, 0.0, doc="bias of both excitatory neurons"),
     }
 

@@ -81,6 +81,7 @@ def test_drift_field_stopped_after_a_row_resumes_bit_identically(salnest_module,
     ("ei_drift_field", "learning", {"starts": [[-0.5, 1.0]]}, "below learning.w_min"),
     ("ei_drift_field", "grid", {"seeds_per_point": 1}, "must be >= 2"),
     ("ei_drift_field", "system", {"w_ie": [4.0]}, "two numbers"),
+    ("ei_rates", "system", {"b_i": [-2.0, -0.2]}, "standard deviation >= 0"),
     ("ei_rates", "system", {"tau_ref": 200}, "states"),
     ("ei_drift_field", "sal", {"pairing": "all_to_all", "window": "triangular"}, "needs sal.window"),
 ])
