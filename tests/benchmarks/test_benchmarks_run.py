@@ -19,6 +19,8 @@ BENCHMARKS = {
     "synapse_cost.py": (["--neurons", "200", "--indegree", "10", "--sim-ms", "50", "--warmup-ms", "10", "--repeats",
                          "1"], "on sampling_neuron: NESTML / C++ time per event"),
     "sal_phase_io.py": (["--sizes", "20", "10", "5", "--copies", "2", "--steps", "100"], "us per connection"),
+    "kernel_size.py": (["--pairs", "10", "20", "--neuron-steps", "20000", "--repeats", "1"],
+                       "ratio to the smallest kernel"),
 }
 
 
