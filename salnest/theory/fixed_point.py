@@ -31,9 +31,10 @@ class FixedPoint:
     """SAL's fixed point on one anti-diagonal; weights in model units."""
 
     mean_weight: float       # m = (W12 + W21) / 2
-    offset: float            # delta = (W12 - W21) / 2 where the drift of W12 vanishes
+    offset: float            # delta = (W12 - W21) / 2 where the drift of W12 falls through 0 (stable)
     truncation_bound: float  # bound on the PSP the chain forgets (0: exact chain)
     evaluations: int         # chain solutions the root search took
+    other_offset: float = np.nan  # a second stable fixed point on the anti-diagonal, if one was found
 
     @property
     def weights(self) -> tuple[float, float]:
@@ -79,6 +80,11 @@ def sal_fixed_point(mean_weight: float, b1: float, b2: float, tau_ref: int, wind
     Returns
     -------
     FixedPoint
+        The stable fixed point nearest the diagonal. Its stability is checked at ``offset +- h``
+        (``h = max(10 xtol, 1e-3)``); where the root search met an unstable fixed point, the stable
+        ones on both sides are found and the farther one is ``other_offset``. Further stable points
+        beyond a stable root found are not searched for (with equal biases the mirror of a nonzero
+        offset is one: :attr:`FixedPoint.other_offset` is left to the caller there).
     """
     calls = [0]
     bound = [0.0]
@@ -91,13 +97,22 @@ def sal_fixed_point(mean_weight: float, b1: float, b2: float, tau_ref: int, wind
 
     lo, hi = -bracket, bracket
     f_lo, f_hi = f(lo), f(hi)
-    while np.sign(f_lo) == np.sign(f_hi):
+    # a stable fixed point is where the drift of delta (= that of W12) falls through 0: a bracket
+    # with f(lo) > 0 > f(hi) holds at least one, one with f(lo) < 0 < f(hi) perhaps none
+    while not (f_lo > 0 > f_hi):
         if hi >= 8.0:
-            raise RuntimeError(f"no fixed point with |offset| <= {hi} at m = {mean_weight}, b = ({b1}, {b2})")
+            raise RuntimeError(f"no stable fixed point with |offset| <= {hi} at m = {mean_weight}, b = ({b1}, {b2})")
         lo, hi = 2 * lo, 2 * hi
         f_lo, f_hi = f(lo), f(hi)
     offset = brentq(f, lo, hi, xtol=xtol)
-    return FixedPoint(float(mean_weight), float(offset), bound[0], calls[0])
+    h = max(10 * xtol, 1e-3)
+    left, right = f(offset - h), f(offset + h)
+    other = np.nan
+    if left < 0 < right:
+        # an unstable root between two stable ones (a pitchfork): both lie in the sub-brackets
+        stable = [brentq(f, lo, offset - h, xtol=xtol), brentq(f, offset + h, hi, xtol=xtol)]
+        offset, other = sorted(stable, key=abs)
+    return FixedPoint(float(mean_weight), float(offset), bound[0], calls[0], float(other))
 
 
 def relative_offset(offset: np.ndarray, mean_weight: np.ndarray, min_mean: float = 0.25) -> np.ndarray:

@@ -35,3 +35,15 @@ def test_relative_offset_is_the_references_measure_away_from_zero_mean():
     rel = relative_offset(np.array([0.1, 0.1, -0.2]), np.array([0.0, 0.5, -1.0]))
     assert np.isnan(rel[0])
     np.testing.assert_allclose(rel[1:], [0.2, 0.2])
+
+
+def test_a_pitchfork_the_diagonal_unstable_is_found_stable_on_either_side():
+    """Equal biases b = (1, 1), m = 1.5, short alpha PSP: delta = 0 is a fixed point by symmetry,
+    but the drift pushes away from it (measured: +3.1e-4 per step at delta = 0.1); SAL stops at
+    delta = +-0.454, where the drift falls through 0. The search must return a stable point."""
+    args = (1.0, 1.0, TAU, WINDOW, "alpha", 10 / 3, 30)
+    assert drift_w12(1.6, 1.4, *args)[0] > 1e-4
+    fp = sal_fixed_point(1.5, *args[:-1], history=30, xtol=1e-4)
+    assert abs(fp.offset) == pytest.approx(0.454, abs=0.005)
+    for h, sign in ((-0.02, 1), (0.02, -1)):
+        assert sign * drift_w12(1.5 + fp.offset + h, 1.5 - fp.offset - h, *args)[0] > 0
