@@ -126,11 +126,12 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=200_000, help="frozen-weight measurement, in steps")
     parser.add_argument("--tau-ref", type=int, default=25)
     parser.add_argument("--seed", type=int, default=1, help="seed of NEST's random streams")
+    parser.add_argument("--threads", type=int, default=1, help="NEST threads per MPI rank")
     args = parser.parse_args(argv)
     weights, biases = draw_system(97, (4.0, 0.2), (-1.0, 0.1), (-2.0, 0.2), 0.0)
     w12, w21 = np.array([0.2, 1.0, 1.8]), np.array([1.8, 1.0, 0.2])
     weights.update(e1_e2=w12, e2_e1=w21)
-    with kernel(args.seed) as sim:
+    with kernel(args.seed, args.threads) as sim:
         systems = build_systems(sim, weights, biases, args.tau_ref)
         sim.run(args.steps)
         drift = systems.read("sal_sum") / args.steps

@@ -51,6 +51,31 @@ steps = 20_000
 replicates = 4
 """
 
+EI_DRIFT = """
+[experiment]
+kind = "ei_drift_field"
+seed = 7
+[grid]
+w_e1_e2 = [0.0, 2.0, 1.0]
+w_e2_e1 = [0.0, 2.0, 1.0]
+seeds_per_point = 2
+steps = 20_000
+[learning]
+starts = [[0.0, 2.0]]
+steps = 20_000
+record_interval = 5_000
+"""
+
+EI_RATES = """
+[experiment]
+kind = "ei_rates"
+seed = 8
+[rates]
+w_e2_e1 = [0.0, 2.0, 1.0]
+steps = 20_000
+replicates = 2
+"""
+
 WAKE_SLEEP = wake_sleep(seed=5, epochs=20, checkpoint_every=10, epoch_length=300, validation_every=10)
 
 MICROCIRCUIT = """
@@ -146,6 +171,22 @@ def test_pair_stdd_spikes(tmp_path):
     assert one.pair_counts.sum() > 100
 
 
+def test_ei_drift_field(tmp_path):
+    """Window sums of the E-E synapses of E-I systems, one kernel per grid row, and a learning run."""
+    one, two = _both(tmp_path, EI_DRIFT)
+    for name in ("drift_measured", "trajectory", "fixed_point_offset"):
+        np.testing.assert_array_equal(one[name].values, two[name].values, err_msg=name)
+    assert np.all(one.drift_measured.values != 0)
+    assert one.trajectory.values[-1, 0, 0] > one.trajectory.values[0, 0, 0]
+
+
+def test_ei_rates_spikes(tmp_path):
+    """Rates from the gathered spike trains of E-I and direct systems."""
+    one, two = _both(tmp_path, EI_RATES)
+    np.testing.assert_array_equal(one.rate_measured.values, two.rate_measured.values)
+    assert np.all(one.rate_measured.values > 0.2)
+
+
 def test_wake_sleep(tmp_path):
     one, two = _both(tmp_path, WAKE_SLEEP)
     for name in ("W", "b", "asymmetry", "dkl", "p_sampled"):
@@ -230,6 +271,17 @@ def test_reciprocal_pair_script(tmp_path):
         results[split] = read_dataset(out).weight.values
     np.testing.assert_array_equal(results["1x2"], results["2x1"])
     assert not np.array_equal(results["1x2"][:, -1], results["1x2"][:, 0])
+
+
+def test_ei_system_script():
+    """pynn_networks/ei_system.py alone: the printed drifts, from the synapses on all ranks."""
+    lines = {}
+    for split, (ranks, threads) in SPLITS.items():
+        proc = run_ok(["pynn_networks/ei_system.py", "--steps", 20_000, "--threads", threads], ranks)
+        found = [line for line in proc.stdout.splitlines() if "SAL drift per step" in line]
+        assert len(found) == 3, proc.stdout
+        lines[split] = found
+    assert lines["1x2"] == lines["2x1"]
 
 
 def test_microcircuit_script():
