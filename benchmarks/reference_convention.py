@@ -53,8 +53,9 @@ import types
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
-from salnest.theory.pair_chain import pair_statistics, stationary_distribution, transition_matrix
+from salnest.theory.pair_chain import pair_statistics, rectangular_chain, stationary_distribution
 from salnest.theory.windows import sal_window
 
 # (W12, W21, b1, b2, tau_ref); the first is the paper's demo (Fig. 2, sal_principle/ppd.ipynb)
@@ -88,34 +89,47 @@ def import_calculator(path: Path):
     return importlib.import_module("stddc")
 
 
-def calculator_pairing(w12, w21, b1, b2, tau_ref, tau_syn, t_max):
-    """The calculator's STDD (lags ``-(t_max - 1) .. t_max - 1``, 0 at lag 0) from salnest's chain.
+def calculator_pairing_on_chain(P, fires1, fires2, t_max, pi=None):
+    """The calculator's STDD (lags ``-(t_max - 1) .. t_max - 1``, 0 at lag 0) on any pair chain.
 
-    A lag counter beside the chain state replays ``STDDMaker._calc_half_histogram``:
-    the age of the neuron whose spike starts the search, up to ``t_max - 1``.
+    A lag counter beside the chain state replays ``STDDMaker._calc_half_histogram``: the age of
+    the neuron whose spike starts the search, up to ``t_max - 1``. The chain is given by its
+    row-stochastic ``P`` and the masks of the states in which neuron 1 or 2 fires; ``pi``, its
+    stationary distribution, if known.
     """
-    P, cap = transition_matrix(w12, w21, b1, b2, tau_ref, tau_syn)
-    n = cap + 1
-    a1, a2 = np.divmod(np.arange(n * n), n)
-    pi = stationary_distribution(P)
+    pi = stationary_distribution(P) if pi is None else pi
     PT = P.T.tocsr()
     halves = []
-    for start, count in ((a2 == 0, a1 == 0), (a1 == 0, a2 == 0)):  # dt = t1 - t2 > 0, then < 0
-        p_count = np.asarray(P[:, np.flatnonzero(count)].sum(axis=1)).ravel()
-        joint, alone = start & count, start ^ count
-        v = np.zeros((t_max, n * n))
-        v[0] = np.where(start, pi, 0.0) / pi[start].sum()
+    for start, count in ((fires2, fires1), (fires1, fires2)):  # dt = t1 - t2 > 0, then < 0
+        p_count = P @ count.astype(float)
+        joint = np.flatnonzero(start & count)
+        # a search ends where anyone fires: drop those states from the propagator once, not every step
+        quiet = sp.diags((~(start | count)).astype(float)) @ PT
+        into_joint = PT[joint]
+        # v[state, column]: the lag counter of column c is (c - zero) mod t_max, so ageing moves `zero`
+        # instead of the 34 MB of v; states in the rows keep the sparse products on contiguous rows
+        v = np.zeros((P.shape[0], t_max))
+        zero = 0
+        v[:, zero] = np.where(start, pi, 0.0) / pi[start].sum()
         hist = np.zeros(t_max)
         for _ in range(t_max + 1):
-            hist[1:] += v[:-1] @ p_count  # the calculator drops the oldest age
-            w = (PT @ v.T).T
-            v = np.zeros_like(w)
-            v[1:] = w[:-1]
-            v[-1] += w[-1]
-            v[:, joint | alone] = 0.0
-            v[0, joint] = w[:, joint].sum(axis=0)  # a simultaneous spike restarts the search
+            counted = p_count @ v
+            hist[1:] += counted[(zero + np.arange(t_max - 1)) % t_max]  # the calculator drops the oldest age
+            restart = (into_joint @ v).sum(axis=1)
+            v = quiet @ v
+            oldest, second = (zero - 1) % t_max, (zero - 2) % t_max
+            v[:, second] += v[:, oldest]  # lag t_max - 2 ages into the capped t_max - 1, which stays
+            v[:, oldest] = 0.0            # and that column holds lag 0 from now on
+            v[joint, oldest] = restart    # a simultaneous spike restarts the search
+            zero = oldest
         halves.append(hist[1:] / hist[1:].sum() / 2)
     return np.concatenate([halves[1][::-1], [0.0], halves[0]])
+
+
+def calculator_pairing(w12, w21, b1, b2, tau_ref, tau_syn, t_max):
+    """:func:`calculator_pairing_on_chain` on salnest's rectangular-PSP age chain."""
+    chain = rectangular_chain(w12, w21, b1, b2, tau_ref, tau_syn)
+    return calculator_pairing_on_chain(chain.P, chain.fires1, chain.fires2, t_max)
 
 
 def on_lags(stats, lags):
@@ -129,12 +143,18 @@ def tv(p, q):
     return 0.5 * np.abs(p - q).sum()
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def calculator_parser(description: str) -> argparse.ArgumentParser:
+    """The command line of a comparison with the calculator: ``--calculator``, ``--t-max-factor``."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--calculator", type=Path,
                         help="source folder of stddc, e.g. /tmp/sal-code/stdd_calculator/src")
     parser.add_argument("--t-max-factor", type=int, default=2,
                         help="calculator's t_max in units of tau_ref (2: the paper's phase plane)")
+    return parser
+
+
+def main(argv=None):
+    parser = calculator_parser(__doc__.split("\n")[0])
     args = parser.parse_args(argv)
     if args.calculator is None:
         sys.exit(f"--calculator is missing: {GET_CALCULATOR}")
