@@ -10,11 +10,12 @@
  */
 
 // The hand-written models of salnest: the SAL synapse for every neuron that archives its spikes,
-// the fast twin of the NESTML sampling neuron, and the STDWI synapse and RDD neuron of the
-// weight-inference study.
+// the fast twin of the NESTML sampling neuron, a whole sampling network in one node, and the
+// STDWI synapse and RDD neuron of the weight-inference study.
 
 #include "rdd_neuron.h"
 #include "sal_synapse.h"
+#include "sampling_network.h"
 #include "sampling_neuron.h"
 #include "stdwi_synapse.h"
 
@@ -32,6 +33,7 @@ public:
     register_sal_synapse( "sal_synapse" );
     register_sal_synapse_hom( "sal_synapse_hom" );
     register_sampling_neuron( "sampling_neuron" );
+    register_sampling_network( "sampling_network" );
     register_stdwi_synapse( "stdwi_synapse" );
     register_rdd_neuron( "rdd_neuron" );
   }

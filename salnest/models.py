@@ -169,10 +169,11 @@ MICROCIRCUIT_MODULE = ModuleSpec(
 CPP_MODULE = CppModuleSpec(
     name="salcppmodule",
     sources=tuple(CPP_MODELS_DIR / f for f in ("sal_synapse.h", "sal_synapse.cpp", "sampling_neuron.h",
-                                               "sampling_neuron.cpp", "stdwi_synapse.h", "stdwi_synapse.cpp",
+                                               "sampling_neuron.cpp", "sampling_network.h",
+                                               "sampling_network.cpp", "stdwi_synapse.h", "stdwi_synapse.cpp",
                                                "rdd_neuron.h", "rdd_neuron.cpp", "salnest_common.h",
                                                "salnest_common.cpp", "salcppmodule.cpp")),
-    models=("sal_synapse", "sal_synapse_hom", "sampling_neuron", "stdwi_synapse", "rdd_neuron"),
+    models=("sal_synapse", "sal_synapse_hom", "sampling_neuron", "sampling_network", "stdwi_synapse", "rdd_neuron"),
 )
 
 #: What ``salnest.install()`` loads by default.
@@ -195,6 +196,7 @@ def _catalogue(*entries: tuple[str, ModuleSpec, str]) -> dict[str, Model]:
 #: User-facing model names and what is built for them.
 MODELS = _catalogue(
     ("sampling_neuron", CPP_MODULE, "sampling_neuron"),
+    ("sampling_network", CPP_MODULE, "sampling_network"),
     ("sampling_neuron_nestml", CORE_MODULE, CORE_MODULE.neuron_model("sampling_neuron")),
     ("sal_synapse", CPP_MODULE, "sal_synapse"),
     ("sal_synapse_hom", CPP_MODULE, "sal_synapse_hom"),

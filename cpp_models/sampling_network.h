@@ -1,0 +1,216 @@
+/*
+ *  sampling_network.h
+ *
+ *  This file is part of salnest, spike-based alignment learning for NEST and PyNN.
+ *
+ *  salnest is free software: you can redistribute it and/or modify it under the
+ *  terms of the GNU General Public License as published by the Free Software
+ *  Foundation, either version 2 of the License, or (at your option) any later
+ *  version (as NEST).
+ */
+
+#ifndef SALNEST_SAMPLING_NETWORK_H
+#define SALNEST_SAMPLING_NETWORK_H
+
+// C++ includes:
+#include <deque>
+#include <string>
+#include <vector>
+
+// Includes from nestkernel:
+#include "nest_types.h"
+#include "node.h"
+#include "random_generators.h"
+
+#include "sal_synapse.h"
+
+namespace salnest
+{
+
+/* BeginUserDocs: neuron, point process, stochastic, population
+
+Short description
++++++++++++++++++
+
+A whole recurrent network of sampling neurons with SAL synapses in one node
+
+Description
++++++++++++
+
+``sampling_network`` simulates :math:`N` ``sampling_neuron`` neurons, all-to-all
+connected (no self-connections) by ``sal_synapse`` connections with a delay of one
+step, inside a single NEST node, as ``gif_pop_psc_exp`` simulates a population. It is
+the fast path for sampling experiments (spiking Boltzmann machines, wake-sleep with
+SAL): NEST's per-node and per-step machinery (update calls, spike gathering and
+delivery with one-step delays, ring buffers) is paid once per network instead of once
+per neuron and synapse.
+
+It is the composition of the two twins, with their arithmetic in their order: on one
+thread, a single ``sampling_network`` gives the same spike trains, window sums and
+weights as the same network of ``sampling_neuron`` nodes with ``sal_synapse``
+connections of one-step delay (the same draws from NEST's random stream, neuron 0
+first in every step). Several ``sampling_network`` nodes, or more threads, give the
+same process from other draws. Pairs are formed as by ``sal_synapse``: a presynaptic
+spike reads the postsynaptic spikes since its predecessor, so a pair completed after
+the last presynaptic spike enters ``sal_sum``, ``ws_sum`` and ``n_pairs`` at the next one.
+
+Arrays over connections have :math:`N^2` entries, row-major by (post, pre): entry
+``i * N + j`` belongs to the connection from neuron ``j`` onto neuron ``i``; the
+diagonal has no connection and stays 0. The network's size is set by ``b``
+(length :math:`N`) together with ``weights`` (length :math:`N^2`).
+
+The node sends no events. It records its own spikes (``record_spikes``: neuron index
+and time, read with ``spike_senders`` and ``spike_times``, cleared by setting
+``n_events`` to 0) and, for :math:`N \le 20`, the number of steps spent in each of the
+:math:`2^N` states (``record_states``; ``state_counts``, neuron 0 the most significant
+bit, cleared by setting it to an empty list).
+
+Parameters
+++++++++++
+
+============== ======= ==========================================================
+b              real    Biases, length N
+weights        real    Weights W_ij, length N^2 (post-major)
+tau_ref        ms      Absolute refractory period (spike step included)
+tau_syn        ms      PSP duration (rectangular) or time constant
+psp_shape      integer 0: rectangular, 1: exponential, 2: alpha
+eta_sal        real    SAL learning rate of every connection (>= 0)
+sal_gain       real    Per-connection factor on the SAL window, length N^2
+ws_gain        real    Per-connection factor on the wake-sleep window, length N^2
+sal_pairing, sal_window, tau_sal, a_causal, a_anticausal, eta_ws, tau_ws, ws_phase, Wmin, Wmax
+               ...     The windows and bounds of every connection, as in ``sal_synapse``
+record_spikes  boolean Keep every spike (default false)
+record_states  boolean Count the steps spent in each state (default false)
+============== ======= ==========================================================
+
+State: ``u``, ``z``, ``spike_count`` (length N; ``spike_count`` settable),
+``sal_sum``, ``ws_sum``, ``n_pairs`` (length N^2, settable), ``spike_times``,
+``spike_senders``, ``n_events``, ``state_counts``.
+
+Receives
+++++++++
+
+Nothing: its input is its own recurrent activity.
+
+Sends
++++++
+
+Nothing.
+
+References
+++++++++++
+
+.. [1] Buesing L, Bill J, Nessler B, Maass W (2011). Neural dynamics as sampling: a
+       model for stochastic computation in recurrent networks of spiking neurons.
+       PLoS Comput Biol 7(11): e1002211. DOI: https://doi.org/10.1371/journal.pcbi.1002211
+.. [2] Gierlich T, Baumbach A, Kungl AF, Max K, Petrovici MA (2025). Weight transport
+       through spike timing for robust local gradients. arXiv:2503.02642.
+       DOI: https://doi.org/10.48550/arXiv.2503.02642
+.. [3] Schwalger T, Deger M, Gerstner W (2017). Towards a theory of cortical columns:
+       From spiking neurons to interacting neural populations of finite size. PLoS Comput
+       Biol 13(4): e1005507. DOI: https://doi.org/10.1371/journal.pcbi.1005507
+       (``gif_pop_psc_exp``, NEST's precedent for a population in one node)
+
+See also
+++++++++
+
+sampling_neuron, sal_synapse, gif_pop_psc_exp
+
+EndUserDocs */
+
+void register_sampling_network( const std::string& name );
+
+class sampling_network : public nest::Node
+{
+public:
+  sampling_network();
+  sampling_network( const sampling_network& );
+
+  void get_status( Dictionary& ) const override;
+  void set_status( const Dictionary& ) override;
+
+private:
+  void init_buffers_() override;
+  void pre_run_hook() override;
+  void update( nest::Time const&, const long, const long ) override;
+
+
+  //! Neuron i's PSPs and membrane potential in the step `update` (counted from the start).
+  void integrate_input_( size_t i, double incoming );
+  //! Neuron i's refractoriness and firing in this step; true if it fires.
+  bool fire_( size_t i );
+  //! Presynaptic neuron j's spike at time t_spike onto every target: SAL pairing, then transmission.
+  void transmit_( size_t j, double t_spike );
+  //! Record neuron i's spike and keep it for the synapses that read it; forget those all of them have read.
+  void record_spike_( size_t i, double t_spike );
+
+  struct Parameters_
+  {
+    std::vector< double > b_;
+    double tau_ref_;
+    double tau_syn_;
+    long psp_shape_;
+    double eta_sal_;
+    SALWindows windows_;
+    std::vector< double > sal_gain_;
+    std::vector< double > ws_gain_;
+    bool record_spikes_;
+    bool record_states_;
+
+    Parameters_();
+  };
+
+  //! One neuron's dynamics, as State_ and Buffers_ of sampling_neuron.
+  struct Neuron_
+  {
+    double u = 0.0;
+    double z = 0.0;
+    double psp = 0.0;
+    double psp_rise = 0.0;
+    long refr_steps_left = 0;
+    double spike_count = 0.0;
+    double hazard = 0.0;
+    double hazard_left = -1.0;
+    double u_fire;
+    double log_n_fire = 0.0;
+    double incoming = 0.0;  //!< summed weights of the spikes sent in this step (they arrive in the next)
+    std::vector< double > psp_ends;  //!< rectangular PSPs: the input of each of the last n_syn steps, by step mod n_syn
+    std::deque< double > history;    //!< spike times (ms) still to be read by a synapse
+
+    Neuron_();
+  };
+
+  struct State_
+  {
+    std::vector< Neuron_ > neurons_;
+    std::vector< SALState > synapses_;  //!< N^2, post-major; the diagonal unused
+    long updates_ = 0;                  //!< steps simulated since the buffers were initialised
+    std::vector< size_t > pending_;     //!< the neurons that fired in the last step, to be delivered
+    double t_pending_ = 0.0;            //!< their spike time (ms)
+    std::vector< double > spike_times_;
+    std::vector< long > spike_senders_;
+    std::vector< double > state_counts_;  //!< steps per state, neuron 0 the most significant bit
+  };
+
+  //! Size every per-neuron and per-connection array for n neurons, at rest.
+  static void resize_( size_t n, Parameters_& p, State_& s );
+
+  struct Variables_
+  {
+    long n_ref_;
+    long n_syn_;
+    double log_n_ref_;
+    double psp_decay_;
+    double alpha_gain_;
+    nest::RngPtr rng_;
+  };
+
+  size_t n_;
+  Parameters_ P_;
+  State_ S_;
+  Variables_ V_;
+};
+
+}  // namespace salnest
+
+#endif /* #ifndef SALNEST_SAMPLING_NETWORK_H */
