@@ -7,6 +7,11 @@ both windows: the wake-sleep window (its sum estimates the sleep coactivation) a
 window; both only accumulate (learning rates 0), and a protocol applies batch updates between
 phases (:meth:`SamplingNetworks.sleep`, :meth:`SamplingNetworks.set_state`).
 
+The same networks also come as one NEST node each (:func:`build_network_nodes`, the
+``sampling_network`` model: NEST only, no PyNN cells), with the same phases: the same process,
+and on one thread the same spike trains and sums for one network, several times faster
+(``benchmarks/sampling_throughput.py``). :data:`BUILDERS` names both by their NEST model.
+
 Run on its own (also under ``mpirun``), this script samples from one random network with
 symmetric weights and reports D_KL to its Boltzmann distribution::
 
@@ -122,6 +127,105 @@ def build_networks(sim, weights: np.ndarray, biases: np.ndarray, tau_ref: int, w
         nets.recorder = nest.Create("spike_recorder", params={"start": 0.0, "stop": 0.0})
         nest.Connect(pop.node_collection, nets.recorder)
     return nets
+
+
+@dataclass
+class SamplingNetworkNodes:
+    """The replicas as ``sampling_network`` nodes (one per replica, in replica order), with the
+    phases of :class:`SamplingNetworks`."""
+
+    nodes: object
+    n_replicas: int
+    n_neurons: int
+    tau_ref: int
+
+    def _read(self, name: str) -> np.ndarray:
+        from salnest.parallel import node_values
+
+        return np.asarray(node_values(self.nodes, name), float).reshape(self.n_replicas, -1)
+
+    def sleep(self, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """As :meth:`SamplingNetworks.sleep`."""
+        import nest
+
+        nest.Simulate(float(steps))
+        n = self.n_neurons
+        ws, sal = (self._read(name).reshape(self.n_replicas, n, n) for name in ("ws_sum", "sal_sum"))
+        return ws, sal, self._read("spike_count")
+
+    def sample(self, steps: int) -> np.ndarray:
+        """As :meth:`SamplingNetworks.sample`: the nodes count the steps spent in each state."""
+        import nest
+
+        self.nodes.set(record_states=True, state_counts=[])
+        nest.Simulate(float(steps))
+        counts = self._read("state_counts")
+        self.nodes.set(record_states=False, state_counts=[], ws_sum=0.0, sal_sum=0.0, spike_count=0.0)
+        return counts / steps
+
+    def set_state(self, weights: np.ndarray, biases: np.ndarray) -> None:
+        """As :meth:`SamplingNetworks.set_state` (the diagonal of ``weights`` is ignored)."""
+        from salnest.parallel import set_node_values
+
+        n = self.n_neurons
+        w = np.asarray(weights, float) * ~np.eye(n, dtype=bool)
+        set_node_values(self.nodes, weights=w.reshape(self.n_replicas, n * n),
+                        b=np.asarray(biases, float).reshape(self.n_replicas, n))
+        self.nodes.set(ws_sum=0.0, sal_sum=0.0, spike_count=0.0)
+
+
+def build_network_nodes(sim, weights: np.ndarray, biases: np.ndarray, tau_ref: int, ws_gain=None, sal_gain=None,
+                        eta_ws: float = 0.0, eta_sal: float = 0.0, state_recorder: bool = False,
+                        min_delay_steps: int = 100) -> SamplingNetworkNodes:
+    """The networks of :func:`build_networks`, each as one ``sampling_network`` node.
+
+    Parameters
+    ----------
+    sim, weights, biases, tau_ref, ws_gain, sal_gain, eta_ws, eta_sal
+        As :func:`build_networks`.
+    state_recorder
+        Accepted for the same call; the nodes always count their states in :meth:`SamplingNetworkNodes.sample`.
+    min_delay_steps
+        NEST's ``min_delay``, in steps, is raised to this before any connection exists: the nodes have
+        none, and NEST then runs its update loop, and each node its network, for this many steps per
+        call instead of one (the results do not depend on it). 1 leaves the kernel as it is.
+    """
+    import nest
+
+    from salnest.models import SAL_WINDOWS, nest_model
+    from salnest.parallel import set_node_values
+
+    del sim, state_recorder  # the nodes are plain NEST nodes in PyNN's kernel, and count states themselves
+    n_replicas, n, _ = weights.shape
+    h = nest.resolution
+    if min_delay_steps < 1:
+        raise ValueError(f"min_delay_steps must be >= 1, got {min_delay_steps}")
+    if nest.min_delay < min_delay_steps * h:
+        if nest.num_connections:
+            raise ValueError("build_network_nodes raises NEST's min_delay, which is only possible before the "
+                             f"first connection ({nest.num_connections} exist); build the nodes first or pass "
+                             "min_delay_steps=1")
+        nest.set(min_delay=min_delay_steps * h, max_delay=max(nest.max_delay, min_delay_steps * h))
+    nodes = nest.Create(nest_model("sampling_network"), n_replicas,
+                        params={"tau_ref": tau_ref * h, "tau_syn": tau_ref * h, "tau_sal": tau_ref * h,
+                                "tau_ws": tau_ref * h, "sal_window": SAL_WINDOWS["triangular"],
+                                "eta_sal": float(eta_sal), "eta_ws": float(eta_ws)})
+    off = ~np.eye(n, dtype=bool)
+    values = {"b": np.asarray(biases, float).reshape(n_replicas, n),
+              "weights": (np.asarray(weights, float) * off).reshape(n_replicas, n * n)}
+    for name, gain in (("ws_gain", ws_gain), ("sal_gain", sal_gain)):
+        if gain is not None:
+            values[name] = (np.asarray(gain, float) * off + ~off).reshape(n_replicas, n * n)
+    set_node_values(nodes, **values)
+    return SamplingNetworkNodes(nodes, n_replicas, n, tau_ref)
+
+
+#: The two forms of the same networks, by the NEST model that runs them.
+BUILDERS = {"sampling_neuron": build_networks, "sampling_network": build_network_nodes}
+#: What a protocol's choice between them means.
+BUILDERS_DOC = ("NEST model of the networks: sampling_neuron (a PyNN population with SAL synapses) or "
+                "sampling_network (one NEST node per network: the same process from other draws, several "
+                "times faster, NEST only)")
 
 
 def main(argv=None):

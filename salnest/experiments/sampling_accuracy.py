@@ -21,9 +21,10 @@ import contextlib
 import numpy as np
 import xarray as xr
 
+from pynn_networks.sampling_network import BUILDERS, BUILDERS_DOC
 from salnest.driver import EpochRun
 from salnest.figures import pyplot, save
-from salnest.protocol import Field, at_least, distinct_positive, pair_of_numbers
+from salnest.protocol import Field, at_least, distinct_positive, one_of, pair_of_numbers
 from salnest.registry import ExperimentKind, register
 from salnest.theory.boltzmann import boltzmann_distribution, kl_divergence
 
@@ -38,6 +39,7 @@ SCHEMA = {
         "weight_scales": Field(list, [0.5, 1.5], distinct_positive(float),
                                doc="s of the symmetric weights W_ij = W_ji ~ U(-s, s)"),
         "b_range": Field(list, [-1.2, 0.8], pair_of_numbers, doc="biases ~ U(lo, hi)"),
+        "model": Field(str, "sampling_neuron", one_of(*BUILDERS), doc=BUILDERS_DOC),
     },
     "sampling": {
         "tau_refs": Field(list, [5, 10, 20, 50], distinct_positive(int),
@@ -87,12 +89,11 @@ class SamplingAccuracy(EpochRun):
             yield sim
 
     def run_epoch(self, sim, epoch: int) -> None:
-        from pynn_networks.sampling_network import build_networks
-
         n, s, tau = self.configs[epoch - 1]
         W, b = self.networks[(n, s)]
         R = self.p["sampling"]["replicas"]
-        nets = build_networks(sim, np.repeat(W[None], R, axis=0), np.repeat(b[None], R, axis=0), tau,
+        build = BUILDERS[self.p["networks"]["model"]]
+        nets = build(sim, np.repeat(W[None], R, axis=0), np.repeat(b[None], R, axis=0), tau,
                               state_recorder=True)
         steps, done, p = self.p["sampling"]["steps"], 0, 0.0
         while done < steps:  # in chunks, so that the recorded spikes stay few

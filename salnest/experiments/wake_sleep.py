@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from pynn_networks.sampling_network import BUILDERS, BUILDERS_DOC
 from salnest.driver import EpochRun
 from salnest.figures import pyplot, quantile_band, save
 from salnest.protocol import Field, at_least, one_of, positive
@@ -48,7 +49,8 @@ def _list_of(kind, check=None):
 SCHEMA = {
     "network": {"n_neurons": Field(int, 7, at_least(2), doc="neurons per network (all states are enumerated)"),
                 "tau_ref": Field(int, 50, at_least(1),
-                                 doc="refractory period = PSP duration = window half widths, in steps")},
+                                 doc="refractory period = PSP duration = window half widths, in steps"),
+                "model": Field(str, "sampling_neuron", one_of(*BUILDERS), doc=BUILDERS_DOC)},
     "runs": {"n_targets": Field(int, 5, at_least(1), doc="target distributions (W, b ~ U(-1, 1), symmetric)"),
              "n_inits": Field(int, 4, at_least(1), doc="initialisations per target; runs = n_targets x n_inits")},
     "noise": {
@@ -186,12 +188,12 @@ class WakeSleep(EpochRun):
     @contextlib.contextmanager
     def open_segment(self, first_epoch: int, seed: int):
         from pynn_networks.kernel import kernel
-        from pynn_networks.sampling_network import build_networks
 
         n = self.W.shape[-1]
         flat = int(np.prod(self.shape))
+        build = BUILDERS[self.p["network"]["model"]]
         with kernel(seed, self.p["experiment"]["threads"]) as sim:
-            nets = build_networks(sim, self.W.reshape(flat, n, n), self.b.reshape(flat, n), self.tau,
+            nets = build(sim, self.W.reshape(flat, n, n), self.b.reshape(flat, n), self.tau,
                                   ws_gain=self.sweep.ws_gain.reshape(flat, n, n),
                                   sal_gain=self.sweep.sal_gain.reshape(flat, n, n), state_recorder=True)
             self._set_state(nets)  # also zeroes the window sums

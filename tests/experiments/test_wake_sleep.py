@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from interruption import stop_at
+from pynn_networks.sampling_network import BUILDERS
 from salnest.experiments.wake_sleep import asymmetry, make_sweep
 from salnest.results import read_dataset
 from salnest.runner import load_protocol, run
@@ -46,10 +47,12 @@ def test_sweep_set_up_from_the_seed(tmp_path):
     assert not np.allclose(plast.ws_gain, np.swapaxes(plast.ws_gain, -1, -2))  # per direction
 
 
-def test_sal_reduces_asymmetry_and_divergence_under_synaptic_noise(salnest_module, tmp_path):
+@pytest.mark.parametrize("model", sorted(BUILDERS))
+def test_sal_reduces_asymmetry_and_divergence_under_synaptic_noise(salnest_module, tmp_path, model):
     """Smoke version of Fig. 4 at sigma_init = 0.8: 4 paired runs, 120 short epochs. Wake-sleep alone
-    keeps the initial asymmetry (its updates are symmetric); SAL must lower it in every run."""
-    ds = run(_protocol(tmp_path), output=tmp_path / "ws.nc")
+    keeps the initial asymmetry (its updates are symmetric); SAL must lower it in every run. The same
+    for both forms of the networks (a population of neurons, one node per network)."""
+    ds = run(_protocol(tmp_path, network={"model": model}), output=tmp_path / "ws.nc")
     final = ds.asymmetry.isel(epoch=-1, level=0)
     start = ds.asymmetry.isel(epoch=0, level=0)
     no_sal, sal = final.sel(condition="no_sal"), final.sel(condition="sal")
@@ -81,8 +84,9 @@ def test_sal_keeps_weights_symmetric_under_plasticity_noise(salnest_module, tmp_
     assert np.all(sal < 0.5 * no_sal), (sal.values, no_sal.values)
 
 
-def test_interrupted_sweep_resumes_from_its_checkpoint(salnest_module, tmp_path):
-    p = _protocol(tmp_path, schedule={"epochs": 60, "validation_every": 30})
+@pytest.mark.parametrize("model", sorted(BUILDERS))
+def test_interrupted_sweep_resumes_from_its_checkpoint(salnest_module, tmp_path, model):
+    p = _protocol(tmp_path, schedule={"epochs": 60, "validation_every": 30}, network={"model": model})
     full = run(p, output=tmp_path / "full.nc")
 
     out = tmp_path / "ws.nc"

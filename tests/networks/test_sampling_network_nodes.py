@@ -1,0 +1,72 @@
+"""The two forms of the sampling networks (pynn_networks/sampling_network.py): a PyNN population with
+SAL synapses, and one sampling_network node per network; the same phases, the same process."""
+
+import numpy as np
+import pytest
+
+from pynn_networks.sampling_network import BUILDERS
+
+N, TAU, REPLICAS, STEPS = 5, 10, 24, 20_000
+
+
+def _phases(model, seed):
+    """Sleep statistics of REPLICAS copies of one network, then their sampled distributions."""
+    from pynn_networks.kernel import kernel
+
+    rng = np.random.default_rng(7)
+    W = np.triu(rng.uniform(-1, 1, (N, N)), 1)
+    W = W + W.T
+    b = rng.uniform(-1, 1, N)
+    with kernel(seed) as sim:
+        nets = BUILDERS[model](sim, np.repeat(W[None], REPLICAS, 0), np.repeat(b[None], REPLICAS, 0), TAU,
+                               state_recorder=True)
+        nets.set_state(np.repeat(W[None], REPLICAS, 0), np.repeat(b[None], REPLICAS, 0))
+        ws, sal, counts = nets.sleep(STEPS)
+        p = nets.sample(STEPS)
+        again = nets.sleep(STEPS // 10)
+    return {"ws_sum": ws, "sal_sum": sal, "spike_count": counts, "p": p}, again
+
+
+@pytest.mark.parametrize("model", sorted(BUILDERS))
+def test_phases_return_what_they_promise(pynn_sim, model):
+    """Shapes, no self-pairs, distributions that sum to 1, and sums that sample() and set_state() reset."""
+    stats, again = _phases(model, seed=11)
+    assert stats["ws_sum"].shape == stats["sal_sum"].shape == (REPLICAS, N, N)
+    assert stats["spike_count"].shape == (REPLICAS, N) and stats["p"].shape == (REPLICAS, 2 ** N)
+    assert np.all(np.diagonal(stats["ws_sum"], axis1=1, axis2=2) == 0)
+    np.testing.assert_allclose(stats["p"].sum(axis=1), 1.0)
+    # the counts after sample() start from 0: a tenth of the steps gives about a tenth of the spikes
+    ratio = again[2].sum() / stats["spike_count"].sum()
+    assert 0.07 < ratio < 0.13
+
+
+def test_both_forms_sample_the_same_process(pynn_sim):
+    """24 replicas each, other draws: per neuron (spike counts), per connection (wake-sleep and SAL
+    window sums) and per state (sampled distribution), the means over replicas of the two forms
+    differ by less than 4.5 standard errors of their difference (5 + 2 x 20 + 32 comparisons: a chance
+    failure of one of them about 5e-4)."""
+    neurons, _ = _phases("sampling_neuron", seed=11)
+    nodes, _ = _phases("sampling_network", seed=12)
+    off = ~np.eye(N, dtype=bool)
+    for key in neurons:
+        a, b = (x[:, off] if key.endswith("_sum") else x for x in (neurons[key], nodes[key]))
+        se = np.sqrt(a.var(axis=0, ddof=1) / REPLICAS + b.var(axis=0, ddof=1) / REPLICAS)
+        z = np.abs(a.mean(axis=0) - b.mean(axis=0)) / np.where(se > 0, se, np.inf)
+        assert z.max() < 4.5, (key, z.max())
+
+
+def test_nodes_need_a_kernel_without_connections_for_their_update_interval(pynn_sim):
+    import nest
+
+    from pynn_networks.sampling_network import build_network_nodes
+    from pynn_networks.kernel import kernel
+
+    W, b = np.zeros((1, 3, 3)), np.zeros((1, 3))
+    with kernel(1) as sim:
+        a, c = nest.Create("parrot_neuron", 2)
+        nest.Connect(a, c)
+        with pytest.raises(ValueError, match="min_delay"):
+            build_network_nodes(sim, W, b, 5)
+        build_network_nodes(sim, W, b, 5, min_delay_steps=1)  # leaves the kernel as it is
+        with pytest.raises(ValueError, match="min_delay_steps"):
+            build_network_nodes(sim, W, b, 5, min_delay_steps=0)
