@@ -5,15 +5,18 @@ Measured side by side in one process on this machine, and printed with their rat
 1. a Numba-compiled loop of the same discrete-time model, one run at a time like the paper's
    reference implementation (u = b + W z(t-1), Bernoulli firing, refractory counters, both
    windows accumulated over restricted nearest-neighbour pairs, batch update at the epoch end);
-2. salnest's protocol path: ``--runs`` runs as independent sub-networks of one PyNN/NEST kernel
-   (C++ ``sampling_neuron``, ``sal_synapse``), the batch update (read all window sums and spike
-   counts, write all weights and biases) after every 50,000-step epoch, on 1 and 2 threads; the
-   epoch-end read and write is timed on its own;
+2. salnest's protocol path: ``--runs`` runs in one NEST kernel, in both forms of
+   :mod:`pynn_networks.sampling_network` (a PyNN population of C++ ``sampling_neuron`` with
+   ``sal_synapse`` connections; one ``sampling_network`` node per run), the batch update (read all
+   window sums and spike counts, write all weights and biases) after every 50,000-step epoch, on 1
+   and 2 threads; the epoch-end read and write is timed on its own;
 3. where a network-step goes: the same networks in plain PyNEST with each neuron twin
    (``sampling_neuron``, ``sampling_neuron_nestml``) and each synapse (``sal_synapse``,
    ``static_synapse``), 1 thread;
 4. NEST's floors per node-step: 840 nodes with 420 zero-weight connections of one-step delay,
-   1 thread (rectangular PSP with tau_ref = tau_syn = 50 for the sampling neurons).
+   1 thread (rectangular PSP with tau_ref = tau_syn = 50 for the sampling neurons);
+5. ``sampling_network`` nodes in plain PyNEST at NEST update intervals (min_delay) of 1, 10, 100 and
+   1000 steps, 1 thread: what NEST's per-step machinery costs them.
 
 Run it on an idle machine: with a one-step delay NEST synchronises threads every step::
 
@@ -35,6 +38,9 @@ N, TAU, EPOCH = 7, 50, 50_000
 GOAL = 3.0
 FLOOR_NODES, FLOOR_STEPS = 840, 20_000
 FLOOR_MODELS = ("parrot_neuron", "iaf_psc_delta", "pp_psc_delta", "sampling_neuron", "sampling_neuron_nestml")
+#: the two forms of the protocol path's networks (pynn_networks.sampling_network.BUILDERS)
+MODELS = ("sampling_neuron", "sampling_network")
+MIN_DELAYS = (1, 10, 100, 1000)
 def numba_epoch_function():
     from numba import njit
 
@@ -112,25 +118,23 @@ def bench_numba(epochs: int) -> float:
     return (time.perf_counter() - start) / epochs
 
 
-def bench_nest(runs: int, epochs: int, threads: int) -> tuple[float, float]:
-    """Seconds per epoch per run of the protocol path, and the part of it spent in the epoch-end
-    read and write of weights, biases, window sums and spike counts."""
+def bench_nest(model: str, runs: int, epochs: int, threads: int) -> tuple[float, float]:
+    """Seconds per epoch per run of the protocol path in the form ``model`` (a key of
+    ``pynn_networks.sampling_network.BUILDERS``), and the part of it spent in the epoch-end read and
+    write of weights, biases, window sums and spike counts."""
     from pynn_networks.kernel import kernel
-    from pynn_networks.sampling_network import build_networks
-    from salnest.parallel import node_values
+    from pynn_networks.sampling_network import BUILDERS
 
     W, b = _random_networks(runs)
     with kernel(seed=1, threads=threads) as sim:
-        nets = build_networks(sim, W, b, TAU)
+        nets = BUILDERS[model](sim, W, b, TAU)
         nets.sleep(1000)
         simulate = io = 0.0
         for _ in range(epochs):
             t0 = time.perf_counter()
-            sim.run(float(EPOCH))
+            nets.run(EPOCH)
             t1 = time.perf_counter()
-            sums = nets.connections.get_many(["ws_sum", "sal_sum"])
-            m = node_values(nets.population.node_collection, "spike_count").reshape(runs, N)
-            W, b = batch_update(W, b, sums["ws_sum"], sums["sal_sum"], m)
+            W, b = batch_update(W, b, *nets.read_sums())
             nets.set_state(W, b)
             simulate, io = simulate + t1 - t0, io + time.perf_counter() - t1
         return (simulate + io) / epochs / runs, io / epochs / runs
@@ -190,6 +194,24 @@ def bench_floor(model: str, steps: int = FLOOR_STEPS) -> float:
     return (time.perf_counter() - start) / steps / FLOOR_NODES
 
 
+def bench_network_nodes(min_delay_steps: int, runs: int, steps: int) -> float:
+    """Seconds per network-step per run of ``runs`` ``sampling_network`` nodes of ``N`` neurons (SAL
+    windows accumulating, as the protocol path), NEST updating every ``min_delay_steps`` steps, 1 thread."""
+    from salnest.models import SAL_WINDOWS
+
+    nest = _fresh_kernel()
+    nest.set(min_delay=float(min_delay_steps), max_delay=float(min_delay_steps))
+    W, b = _random_networks(runs)
+    nodes = nest.Create("sampling_network", runs, params={
+        "tau_ref": float(TAU), "tau_syn": float(TAU), "tau_sal": float(TAU), "tau_ws": float(TAU),
+        "sal_window": SAL_WINDOWS["triangular"]})
+    nodes.set([{"b": b[r].tolist(), "weights": W[r].ravel().tolist()} for r in range(runs)])
+    nest.Simulate(1000.0)
+    start = time.perf_counter()
+    nest.Simulate(float(steps))
+    return (time.perf_counter() - start) / steps / runs
+
+
 def _seconds(result) -> float:
     return result[0] if isinstance(result, tuple) else result
 
@@ -206,12 +228,12 @@ def interleaved_fastest(repeats: int, measurements: dict) -> dict:
     return best
 
 
-def report(numba_s: float, nest: dict, pynest: dict, floors: dict, runs: int) -> str:
-    lines = [f"Numba loop, one run at a time          : {1e3 * numba_s:7.2f} ms per epoch per run "
+def report(numba_s: float, nest: dict, pynest: dict, floors: dict, nodes: dict, runs: int) -> str:
+    lines = [f"Numba loop, one run at a time                   : {1e3 * numba_s:7.2f} ms per epoch per run "
              f"({1e9 * numba_s / EPOCH:6.1f} ns per network-step)"]
-    for threads, (total, io) in nest.items():
-        lines.append(f"salnest/NEST, {runs} runs, {threads} thread(s)    : {1e3 * total:7.2f} ms per epoch per run "
-                     f"({1e9 * total / EPOCH:6.1f} ns per network-step; epoch-end read/write "
+    for (model, threads), (total, io) in nest.items():
+        lines.append(f"salnest/NEST, {model:16s}, {runs} runs, {threads} thr: {1e3 * total:7.2f} ms per epoch per "
+                     f"run ({1e9 * total / EPOCH:6.1f} ns per network-step; epoch-end read/write "
                      f"{100 * io / total:.1f} %)")
     lines.append("where a network-step goes (PyNEST, 1 thread, ns per network-step):")
     for (neuron, synapse), s in pynest.items():
@@ -220,14 +242,17 @@ def report(numba_s: float, nest: dict, pynest: dict, floors: dict, runs: int) ->
                  "ns per node-step):")
     for model, s in floors.items():
         lines.append(f"  {model:24s}: {1e9 * s:6.1f}")
+    lines.append(f"sampling_network nodes ({runs}, PyNEST, 1 thread) by NEST's update interval, ns per network-step:")
+    for min_delay, s in nodes.items():
+        lines.append(f"  min_delay {min_delay:5d} steps: {1e9 * s:6.1f}")
     c, n = pynest[("sampling_neuron", "sal_synapse")], pynest[("sampling_neuron_nestml", "sal_synapse")]
     lines.append(f"C++ sampling_neuron vs its NESTML twin (with sal_synapse): {n / c:.2f}x faster")
     lines.append(f"parrot_neuron floor x {N} neurons: {1e9 * N * floors['parrot_neuron']:.1f} ns per network-step, "
                  f"the least any NEST network of {N} nodes costs")
-    for threads, (total, _) in nest.items():
+    for (model, threads), (total, _) in nest.items():
         ratio = numba_s / total / threads
         verdict = "met" if ratio >= GOAL else f"missed by {GOAL / ratio:.2f}x"
-        lines.append(f"throughput ratio NEST / Numba per core, {threads} thread(s): {ratio:.2f}x "
+        lines.append(f"throughput ratio NEST / Numba per core, {model}, {threads} thread(s): {ratio:.2f}x "
                      f"(goal {GOAL:g}x: {verdict})")
     return "\n".join(lines)
 
@@ -244,17 +269,20 @@ def main():
         parser.error("--runs, --epochs, --repeats and --floor-steps must be at least 1")
     steps = max(args.floor_steps, 1000)
     measurements = {"numba": (bench_numba, (args.epochs,))}
-    measurements.update({("nest", threads): (bench_nest, (args.runs, args.epochs, threads)) for threads in (1, 2)})
+    measurements.update({("nest", model, threads): (bench_nest, (model, args.runs, args.epochs, threads))
+                         for model in MODELS for threads in (1, 2)})
     measurements.update({("pynest", neuron, synapse): (bench_pynest, (neuron, synapse, args.runs, steps))
                          for neuron in ("sampling_neuron", "sampling_neuron_nestml")
                          for synapse in ("sal_synapse", "static_synapse")})
     measurements.update({("floor", model): (bench_floor, (model, args.floor_steps)) for model in FLOOR_MODELS})
+    measurements.update({("nodes", d): (bench_network_nodes, (d, args.runs, steps)) for d in MIN_DELAYS})
     best = interleaved_fastest(args.repeats, measurements)
     numba_s = best["numba"]
-    nest = {key[1]: value for key, value in best.items() if key[0] == "nest"}
+    nest = {key[1:]: value for key, value in best.items() if key[0] == "nest"}
     pynest = {key[1:]: value for key, value in best.items() if key[0] == "pynest"}
     floors = {key[1]: value for key, value in best.items() if key[0] == "floor"}
-    print(report(numba_s, nest, pynest, floors, args.runs))
+    nodes = {key[1]: value for key, value in best.items() if key[0] == "nodes"}
+    print(report(numba_s, nest, pynest, floors, nodes, args.runs))
 
 
 if __name__ == "__main__":

@@ -13,9 +13,9 @@ and on one thread the same spike trains and sums for one network, several times 
 (``benchmarks/sampling_throughput.py``). :data:`BUILDERS` names both by their NEST model.
 
 Run on its own (also under ``mpirun``), this script samples from one random network with
-symmetric weights and reports D_KL to its Boltzmann distribution::
+symmetric weights, in either form, and reports D_KL to its Boltzmann distribution::
 
-    python pynn_networks/sampling_network.py --neurons 5 --steps 1000000
+    python pynn_networks/sampling_network.py --neurons 5 --steps 1000000 [--model sampling_network]
 """
 
 from __future__ import annotations
@@ -42,18 +42,26 @@ class SamplingNetworks:
     tau_ref: int
     recorder: object = None  # NEST spike recorder of all neurons, for sample()
 
-    def sleep(self, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Simulate ``steps`` steps; return the window sums ``ws_sum``, ``sal_sum`` (replica, post, pre)
-        and the spike counts (replica, neuron) accumulated since the last :meth:`set_state`.
+    def run(self, steps: int) -> None:
+        """Simulate ``steps`` steps."""
+        self.sim.run(float(steps))
+
+    def read_sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The window sums ``ws_sum``, ``sal_sum`` (replica, post, pre) and the spike counts (replica,
+        neuron) accumulated since the last :meth:`set_state`.
 
         One status read per connection for both sums: each read builds a dictionary per connection.
         """
         from salnest.parallel import node_values
 
-        self.sim.run(float(steps))
         sums = self.connections.get_many(["ws_sum", "sal_sum"])
         counts = node_values(self.population.node_collection, "spike_count").astype(float)
         return sums["ws_sum"], sums["sal_sum"], counts.reshape(self.n_replicas, self.n_neurons)
+
+    def sleep(self, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`run` ``steps`` steps, then :meth:`read_sums`."""
+        self.run(steps)
+        return self.read_sums()
 
     def sample(self, steps: int) -> np.ndarray:
         """Simulate ``steps`` steps and return each replica's distribution over its 2^N states,
@@ -144,21 +152,27 @@ class SamplingNetworkNodes:
 
         return np.asarray(node_values(self.nodes, name), float).reshape(self.n_replicas, -1)
 
-    def sleep(self, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """As :meth:`SamplingNetworks.sleep`."""
+    def run(self, steps: int) -> None:
+        """Simulate ``steps`` steps."""
         import nest
 
         nest.Simulate(float(steps))
+
+    def read_sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """As :meth:`SamplingNetworks.read_sums`."""
         n = self.n_neurons
         ws, sal = (self._read(name).reshape(self.n_replicas, n, n) for name in ("ws_sum", "sal_sum"))
         return ws, sal, self._read("spike_count")
 
+    def sleep(self, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`run` ``steps`` steps, then :meth:`read_sums`."""
+        self.run(steps)
+        return self.read_sums()
+
     def sample(self, steps: int) -> np.ndarray:
         """As :meth:`SamplingNetworks.sample`: the nodes count the steps spent in each state."""
-        import nest
-
         self.nodes.set(record_states=True, state_counts=[])
-        nest.Simulate(float(steps))
+        self.run(steps)
         counts = self._read("state_counts")
         self.nodes.set(record_states=False, state_counts=[], ws_sum=0.0, sal_sum=0.0, spike_count=0.0)
         return counts / steps
@@ -231,8 +245,7 @@ BUILDERS_DOC = ("NEST model of the networks: sampling_neuron (a PyNN population 
 def main(argv=None):
     from pynn_networks.kernel import setup
     from salnest.parallel import abort_on_error
-    from salnest.sampling import states_from_spikes
-    from salnest.theory.boltzmann import boltzmann_distribution, empirical_distribution, kl_divergence
+    from salnest.theory.boltzmann import boltzmann_distribution, kl_divergence
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--neurons", type=int, default=5)
@@ -240,6 +253,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--threads", type=int, default=1, help="NEST threads per MPI rank")
+    parser.add_argument("--model", choices=sorted(BUILDERS), default="sampling_neuron", help=BUILDERS_DOC)
     args = parser.parse_args(argv)
     if args.neurons < 2 or args.tau_ref < 1 or args.steps < 1 or args.threads < 1:
         parser.error("need --neurons >= 2, --tau-ref >= 1, --steps >= 1 and --threads >= 1")
@@ -249,16 +263,11 @@ def main(argv=None):
     b = rng.uniform(-1, 1, args.neurons)
     sim = setup(args.seed, args.threads)
     abort_on_error()
-    nets = build_networks(sim, W[None], b[None], args.tau_ref)
-    nets.population.record("spikes")
-    sim.run(float(args.steps))
-    trains = nets.population.get_data("spikes").segments[0].spiketrains
+    nets = BUILDERS[args.model](sim, W[None], b[None], args.tau_ref, state_recorder=True)
+    p = nets.sample(args.steps)[0]
     if sim.rank() == 0:
-        times = np.concatenate([np.asarray(st.magnitude) for st in trains])
-        senders = np.concatenate([np.full(len(st), int(st.annotations["source_index"])) for st in trains])
-        z = states_from_spikes(times, senders, list(range(args.neurons)), args.tau_ref, 0.0, float(args.steps), 1.0)
-        dkl = kl_divergence(boltzmann_distribution(W, b), empirical_distribution(z))
-        print(f"{args.neurons} neurons, {args.steps} steps: D_KL(p* || p) = {dkl:.5f}")
+        dkl = kl_divergence(boltzmann_distribution(W, b), p)
+        print(f"{args.neurons} neurons, {args.steps} steps, {args.model}: D_KL(p* || p) = {dkl:.5f}")
     sim.end()
 
 

@@ -1,8 +1,9 @@
 """Protocol texts shared by the MPI tests: small enough to run in seconds on 2 ranks."""
 
 
-def wake_sleep(seed: int, epochs: int, checkpoint_every: int, epoch_length: int, validation_every: int) -> str:
-    """A wake-sleep sweep of 2 targets x 2 conditions on 5-neuron networks."""
+def wake_sleep(seed: int, epochs: int, checkpoint_every: int, epoch_length: int, validation_every: int,
+               model: str = "sampling_neuron") -> str:
+    """A wake-sleep sweep of 2 targets x 2 conditions on 5-neuron networks of either form (``model``)."""
     return f"""
 [experiment]
 kind = "wake_sleep"
@@ -11,6 +12,7 @@ checkpoint_every = {checkpoint_every}
 [network]
 n_neurons = 5
 tau_ref = 10
+model = "{model}"
 [runs]
 n_targets = 2
 n_inits = 1

@@ -76,7 +76,8 @@ steps = 20_000
 replicates = 2
 """
 
-WAKE_SLEEP = wake_sleep(seed=5, epochs=20, checkpoint_every=10, epoch_length=300, validation_every=10)
+WAKE_SLEEP = {model: wake_sleep(seed=5, epochs=20, checkpoint_every=10, epoch_length=300, validation_every=10,
+                                model=model) for model in ("sampling_neuron", "sampling_network")}
 
 MICROCIRCUIT = """
 [experiment]
@@ -187,8 +188,11 @@ def test_ei_rates_spikes(tmp_path):
     assert np.all(one.rate_measured.values > 0.2)
 
 
-def test_wake_sleep(tmp_path):
-    one, two = _both(tmp_path, WAKE_SLEEP)
+@pytest.mark.parametrize("model", sorted(WAKE_SLEEP))
+def test_wake_sleep(tmp_path, model):
+    """Both forms of the networks: 4 PyNN sub-networks of neurons spread over the virtual processes,
+    or 4 sampling_network nodes, 2 on each."""
+    one, two = _both(tmp_path, WAKE_SLEEP[model])
     for name in ("W", "b", "asymmetry", "dkl", "p_sampled"):
         np.testing.assert_array_equal(one[name].values, two[name].values, err_msg=name)
     assert np.all(one.p_sampled.sum("state") > 0.99)  # validations saw spikes of every network
@@ -333,11 +337,12 @@ def test_projection_that_pyNN_reads_back_onto_an_empty_rank_is_refused(tmp_path)
     assert "] of 2: PyNN reads connections of 'stdp_synapse" in proc.stderr
 
 
-def test_sampling_network_script():
+@pytest.mark.parametrize("model", sorted(WAKE_SLEEP))
+def test_sampling_network_script(model):
     lines = {}
     for split, (ranks, threads) in SPLITS.items():
         proc = run_ok(["pynn_networks/sampling_network.py", "--neurons", 4, "--steps", 100_000,
-                       "--threads", threads], ranks)
+                       "--threads", threads, "--model", model], ranks)
         found = [line for line in proc.stdout.splitlines() if "D_KL" in line]
         assert len(found) == 1, proc.stdout  # printed by rank 0 only
         lines[split] = found[0]
