@@ -409,16 +409,16 @@ sampling_network::transmit_( const size_t j, const double t_spike )
     SALState& syn = S_.synapses_[ i * n_ + j ];
     const double t_first = syn.t_lastspike() - h + eps;
     const double t_end = t_spike - h + eps;
-    for ( const double t_post : target.history )
+    // the history is in time order and mostly older than t_first: search from its end
+    const std::deque< double >& history = target.history;
+    auto first = history.end();
+    while ( first != history.begin() and *( first - 1 ) >= t_first )
     {
-      if ( t_post >= t_end )
-      {
-        break;
-      }
-      if ( t_post >= t_first )
-      {
-        syn.post_spike( t_post, P_.windows_, P_.eta_sal_, P_.sal_gain_[ i * n_ + j ], P_.ws_gain_[ i * n_ + j ] );
-      }
+      --first;
+    }
+    for ( auto t_post = first; t_post != history.end() and *t_post < t_end; ++t_post )
+    {
+      syn.post_spike( *t_post, P_.windows_, P_.eta_sal_, P_.sal_gain_[ i * n_ + j ], P_.ws_gain_[ i * n_ + j ] );
     }
     syn.pre_spike( t_spike, P_.windows_, P_.eta_sal_, P_.sal_gain_[ i * n_ + j ], P_.ws_gain_[ i * n_ + j ] );
     target.incoming += syn.weight;
