@@ -135,6 +135,19 @@ def _terminate(signum, frame):
     raise _Terminated()
 
 
+def _override(text: str) -> tuple[str, object]:
+    """``section.field=value``: the value in TOML's syntax, or else a bare string."""
+    import tomllib
+
+    key, eq, value = text.partition("=")
+    if not eq:
+        raise argparse.ArgumentTypeError(f"expected SECTION.FIELD=VALUE, got {text!r}")
+    try:
+        return key.strip(), tomllib.loads(f"value = {value}")["value"]
+    except tomllib.TOMLDecodeError:
+        return key.strip(), value
+
+
 def _cmd_run(args) -> int:
     from salnest.parallel import is_root
     from salnest.protocol import ProtocolError
@@ -144,10 +157,11 @@ def _cmd_run(args) -> int:
     if args.threads is not None and args.threads < 1:
         print("salnest: --threads must be >= 1", file=sys.stderr)
         return 2
+    overrides = dict(args.set)
     # validate every file before the first simulation starts
     try:
         for path in args.protocols:
-            load_protocol(path, args.threads)
+            load_protocol(path, args.threads, overrides)
     except ProtocolError as exc:
         print(f"salnest: invalid protocol: {exc}", file=sys.stderr)
         return 2
@@ -158,7 +172,8 @@ def _cmd_run(args) -> int:
     try:
         for path in args.protocols:
             try:
-                out = run_protocol(path, output=args.output, plot=not args.no_plot, threads=args.threads)
+                out = run_protocol(path, output=args.output, plot=not args.no_plot, threads=args.threads,
+                                   overrides=overrides)
             except ResultsFileError as exc:  # raised on every rank, before any simulation
                 if is_root():
                     print(f"salnest: cannot run {path}: {exc}", file=sys.stderr)
@@ -225,6 +240,9 @@ def main(argv=None) -> int:
     p.add_argument("--no-plot", action="store_true", help="do not write the figure")
     p.add_argument("--threads", type=int, default=None,
                    help="NEST threads, overriding the protocol's experiment.threads (e.g. on a cluster node)")
+    p.add_argument("--set", type=_override, action="append", default=[], metavar="SECTION.FIELD=VALUE",
+                   help="override a protocol field (a TOML value; a bare word is a string), e.g. "
+                        "--set network.model=sampling_network; repeatable")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("plot", help="draw the figure of results files")

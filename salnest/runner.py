@@ -20,17 +20,26 @@ from salnest import registry
 from salnest.protocol import ProtocolError, read, validate
 
 
-def load_protocol(source: str | Path | dict, threads: int | None = None) -> dict:
+def load_protocol(source: str | Path | dict, threads: int | None = None,
+                  overrides: dict[str, object] | None = None) -> dict:
     """Read (from a file, or a dictionary as a TOML file would give it), validate and check a protocol.
 
-    ``threads`` overrides ``experiment.threads``. Raises :class:`salnest.protocol.ProtocolError`
-    naming the file and the field, before anything is simulated.
+    ``threads`` overrides ``experiment.threads``; ``overrides`` maps ``"section.field"`` to a value
+    that replaces the file's (validated as if the file held it). Raises
+    :class:`salnest.protocol.ProtocolError` naming the file and the field, before anything is simulated.
     """
     if isinstance(source, dict):
         raw, where = copy.deepcopy(source), str(source.get("experiment", {}).get("source", "protocol"))
         raw.get("experiment", {}).pop("source", None)
     else:
         raw, where = read(source), str(source)
+    for key, value in (overrides or {}).items():
+        section, dot, field = key.partition(".")
+        if not dot or not section or not field or "." in field:
+            raise ProtocolError(f"{where}: an override names section.field, got {key!r}")
+        if not isinstance(raw.setdefault(section, {}), dict):
+            raise ProtocolError(f"{where}: {section} is not a section")
+        raw[section][field] = value
     name = raw.get("experiment", {}).get("kind") if isinstance(raw.get("experiment"), dict) else None
     try:
         kind = registry.get(name)
@@ -80,13 +89,15 @@ def figure_path(results: str | Path) -> Path:
 
 
 def run_protocol(source: str | Path | dict, output: str | Path | None = None, plot: bool = True,
-                 show_progress: bool = True, threads: int | None = None) -> Path:
-    """Validate and run one protocol; returns the results path (figure in ``figures/`` beside it)."""
+                 show_progress: bool = True, threads: int | None = None,
+                 overrides: dict[str, object] | None = None) -> Path:
+    """Validate and run one protocol (``threads``, ``overrides``: as :func:`load_protocol`); returns the
+    results path (figure in ``figures/`` beside it)."""
     from salnest.figures import plot_results
     from salnest.parallel import abort_on_error, is_root
     from salnest.provenance import git_commit
 
-    protocol = load_protocol(source, threads)
+    protocol = load_protocol(source, threads, overrides)
     abort_on_error()
     git_commit()  # read now: the run records the code it started with
     exp = protocol["experiment"]

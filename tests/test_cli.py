@@ -232,3 +232,27 @@ def test_a_second_run_on_the_same_results_is_refused_until_the_first_is_gone(sal
     assert third.returncode == 0, third.stderr[-3000:]
     assert "taking over the lock" in third.stderr and f"pid {first.pid}" in third.stderr
     assert json.loads(read_dataset(out).attrs["seeds"])["resumed_at_epochs"] == [saved]
+
+
+def test_set_overrides_protocol_fields_and_is_validated_as_the_file(salnest_module, tmp_path):
+    """--set changes a field as if the file held it: the results record the changed protocol, and a
+    bad override is refused before anything is simulated, naming the field."""
+    import json as json_module
+
+    from salnest.results import read_dataset
+
+    protocol = tmp_path / "ws.toml"
+    protocol.write_text(WAKE_SLEEP)
+    out = tmp_path / "ws.nc"
+    proc = run("run", str(protocol), "--output", str(out), "--no-plot", "--set", "network.model=sampling_network",
+               "--set", "schedule.epochs=3")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    saved = json_module.loads(read_dataset(out).attrs["parameters"])
+    assert saved["network"]["model"] == "sampling_network" and saved["schedule"]["epochs"] == 3
+    for override, message in (("network.model=lif", "network.model"), ("schedule.epochs=0", "schedule.epochs"),
+                              ("network.colour=1", "unknown key"), ("epochs=3", "section.field"),
+                              ("network.model", "SECTION.FIELD=VALUE")):
+        bad = tmp_path / "bad.nc"
+        proc = run("run", str(protocol), "--output", str(bad), "--set", override)
+        assert proc.returncode == 2 and message in proc.stderr, (override, proc.stderr[-1000:])
+        assert not bad.exists()
