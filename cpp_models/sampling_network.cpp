@@ -64,6 +64,20 @@ read_array( const Dictionary& d, const std::string& key, size_t size, bool scala
   out = std::move( values );
   return true;
 }
+/**
+ * Read a per-connection parameter: an array of `size` entries, or a number that sets every
+ * connection, also those of a later change of size.
+ */
+void
+read_per_connection( const Dictionary& d, const std::string& key, size_t size, sampling_network::PerConnection& out )
+{
+  if ( d.known( key )
+    and ( std::holds_alternative< double >( d.at( key ) ) or std::holds_alternative< long >( d.at( key ) ) ) )
+  {
+    out.fill = d.get< double >( key );
+  }
+  read_array( d, key, size, true, out.values );
+}
 }  // namespace
 
 sampling_network::Parameters_::Parameters_()
@@ -71,10 +85,10 @@ sampling_network::Parameters_::Parameters_()
   , tau_ref_( 10.0 )
   , tau_syn_( 10.0 )
   , psp_shape_( 0 )
-  , eta_sal_( 0.0 )
+  , eta_sal_{ {}, 0.0 }
   , windows_()
-  , sal_gain_()
-  , ws_gain_()
+  , sal_gain_{ {}, 1.0 }
+  , ws_gain_{ {}, 1.0 }
   , record_spikes_( false )
   , record_states_( false )
 {
@@ -103,8 +117,10 @@ void
 sampling_network::resize_( const size_t n, Parameters_& p, State_& s )
 {
   p.b_.assign( n, 0.0 );
-  p.sal_gain_.assign( n * n, 1.0 );
-  p.ws_gain_.assign( n * n, 1.0 );
+  for ( PerConnection* values : { &p.eta_sal_, &p.sal_gain_, &p.ws_gain_ } )
+  {
+    values->values.assign( n * n, values->fill );
+  }
   s = State_();
   s.neurons_.assign( n, Neuron_() );
   s.synapses_.assign( n * n, SALState() );
@@ -122,10 +138,10 @@ sampling_network::get_status( Dictionary& d ) const
   d[ "tau_ref" ] = P_.tau_ref_;
   d[ "tau_syn" ] = P_.tau_syn_;
   d[ "psp_shape" ] = P_.psp_shape_;
-  d[ "eta_sal" ] = P_.eta_sal_;
+  d[ "eta_sal" ] = P_.eta_sal_.values;
   P_.windows_.get( d );
-  d[ "sal_gain" ] = P_.sal_gain_;
-  d[ "ws_gain" ] = P_.ws_gain_;
+  d[ "sal_gain" ] = P_.sal_gain_.values;
+  d[ "ws_gain" ] = P_.ws_gain_.values;
   d[ "record_spikes" ] = P_.record_spikes_;
   d[ "record_states" ] = P_.record_states_;
 
@@ -211,10 +227,12 @@ sampling_network::set_status( const Dictionary& d )
   d.update_value( "tau_ref", p.tau_ref_ );
   d.update_value( "tau_syn", p.tau_syn_ );
   d.update_integer_value( "psp_shape", p.psp_shape_ );
-  d.update_value( "eta_sal", p.eta_sal_ );
   p.windows_.set( d );
-  read_array( d, "sal_gain", n * n, true, p.sal_gain_ );
-  read_array( d, "ws_gain", n * n, true, p.ws_gain_ );
+  for ( const auto& [ key, values ] : { std::pair{ "eta_sal", &p.eta_sal_ }, std::pair{ "sal_gain", &p.sal_gain_ },
+          std::pair{ "ws_gain", &p.ws_gain_ } } )
+  {
+    read_per_connection( d, key, n * n, *values );
+  }
   d.update_value( "record_spikes", p.record_spikes_ );
   d.update_value( "record_states", p.record_states_ );
   steps_of( p.tau_ref_, "sampling_network", "tau_ref" );
@@ -232,7 +250,8 @@ sampling_network::set_status( const Dictionary& d )
   }
   for ( size_t k = 0; k < n * n; ++k )
   {
-    check_connection_values( s.synapses_[ k ].weight, p.eta_sal_, p.sal_gain_[ k ], p.ws_gain_[ k ], p.windows_,
+    check_connection_values( s.synapses_[ k ].weight, p.eta_sal_.values[ k ], p.sal_gain_.values[ k ],
+      p.ws_gain_.values[ k ], p.windows_,
       k % ( n + 1 ) != 0 );  // the diagonal has no connection, so no bounds
   }
   if ( p.record_states_ and n > MAX_STATE_NEURONS )
@@ -406,7 +425,11 @@ sampling_network::transmit_( const size_t j, const double t_spike )
       continue;
     }
     Neuron_& target = S_.neurons_[ i ];
-    SALState& syn = S_.synapses_[ i * n_ + j ];
+    const size_t k = i * n_ + j;
+    SALState& syn = S_.synapses_[ k ];
+    const double eta_sal = P_.eta_sal_.values[ k ];
+    const double sal_gain = P_.sal_gain_.values[ k ];
+    const double ws_gain = P_.ws_gain_.values[ k ];
     const double t_first = syn.t_lastspike() - h + eps;
     const double t_end = t_spike - h + eps;
     // the history is in time order and mostly older than t_first: search from its end
@@ -418,9 +441,9 @@ sampling_network::transmit_( const size_t j, const double t_spike )
     }
     for ( auto t_post = first; t_post != history.end() and *t_post < t_end; ++t_post )
     {
-      syn.post_spike( *t_post, P_.windows_, P_.eta_sal_, P_.sal_gain_[ i * n_ + j ], P_.ws_gain_[ i * n_ + j ] );
+      syn.post_spike( *t_post, P_.windows_, eta_sal, sal_gain, ws_gain );
     }
-    syn.pre_spike( t_spike, P_.windows_, P_.eta_sal_, P_.sal_gain_[ i * n_ + j ], P_.ws_gain_[ i * n_ + j ] );
+    syn.pre_spike( t_spike, P_.windows_, eta_sal, sal_gain, ws_gain );
     target.incoming += syn.weight;
   }
 }

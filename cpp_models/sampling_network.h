@@ -57,7 +57,9 @@ the last presynaptic spike enters ``sal_sum``, ``ws_sum`` and ``n_pairs`` at the
 Arrays over connections have :math:`N^2` entries, row-major by (post, pre): entry
 ``i * N + j`` belongs to the connection from neuron ``j`` onto neuron ``i``; the
 diagonal has no connection and stays 0. The network's size is set by ``b``
-(length :math:`N`) together with ``weights`` (length :math:`N^2`).
+(length :math:`N`) together with ``weights`` (length :math:`N^2`). A number given for
+``eta_sal``, ``sal_gain`` or ``ws_gain`` sets every connection, also those of a later
+change of size (defaults 0, 1 and 1).
 
 The node sends no events. It records its own spikes (``record_spikes``: neuron index
 and time, read with ``spike_senders`` and ``spike_times``, cleared by setting
@@ -74,7 +76,7 @@ weights        real    Weights W_ij, length N^2 (post-major)
 tau_ref        ms      Absolute refractory period (spike step included)
 tau_syn        ms      PSP duration (rectangular) or time constant
 psp_shape      integer 0: rectangular, 1: exponential, 2: alpha
-eta_sal        real    SAL learning rate of every connection (>= 0)
+eta_sal        real    SAL learning rate per connection (>= 0), length N^2
 sal_gain       real    Per-connection factor on the SAL window, length N^2
 ws_gain        real    Per-connection factor on the wake-sleep window, length N^2
 sal_pairing, sal_window, tau_sal, a_causal, a_anticausal, eta_ws, tau_ws, ws_phase, Wmin, Wmax
@@ -123,6 +125,13 @@ void register_sampling_network( const std::string& name );
 class sampling_network : public nest::Node
 {
 public:
+  //! A parameter of every connection, post-major; `fill` is what a change of size gives new ones.
+  struct PerConnection
+  {
+    std::vector< double > values;
+    double fill;
+  };
+
   sampling_network();
   sampling_network( const sampling_network& );
 
@@ -150,10 +159,10 @@ private:
     double tau_ref_;
     double tau_syn_;
     long psp_shape_;
-    double eta_sal_;
+    PerConnection eta_sal_;
     SALWindows windows_;
-    std::vector< double > sal_gain_;
-    std::vector< double > ws_gain_;
+    PerConnection sal_gain_;
+    PerConnection ws_gain_;
     bool record_spikes_;
     bool record_states_;
 

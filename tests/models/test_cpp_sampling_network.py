@@ -19,16 +19,18 @@ def _fresh_kernel(nest, seed=3, min_delay=None):
 
 
 def _network(seed=0, n=N):
+    """Weights (not symmetric: any), biases, SAL and wake-sleep gains and SAL rates per connection."""
     rng = np.random.default_rng(seed)
-    W = rng.uniform(-1.5, 1.5, (n, n)) * ~np.eye(n, dtype=bool)  # not symmetric: any weights
-    return W, rng.uniform(-1.5, 0.5, n), rng.uniform(0.5, 1.5, (n, n)), rng.uniform(0.5, 1.5, (n, n))
+    W = rng.uniform(-1.5, 1.5, (n, n)) * ~np.eye(n, dtype=bool)
+    return (W, rng.uniform(-1.5, 0.5, n), rng.uniform(0.5, 1.5, (n, n)), rng.uniform(0.5, 1.5, (n, n)),
+            rng.uniform(0.0, 0.04, (n, n)))
 
 
 #: both windows with online learning (restricted pairing), and all-to-all pairing of the SAL window
 WINDOWS = {
-    "restricted": {"tau_sal": 7.0, "tau_ws": 5.0, "sal_window": 1, "eta_sal": 0.02, "eta_ws": 0.01,
-                   "ws_phase": -1.0, "Wmin": -1.8, "Wmax": 1.8},
-    "all_to_all": {"tau_sal": 7.0, "sal_pairing": 1, "sal_window": 0, "eta_sal": 0.02},
+    "restricted": {"tau_sal": 7.0, "tau_ws": 5.0, "sal_window": 1, "eta_ws": 0.01, "ws_phase": -1.0,
+                   "Wmin": -1.8, "Wmax": 1.8},
+    "all_to_all": {"tau_sal": 7.0, "sal_pairing": 1, "sal_window": 0},
 }
 #: four simulations with new biases and weights between them (as a protocol's epochs), of lengths
 #: that end on and off NEST's update intervals
@@ -43,13 +45,13 @@ def _changes(k):
 def _from_parts(nest, psp_shape, tau_syn, windows):
     """The network as N sampling_neuron nodes and N (N - 1) sal_synapse connections of one step."""
     _fresh_kernel(nest)
-    W, b, sal_gain, ws_gain = _network()
+    W, b, sal_gain, ws_gain, eta_sal = _network()
     pop = nest.Create("sampling_neuron", N, params={"tau_ref": 5.0, "tau_syn": tau_syn, "psp_shape": psp_shape})
     pop.b = b
     ids = np.array(pop.tolist())
     post, pre = np.nonzero(~np.eye(N, dtype=bool))
     spec = {"synapse_model": "sal_synapse", "weight": W[post, pre], "delay": np.ones(len(pre)),
-            "sal_gain": sal_gain[post, pre], "ws_gain": ws_gain[post, pre], **windows}
+            "sal_gain": sal_gain[post, pre], "ws_gain": ws_gain[post, pre], "eta_sal": eta_sal[post, pre], **windows}
     nest.Connect(ids[pre], ids[post], "one_to_one", syn_spec=spec)
     sr = nest.Create("spike_recorder")
     nest.Connect(pop, sr)
@@ -66,7 +68,7 @@ def _from_parts(nest, psp_shape, tau_syn, windows):
         if k < len(RUNS) - 1:
             db, dW = _changes(k)
             pop.b = np.asarray(pop.b) + db
-            conns.set(weight=(matrix("weight") + dW)[index])
+            conns.set(weight=np.clip(matrix("weight") + dW, -1.8, 1.8)[index])  # within Wmin, Wmax
     ev = sr.events
     order = np.lexsort((ev["senders"], ev["times"]))
     return {"times": ev["times"][order], "senders": ev["senders"][order] - ids[0],
@@ -76,15 +78,16 @@ def _from_parts(nest, psp_shape, tau_syn, windows):
 
 def _as_one_node(nest, psp_shape, tau_syn, windows, min_delay=None):
     _fresh_kernel(nest, min_delay=min_delay)
-    W, b, sal_gain, ws_gain = _network()
+    W, b, sal_gain, ws_gain, eta_sal = _network()
     net = nest.Create("sampling_network", params={
         "b": b, "weights": W.ravel(), "tau_ref": 5.0, "tau_syn": tau_syn, "psp_shape": psp_shape,
-        "sal_gain": sal_gain.ravel(), "ws_gain": ws_gain.ravel(), "record_spikes": True, **windows})
+        "sal_gain": sal_gain.ravel(), "ws_gain": ws_gain.ravel(), "eta_sal": eta_sal.ravel(), "record_spikes": True,
+        **windows})
     for k, duration in enumerate(RUNS):
         nest.Simulate(duration)
         if k < len(RUNS) - 1:
             db, dW = _changes(k)
-            net.set(b=np.asarray(net.b) + db, weights=(np.asarray(net.weights).reshape(N, N) + dW).ravel())
+            net.set(b=np.asarray(net.b) + db, weights=np.clip(np.asarray(net.weights).reshape(N, N) + dW, -1.8, 1.8).ravel())
     d = net.get()
     order = np.lexsort((d["spike_senders"], d["spike_times"]))
     return {"times": np.asarray(d["spike_times"])[order], "senders": np.asarray(d["spike_senders"])[order],
@@ -101,7 +104,7 @@ def test_one_node_is_the_network_of_its_parts(nest_kernel, psp_shape, tau_syn, p
     with new biases and weights in between, and for any NEST update interval (min_delay)."""
     parts = _from_parts(nest_kernel, psp_shape, tau_syn, WINDOWS[pairing])
     assert len(parts["times"]) > 300 and parts["n_pairs"][~np.eye(N, dtype=bool)].min() > 20  # enough activity to mean something
-    _, W0, _, _ = _network()
+    W0 = _network()[0]
     assert np.abs(parts["weight"] - W0).max() > 0.05  # online learning moved the weights
     for min_delay in (None, 7):
         node = _as_one_node(nest_kernel, psp_shape, tau_syn, WINDOWS[pairing], min_delay)
@@ -115,7 +118,7 @@ def test_state_counts_are_the_states_of_its_spikes(nest_kernel):
     from salnest.sampling import state_distribution_from_spikes
 
     nest = nest_kernel
-    W, b, _, _ = _network(n=4)
+    W, b = _network(n=4)[:2]
     net = nest.Create("sampling_network", params={"b": b, "weights": W.ravel(), "tau_ref": 5.0, "tau_syn": 5.0,
                                                   "record_spikes": True})
     nest.Simulate(50.0)
@@ -176,13 +179,13 @@ def test_bad_input_is_refused_and_changes_nothing(nest_kernel, params, message):
     with pytest.raises(nest.NESTErrors.BadProperty, match=message):
         net.set(params)
     assert list(net.b) == [0.5, -0.5] and list(net.weights) == [0.0, 1.0, -1.0, 0.0] and net.psp_shape == 0
-    assert net.tau_ref == 10.0 and net.eta_sal == 0.0 and net.n == 2
+    assert net.tau_ref == 10.0 and list(net.eta_sal) == [0.0] * 4 and net.n == 2
 
 
 def test_sums_and_counts_reset_to_a_number(nest_kernel):
     """A number sets every connection's sum (the diagonal stays 0) or every neuron's count."""
     nest = nest_kernel
-    W, b, _, _ = _network()
+    W, b = _network()[:2]
     net = nest.Create("sampling_network", params={"b": b, "weights": W.ravel(), "tau_ref": 5.0, "tau_syn": 5.0,
                                                   "tau_ws": 5.0})
     nest.Simulate(2000.0)
@@ -191,3 +194,20 @@ def test_sums_and_counts_reset_to_a_number(nest_kernel):
     n_pairs = np.asarray(net.n_pairs).reshape(N, N)
     assert np.all(np.asarray(net.ws_sum) == 0) and np.all(np.asarray(net.spike_count) == 0)
     assert np.all(n_pairs[~np.eye(N, dtype=bool)] == 2) and np.all(np.diag(n_pairs) == 0)
+
+
+def test_a_number_sets_every_connection_also_after_a_change_of_size(nest_kernel):
+    """eta_sal (and the gains) given as a number before the network has its size apply to all its
+    connections; an array sets them one by one: eta_sal 0 from neuron 1 onto 0 keeps W_01."""
+    nest = nest_kernel
+    net = nest.Create("sampling_network", params={"eta_sal": 0.05, "sal_gain": 2.0, "tau_ref": 5.0, "tau_syn": 5.0,
+                                                  "tau_sal": 5.0})
+    W = np.array([[0.0, 1.0, 0.5], [1.0, 0.0, -0.5], [0.5, -0.5, 0.0]])
+    net.set(b=[0.5, 0.5, 0.5], weights=W.ravel())
+    assert list(net.eta_sal) == [0.05] * 9 and list(net.sal_gain) == [2.0] * 9
+    eta = np.full((3, 3), 0.05)
+    eta[0, 1] = 0.0
+    net.set(eta_sal=eta.ravel())
+    nest.Simulate(5000.0)
+    after = np.asarray(net.weights).reshape(3, 3)
+    assert after[0, 1] == 1.0 and abs(after[1, 0] - 1.0) > 0.05
