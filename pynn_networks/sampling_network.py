@@ -188,6 +188,23 @@ class SamplingNetworkNodes:
         self.nodes.set(ws_sum=0.0, sal_sum=0.0, spike_count=0.0)
 
 
+def raise_min_delay(min_delay_steps: int) -> None:
+    """Raise NEST's ``min_delay`` to ``min_delay_steps`` steps (1: leave it), for nodes without
+    connections; NEST allows it only before the first connection, so later connections need delays
+    of at least this much. Raises ValueError if connections exist."""
+    import nest
+
+    if min_delay_steps < 1:
+        raise ValueError(f"min_delay_steps must be >= 1, got {min_delay_steps}")
+    h = nest.resolution
+    if nest.min_delay < min_delay_steps * h:
+        if nest.num_connections:
+            raise ValueError("sampling_network nodes raise NEST's min_delay, which is only possible before the "
+                             f"first connection ({nest.num_connections} exist); build the nodes first or pass "
+                             "min_delay_steps=1")
+        nest.set(min_delay=min_delay_steps * h, max_delay=max(nest.max_delay, min_delay_steps * h))
+
+
 def build_network_nodes(sim, weights: np.ndarray, biases: np.ndarray, tau_ref: int, ws_gain=None, sal_gain=None,
                         eta_ws: float = 0.0, eta_sal: float = 0.0, state_recorder: bool = False,
                         min_delay_steps: int = 100) -> SamplingNetworkNodes:
@@ -212,14 +229,7 @@ def build_network_nodes(sim, weights: np.ndarray, biases: np.ndarray, tau_ref: i
     del sim, state_recorder  # the nodes are plain NEST nodes in PyNN's kernel, and count states themselves
     n_replicas, n, _ = weights.shape
     h = nest.resolution
-    if min_delay_steps < 1:
-        raise ValueError(f"min_delay_steps must be >= 1, got {min_delay_steps}")
-    if nest.min_delay < min_delay_steps * h:
-        if nest.num_connections:
-            raise ValueError("build_network_nodes raises NEST's min_delay, which is only possible before the "
-                             f"first connection ({nest.num_connections} exist); build the nodes first or pass "
-                             "min_delay_steps=1")
-        nest.set(min_delay=min_delay_steps * h, max_delay=max(nest.max_delay, min_delay_steps * h))
+    raise_min_delay(min_delay_steps)
     nodes = nest.Create(nest_model("sampling_network"), n_replicas,
                         params={"tau_ref": tau_ref * h, "tau_syn": tau_ref * h, "tau_sal": tau_ref * h,
                                 "tau_ws": tau_ref * h, "sal_window": SAL_WINDOWS["triangular"],

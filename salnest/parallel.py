@@ -91,8 +91,13 @@ def node_values(nodes, name: str) -> np.ndarray:
     name
         A status key (``"spike_count"``, ``"u_sum"``, ...), in NEST's units.
     """
+    return np.asarray(node_lists(nodes, name))
+
+
+def node_lists(nodes, name: str) -> list:
+    """As :func:`node_values`, as a list: for values whose lengths differ between nodes (recorded spikes)."""
     if num_processes() == 1:
-        return np.asarray(_as_list(nodes.get(name), len(nodes)))
+        return _as_list(nodes.get(name), len(nodes))
     import nest
 
     from salnest.compat.nest import local_node_ids
@@ -104,7 +109,7 @@ def node_values(nodes, name: str) -> np.ndarray:
     for ids, values in allgather(mine):
         for node_id, value in zip(ids, values):
             out[position[node_id]] = value
-    return np.asarray(out)
+    return out
 
 
 def require_local_cells(population, synapse_model: str) -> None:

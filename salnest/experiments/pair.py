@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from pynn_networks.reciprocal_pair import BUILDERS
+from pynn_networks.sampling_network import BUILDERS_DOC
 from salnest.figures import pyplot, save
 from salnest.protocol import Field, at_least, distinct_choices, grid_spec, list_of_pairs, one_of, pair_of_numbers
 from salnest.registry import ExperimentKind, register
@@ -35,6 +37,7 @@ def _network(with_weights: bool) -> dict[str, Field]:
         "tau_ref": Field(int, 25, at_least(1),
                          doc="refractory period = PSP duration = SAL window time constant, in steps"),
         "window": Field(str, "exponential", one_of("exponential", "triangular"), doc="shape of the SAL window"),
+        "model": Field(str, "sampling_neuron", one_of(*BUILDERS), doc=BUILDERS_DOC),
     }
     if with_weights:
         fields["w12"] = Field(float, 1.5, doc="weight from neuron 2 to neuron 1 (model units)")
@@ -62,14 +65,14 @@ def _kernel(protocol):
     return kernel(protocol["experiment"]["seed"], protocol["experiment"]["threads"])
 
 
-def _simulate_recording(sim, pairs, steps: int, interval: int, progress) -> tuple[np.ndarray, np.ndarray]:
+def _simulate_recording(pairs, steps: int, interval: int, progress) -> tuple[np.ndarray, np.ndarray]:
     """Run ``steps`` steps, reading the weights every ``interval``; returns (times, weights[time, pair, dir])."""
     n = int(np.ceil(steps / interval))
     times = np.minimum(np.arange(n + 1) * interval, steps).astype(float)
     weights = np.empty((n + 1, pairs.n_pairs, 2))
     weights[0] = pairs.read()
     for k in progress(range(1, n + 1)):
-        sim.run(times[k] - times[k - 1])
+        pairs.run(times[k] - times[k - 1])
         weights[k] = pairs.read()
     return times, weights
 
@@ -98,16 +101,14 @@ def _mean_field(w0, eta, times, protocol, plastic: str) -> np.ndarray:
 
 def run_trajectory(protocol, progress) -> xr.Dataset:
     """Weights over time of independent pairs per condition, with the mean-field prediction."""
-    from pynn_networks.reciprocal_pair import build_pairs
-
     net, pl, run = protocol["network"], protocol["plasticity"], protocol["run"]
     conditions, reps = pl["plastic"], run["replicates"]
     # pair = condition * replicates + replicate
     eta21 = np.repeat([pl["eta_sal"] if c == "both" else 0.0 for c in conditions], reps)
     with _kernel(protocol) as sim:
-        pairs = build_pairs(sim, np.full(len(conditions) * reps, net["w12"]), net["w21"], *net["b"], net["tau_ref"],
-                            eta12=pl["eta_sal"], eta21=eta21, window=net["window"])
-        times, weights = _simulate_recording(sim, pairs, run["steps"], run["record_interval"], progress)
+        pairs = BUILDERS[net["model"]](sim, np.full(len(conditions) * reps, net["w12"]), net["w21"], *net["b"],
+                                       net["tau_ref"], eta12=pl["eta_sal"], eta21=eta21, window=net["window"])
+        times, weights = _simulate_recording(pairs, run["steps"], run["record_interval"], progress)
     weights = weights.reshape(len(times), len(conditions), reps, 2).transpose(1, 0, 2, 3)
     fixed = [[(net["w12"] + net["w21"]) / 2 if c == "both" else net["w21"]] * 2 for c in conditions]
     coarse = times[:: max(1, len(times) // 50)]
@@ -172,16 +173,14 @@ def summary_trajectory(ds) -> str:
 
 def run_stdd(protocol, progress) -> xr.Dataset:
     """Frozen weights: measured spike-timing-difference distribution and mean SAL update per pair."""
-    from pynn_networks.reciprocal_pair import build_pairs
-
     net, run = protocol["network"], protocol["run"]
     with _kernel(protocol) as sim:
-        pairs = build_pairs(sim, np.full(run["replicates"], net["w12"]), net["w21"], *net["b"], net["tau_ref"],
-                            eta12=0.0, eta21=0.0, window=net["window"])
-        pairs.population.record("spikes")
+        pairs = BUILDERS[net["model"]](sim, np.full(run["replicates"], net["w12"]), net["w21"], *net["b"],
+                                       net["tau_ref"], eta12=0.0, eta21=0.0, window=net["window"])
+        pairs.record_spikes()
         chunks = 20
         for k in progress(range(chunks)):
-            sim.run(run["steps"] * (k + 1) // chunks - run["steps"] * k // chunks)
+            pairs.run(run["steps"] * (k + 1) // chunks - run["steps"] * k // chunks)
         sal_sum, n_pairs = pairs.read("sal_sum"), pairs.read("n_pairs")
         trains = pairs.spike_trains()
     exact = pair_statistics(net["w12"], net["w21"], *net["b"], net["tau_ref"])
@@ -228,18 +227,17 @@ def summary_stdd(ds) -> str:
 
 def run_phase_plane(protocol, progress) -> xr.Dataset:
     """Measured SAL drift on a (W12, W21) grid (frozen weights), the exact field, and trajectories."""
-    from pynn_networks.reciprocal_pair import build_pairs
-
     net, grid, traj = protocol["network"], protocol["grid"], protocol["trajectories"]
+    build = BUILDERS[net["model"]]
     w12s, w21s = _grid(grid["w12"]), _grid(grid["w21"])
     seeds = grid["seeds_per_point"]
     W12, W21, _ = np.meshgrid(w12s, w21s, np.arange(seeds), indexing="ij")
     with _kernel(protocol) as sim:
-        pairs = build_pairs(sim, W12.ravel(), W21.ravel(), *net["b"], net["tau_ref"], eta12=0.0, eta21=0.0,
-                            window=net["window"])
+        pairs = build(sim, W12.ravel(), W21.ravel(), *net["b"], net["tau_ref"], eta12=0.0, eta21=0.0,
+                      window=net["window"])
         chunks = 20
         for k in progress(range(chunks)):
-            sim.run(grid["steps"] * (k + 1) // chunks - grid["steps"] * k // chunks)
+            pairs.run(grid["steps"] * (k + 1) // chunks - grid["steps"] * k // chunks)
         measured = pairs.read("sal_sum").reshape(len(w12s), len(w21s), seeds, 2) / grid["steps"]
     window = _window(protocol)
     d12, d21 = drift_field(w12s, w21s, *net["b"], net["tau_ref"], window)
@@ -250,9 +248,9 @@ def run_phase_plane(protocol, progress) -> xr.Dataset:
     if traj["starts"]:
         starts = np.array(traj["starts"], float)
         with _kernel(protocol) as sim:
-            pairs = build_pairs(sim, starts[:, 0], starts[:, 1], *net["b"], net["tau_ref"], eta12=traj["eta_sal"],
-                                eta21=traj["eta_sal"], window=net["window"])
-            times, weights = _simulate_recording(sim, pairs, traj["steps"], traj["record_interval"], progress)
+            pairs = build(sim, starts[:, 0], starts[:, 1], *net["b"], net["tau_ref"], eta12=traj["eta_sal"],
+                          eta21=traj["eta_sal"], window=net["window"])
+            times, weights = _simulate_recording(pairs, traj["steps"], traj["record_interval"], progress)
         data["trajectory"] = (("time", "start", "direction"), weights)
         coords.update(time=("time", times, {"units": "steps"}), start=np.arange(len(starts)))
     ds = xr.Dataset(data, coords=coords)

@@ -27,6 +27,8 @@ import contextlib
 import numpy as np
 import xarray as xr
 
+from pynn_networks.reciprocal_pair import BUILDERS
+from pynn_networks.sampling_network import BUILDERS_DOC
 from salnest.driver import EpochRun
 from salnest.figures import pyplot, save
 from salnest.protocol import (
@@ -54,6 +56,7 @@ def _network() -> dict[str, Field]:
                         doc="PSP shapes: rectangular (tau_syn = tau_ref), alpha_short (alpha PSP, tau_syn = "
                             "tau_ref / 3), alpha_long (tau_ref / 2)"),
         "window": Field(str, "exponential", one_of("exponential", "triangular"), doc="shape of the SAL window"),
+        "model": Field(str, "sampling_neuron", one_of(*BUILDERS), doc=BUILDERS_DOC),
     }
 
 
@@ -94,11 +97,9 @@ def _kernel(protocol, seed=None):
 
 
 def _pairs(sim, protocol, shape, w12, w21, b1, b2, eta):
-    from pynn_networks.reciprocal_pair import build_pairs
-
     net = protocol["network"]
-    return build_pairs(sim, w12, w21, b1, b2, net["tau_ref"], eta, eta, window=net["window"],
-                       tau_syn=tau_syn(shape, net["tau_ref"]), psp_shape=SHAPES[shape][0])
+    return BUILDERS[net["model"]](sim, w12, w21, b1, b2, net["tau_ref"], eta, eta, window=net["window"],
+                                  tau_syn=tau_syn(shape, net["tau_ref"]), psp_shape=SHAPES[shape][0])
 
 
 # --- psp_stdd ------------------------------------------------------------------------------------
@@ -111,10 +112,10 @@ def run_stdd(protocol, progress) -> xr.Dataset:
     with _kernel(protocol) as sim:
         groups = [_pairs(sim, protocol, shape, *per_pair.T, 0.0) for shape in shapes]
         for pairs in groups:
-            pairs.population.record("spikes")
+            pairs.record_spikes()
         chunks = 20
-        for k in progress(range(chunks)):
-            sim.run(run["steps"] * (k + 1) // chunks - run["steps"] * k // chunks)
+        for k in progress(range(chunks)):  # each group's run() simulates the whole kernel, every group
+            groups[0].run(run["steps"] * (k + 1) // chunks - run["steps"] * k // chunks)
         trains = [pairs.spike_trains() for pairs in groups]
     exact = [[_exact(protocol, shape, *point) for point in points] for shape in shapes]
     lag = int(max(np.abs(stats.dt).max() for row in exact for stats, _ in row))
@@ -263,7 +264,7 @@ class FixedPoints(EpochRun):
         trajectory = np.empty((len(self.times),) + B1.shape)
         for t, (t0, t1) in enumerate(zip(np.r_[0.0, self.times[:-1]], self.times)):
             if t1 > t0:
-                sim.run(t1 - t0)
+                pairs.run(t1 - t0)
             w = pairs.read()
             trajectory[t] = (0.5 * (w[:, 0] - w[:, 1])).reshape(B1.shape)
         self.trajectory[e] = np.moveaxis(trajectory, 0, -1)

@@ -3,17 +3,23 @@
 import numpy as np
 import pytest
 
+from pynn_networks.reciprocal_pair import BUILDERS
 from salnest.results import read_dataset
 from salnest.runner import run_protocol
 
+#: every check runs on both forms of the pairs (a PyNN population, one sampling_network node per pair)
+MODELS = pytest.mark.parametrize("model", sorted(BUILDERS))
 
-def _write(tmp_path, name, text):
+
+def _write(tmp_path, name, text, model):
     path = tmp_path / f"{name}.toml"
-    path.write_text(text.replace("OUT", str(tmp_path / f"{name}.nc")))
+    path.write_text(text.replace("OUT", str(tmp_path / f"{name}.nc")).replace("[network]",
+                                                                            f'[network]\nmodel = "{model}"'))
     return path
 
 
-def test_stdd_and_update_per_pair_match_exact_theory(salnest_module, tmp_path):
+@MODELS
+def test_stdd_and_update_per_pair_match_exact_theory(salnest_module, tmp_path, model):
     """Paper demo parameters, 10 pairs x 10^5 steps (about 70,000 spike pairs).
 
     TV distance of a 1,000-bin histogram from 70,000 samples is about 0.02 by
@@ -33,7 +39,7 @@ tau_ref = 25
 [run]
 steps = 100000
 replicates = 10
-""")
+""", model)
     ds = read_dataset(run_protocol(path, show_progress=False), kind="pair_stdd")
     assert ds.attrs["total_variation"] < 0.05
     assert ds.attrs["pairs_outside_exact_support"] == 0
@@ -43,7 +49,8 @@ replicates = 10
     assert (tmp_path / "figures" / "stdd.png").is_file()
 
 
-def test_phase_plane_drift_agrees_with_exact_field(salnest_module, tmp_path):
+@MODELS
+def test_phase_plane_drift_agrees_with_exact_field(salnest_module, tmp_path, model):
     """81 grid points x 2 seeds as independent pairs in one kernel, 5x10^4 steps each."""
     path = _write(tmp_path, "plane", """
 [experiment]
@@ -63,7 +70,7 @@ starts = [[1.5, -1.5]]
 eta_sal = 0.02
 steps = 60000
 record_interval = 5000
-""")
+""", model)
     ds = read_dataset(run_protocol(path, show_progress=False), kind="pair_phase_plane")
     assert ds.attrs["sign_agreement"] == 1.0   # every point with |W12 - W21| >= 0.5
     assert ds.attrs["drift_correlation"] > 0.95
@@ -72,8 +79,9 @@ record_interval = 5000
     assert final.sum() == pytest.approx(0.0, abs=0.02)  # sum conserved up to one pending pair
 
 
+@MODELS
 @pytest.mark.parametrize("plastic, target", [("both", 1.0), ("w12", 0.5)])
-def test_trajectories_end_at_the_predicted_weight(salnest_module, tmp_path, plastic, target):
+def test_trajectories_end_at_the_predicted_weight(salnest_module, tmp_path, plastic, target, model):
     """5 replicates, eta 0.01, 3x10^5 steps. The last third of each run is averaged over time and
     replicates (stationary fluctuations are about 0.05 per replicate); limit 0.05."""
     path = _write(tmp_path, f"traj_{plastic}", f"""
@@ -93,7 +101,7 @@ plastic = ["{plastic}"]
 steps = 300000
 record_interval = 5000
 replicates = 5
-""")
+""", model)
     ds = read_dataset(run_protocol(path, show_progress=False), kind="pair_trajectory")
     ds = ds.sel(condition=plastic)
     late = ds.weight.isel(time=slice(2 * ds.sizes["time"] // 3, None)).mean(("time", "replicate"))

@@ -158,14 +158,17 @@ def _both(tmp_path, text: str):
     return [_run_protocol(tmp_path, text, split) for split in SPLITS]
 
 
-def test_pair_trajectory(tmp_path):
-    one, two = _both(tmp_path, PAIR_TRAJECTORY)
+@pytest.mark.parametrize("model", sorted(WAKE_SLEEP))
+def test_pair_trajectory(tmp_path, model):
+    one, two = _both(tmp_path, PAIR_TRAJECTORY.replace("[network]", f'[network]\nmodel = "{model}"'))
     np.testing.assert_array_equal(one.weight.values, two.weight.values)
     assert np.all(one.weight.isel(time=-1).values != one.weight.isel(time=0).values)  # SAL moved every weight
 
 
-def test_pair_stdd_spikes(tmp_path):
-    one, two = _both(tmp_path, PAIR_STDD)
+@pytest.mark.parametrize("model", sorted(WAKE_SLEEP))
+def test_pair_stdd_spikes(tmp_path, model):
+    """Both forms: 4 PyNN pairs, or 4 two-neuron sampling_network nodes, over 2 virtual processes."""
+    one, two = _both(tmp_path, PAIR_STDD.replace("[network]", f'[network]\nmodel = "{model}"'))
     # the distribution of spike-time differences is built from the gathered spike trains
     np.testing.assert_array_equal(one.pair_counts.values, two.pair_counts.values)
     np.testing.assert_array_equal(one.update_per_pair_measured.values, two.update_per_pair_measured.values)
