@@ -94,11 +94,6 @@ sampling_network::Parameters_::Parameters_()
 {
 }
 
-sampling_network::Neuron_::Neuron_()
-  : u_fire( -std::numeric_limits< double >::infinity() )
-{
-}
-
 sampling_network::sampling_network()
   : Node()
   , n_( 0 )
@@ -353,17 +348,14 @@ inline void
 sampling_network::integrate_input_( const size_t i, const double weights_in )
 {
   Neuron_& neuron = S_.neurons_[ i ];
-  // the twin neuron's two roundings of its input (it reads its spike port in 1/s)
-  const double incoming = ( 0.001 * weights_in ) * 1000.0;
+  const double incoming = nestml_input( weights_in );
   if ( P_.psp_shape_ == 1 )
   {
-    neuron.psp = neuron.psp * V_.psp_decay_ + incoming;
+    exponential_psp_step( neuron.psp, V_.psp_decay_, incoming );
   }
   else if ( P_.psp_shape_ == 2 )
   {
-    neuron.psp = V_.psp_decay_ * ( neuron.psp + neuron.psp_rise );
-    neuron.psp_rise = V_.psp_decay_ * neuron.psp_rise + V_.alpha_gain_ * incoming;
-    neuron.psp += V_.alpha_gain_ * incoming;
+    alpha_psp_step( neuron.psp, neuron.psp_rise, V_.psp_decay_, V_.alpha_gain_, incoming );
   }
   else
   {
@@ -389,25 +381,13 @@ sampling_network::fire_( const size_t i )
     return false;
   }
   neuron.z = 0.0;
-  if ( neuron.u != neuron.u_fire or V_.log_n_ref_ != neuron.log_n_fire )
+  if ( neuron.budget.fires( neuron.u, V_.log_n_ref_, V_.rng_ ) )
   {
-    neuron.hazard = std::log( 1.0 + std::exp( neuron.u - V_.log_n_ref_ ) );
-    neuron.u_fire = neuron.u;
-    neuron.log_n_fire = V_.log_n_ref_;
-  }
-  if ( neuron.hazard_left < 0.0 )
-  {
-    neuron.hazard_left = -std::log( 1.0 - V_.rng_->drand() );
-  }
-  if ( neuron.hazard_left < neuron.hazard )
-  {
-    neuron.hazard_left = -1.0;
     neuron.refr_steps_left = V_.n_ref_;
     neuron.z = 1.0;
     neuron.spike_count += 1.0;
     return true;
   }
-  neuron.hazard_left -= neuron.hazard;
   return false;
 }
 

@@ -23,6 +23,7 @@
 #include "random_generators.h"
 
 #include "sal_synapse.h"
+#include "sampling_dynamics.h"
 
 namespace salnest
 {
@@ -178,15 +179,10 @@ private:
     double psp_rise = 0.0;
     long refr_steps_left = 0;
     double spike_count = 0.0;
-    double hazard = 0.0;
-    double hazard_left = -1.0;
-    double u_fire;
-    double log_n_fire = 0.0;
+    FiringBudget budget;
     double incoming = 0.0;  //!< summed weights of the spikes sent in this step (they arrive in the next)
     std::vector< double > psp_ends;  //!< rectangular PSPs: the input of each of the last n_syn steps, by step mod n_syn
     std::deque< double > history;    //!< spike times (ms) still to be read by a synapse
-
-    Neuron_();
   };
 
   struct State_

@@ -105,10 +105,7 @@ sampling_neuron::State_::State_()
   , psp_rise_( 0.0 )
   , refr_steps_left_( 0 )
   , spike_count_( 0.0 )
-  , hazard_( 0.0 )
-  , hazard_left_( -1.0 )
-  , u_fire_( -std::numeric_limits< double >::infinity() )
-  , log_n_fire_( 0.0 )
+  , budget_()
 {
 }
 
@@ -202,21 +199,14 @@ sampling_neuron::update( nest::Time const& origin, const long from, const long t
   for ( long lag = from; lag < to; ++lag )
   {
     const long step = origin.get_steps() + lag;
-    // The NESTML twin reads its spike port in 1/s (incoming = spikes_in * 1 s): the same two
-    // roundings keep both models' potentials, and so their spike trains, identical.
-    const double incoming =
-      step <= B_.last_input_step_ ? ( 0.001 * B_.spikes_.get_value( lag ) ) * 1000.0 : 0.0;
+    const double incoming = step <= B_.last_input_step_ ? nestml_input( B_.spikes_.get_value( lag ) ) : 0.0;
     if ( P_.psp_shape_ == 1 )
     {
-      S_.psp_ = S_.psp_ * V_.psp_decay_ + incoming;
+      exponential_psp_step( S_.psp_, V_.psp_decay_, incoming );
     }
     else if ( P_.psp_shape_ == 2 )
     {
-      // kappa(zeta + h) = e^(-h/tau_syn) (kappa(zeta) + tau_ref h / tau_syn^2 e^(-zeta/tau_syn)), the second
-      // term psp_rise_
-      S_.psp_ = V_.psp_decay_ * ( S_.psp_ + S_.psp_rise_ );
-      S_.psp_rise_ = V_.psp_decay_ * S_.psp_rise_ + V_.alpha_gain_ * incoming;
-      S_.psp_ += V_.alpha_gain_ * incoming;
+      alpha_psp_step( S_.psp_, S_.psp_rise_, V_.psp_decay_, V_.alpha_gain_, incoming );
     }
     else
     {
@@ -250,29 +240,14 @@ sampling_neuron::update( nest::Time const& origin, const long from, const long t
     if ( S_.refr_steps_left_ == 0 )
     {
       S_.z_ = 0.0;
-      if ( S_.u_ != S_.u_fire_ or V_.log_n_ref_ != S_.log_n_fire_ )  // u changes only when input arrives or expires
+      if ( S_.budget_.fires( S_.u_, V_.log_n_ref_, V_.rng_ ) )
       {
-        S_.hazard_ = std::log( 1.0 + std::exp( S_.u_ - V_.log_n_ref_ ) );
-        S_.u_fire_ = S_.u_;
-        S_.log_n_fire_ = V_.log_n_ref_;
-      }
-      if ( S_.hazard_left_ < 0.0 )
-      {
-        S_.hazard_left_ = -std::log( 1.0 - V_.rng_->drand() );
-      }
-      if ( S_.hazard_left_ < S_.hazard_ )  // probability 1 - exp(-hazard) = sigma(u - log_n_ref)
-      {
-        S_.hazard_left_ = -1.0;  // the next free step draws a new budget
         S_.refr_steps_left_ = V_.n_ref_;
         S_.z_ = 1.0;
         S_.spike_count_ += 1.0;
         set_spiketime( nest::Time::step( step + 1 ) );
         nest::SpikeEvent se;
         nest::kernel().event_delivery_manager.send( *this, se, lag );
-      }
-      else
-      {
-        S_.hazard_left_ -= S_.hazard_;
       }
     }
     B_.logger_.record_data( step );

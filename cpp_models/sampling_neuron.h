@@ -26,6 +26,8 @@
 #include "ring_buffer.h"
 #include "universal_data_logger.h"
 
+#include "sampling_dynamics.h"
+
 namespace salnest
 {
 
@@ -169,10 +171,7 @@ private:
     double psp_rise_;        //!< alpha PSPs: sum of W_j tau_ref h / tau_syn^2 exp(-zeta_j / tau_syn)
     long refr_steps_left_;   //!< remaining refractory steps (z = 1 while > 0)
     double spike_count_;     //!< spikes since it was last set to 0
-    double hazard_;          //!< -ln(1 - p) of a free step at u_fire_, log_n_fire_
-    double hazard_left_;     //!< Exp(1) budget not yet used by free steps' hazards (< 0: to be drawn)
-    double u_fire_;          //!< potential at which hazard_ was computed
-    double log_n_fire_;      //!< log_n_ref at which hazard_ was computed
+    FiringBudget budget_;    //!< the exponential budget of free steps, one draw per spike
 
     State_();
 

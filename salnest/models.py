@@ -164,12 +164,12 @@ MICROCIRCUIT_MODULE = ModuleSpec(
 )
 
 
-#: The hand-written SAL synapse, for every neuron that archives its spikes, and the sampling
-#: neuron's fast twin.
+#: The hand-written SAL synapse, for every neuron that archives its spikes, the sampling
+#: neuron's fast twin, a whole sampling network in one node, and the weight-inference models.
 CPP_MODULE = CppModuleSpec(
     name="salcppmodule",
     sources=tuple(CPP_MODELS_DIR / f for f in ("sal_synapse.h", "sal_synapse.cpp", "sampling_neuron.h",
-                                               "sampling_neuron.cpp", "sampling_network.h",
+                                               "sampling_neuron.cpp", "sampling_dynamics.h", "sampling_network.h",
                                                "sampling_network.cpp", "stdwi_synapse.h", "stdwi_synapse.cpp",
                                                "rdd_neuron.h", "rdd_neuron.cpp", "salnest_common.h",
                                                "salnest_common.cpp", "salcppmodule.cpp")),
