@@ -166,17 +166,31 @@ def _start(*args):
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
-def _wait_for_checkpoint(proc, out, epochs=1, timeout=120):
-    """Wait until ``out`` holds at least ``epochs`` completed epochs (the process must still run)."""
+def _stop_after_a_checkpoint(proc, out, timeout=120):
+    """SIGSTOP the run as soon as it has replaced ``out`` after its first write (the start's
+    checkpoint), so that it cannot finish while the test looks: a stat per poll, since reading the
+    netCDF file in the meantime would give a fast run time to end (it takes 3 s on a fast machine)."""
     from salnest.results import read_dataset
 
-    deadline = time.time() + timeout
+    def version():
+        try:
+            st = out.stat()
+        except FileNotFoundError:
+            return None
+        return st.st_ino, st.st_mtime_ns
+
+    first, deadline = None, time.time() + timeout
     while time.time() < deadline:
         assert proc.poll() is None, proc.communicate()[1][-3000:]
-        if out.exists() and read_dataset(out).attrs["completed_epochs"] >= epochs:
+        now = version()
+        if first is None:
+            first = now
+        elif now is not None and now != first:
+            proc.send_signal(signal.SIGSTOP)
+            assert read_dataset(out).attrs["completed_epochs"] >= 1
             return
-        time.sleep(0.05)
-    raise AssertionError(f"no checkpoint with {epochs} epochs in {timeout} s")
+        time.sleep(0.005)
+    raise AssertionError(f"no checkpoint after the first in {timeout} s")
 
 
 def _long_run(tmp_path):
@@ -192,9 +206,8 @@ def test_ctrl_c_says_what_is_saved_and_the_same_command_resumes(salnest_module, 
 
     protocol, out, command = _long_run(tmp_path)
     proc = _start(*command)
-    _wait_for_checkpoint(proc, out)
-    # freeze it while the signal is sent: the run must not finish before Ctrl-C reaches it
-    proc.send_signal(signal.SIGSTOP)
+    # frozen while the signal is sent: the run must not finish before Ctrl-C reaches it
+    _stop_after_a_checkpoint(proc, out)
     proc.send_signal(signal.SIGINT)
     proc.send_signal(signal.SIGCONT)
     _, stderr = proc.communicate(timeout=120)
@@ -218,8 +231,7 @@ def test_a_second_run_on_the_same_results_is_refused_until_the_first_is_gone(sal
     _, out, command = _long_run(tmp_path)
     first = _start(*command)
     try:
-        _wait_for_checkpoint(first, out)
-        first.send_signal(signal.SIGSTOP)  # holds the lock, and keeps holding it while this test looks
+        _stop_after_a_checkpoint(first, out)  # holds the lock, and keeps holding it while this test looks
         second = run(*command)
         assert second.returncode == 2
         assert f"is being written by another salnest run (pid {first.pid} on " in second.stderr, second.stderr
