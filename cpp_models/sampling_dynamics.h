@@ -16,8 +16,15 @@
 #include <cmath>
 #include <limits>
 
+// C++ includes:
+#include <string>
+
 // Includes from nestkernel:
+#include "exceptions.h"
+#include "nest_time.h"
 #include "random_generators.h"
+
+#include "salnest_common.h"
 
 namespace salnest
 {
@@ -27,6 +34,43 @@ namespace salnest
  * sampling_network so that both keep the arithmetic of the NESTML specification in its order:
  * their results are compared bit for bit.
  */
+
+/**
+ * A sampling neuron's constants at NEST's resolution, from its parameters; the constructor throws
+ * BadProperty, naming `model`, for parameters no neuron can have, so it also checks them.
+ */
+struct SamplingSteps
+{
+  long n_ref = 0;           //!< refractory period in steps
+  long n_syn = 0;           //!< rectangular PSP duration in steps (0 for the other shapes)
+  double log_n_ref = 0.0;   //!< ln(n_ref): shifts the activation so that P(z = 1) = sigma(b)
+  double psp_decay = 0.0;   //!< per-step decay of exponential and alpha PSPs
+  double alpha_gain = 0.0;  //!< an alpha PSP's psp_rise and psp per unit weight in its arrival step
+
+  SamplingSteps() = default;
+
+  SamplingSteps( const double tau_ref, const double tau_syn, const long psp_shape, const std::string& model )
+  {
+    n_ref = steps_of( tau_ref, model, "tau_ref" );
+    if ( psp_shape < 0 or psp_shape > 2 )
+    {
+      throw nest::BadProperty( model + ": psp_shape must be 0 (rectangular), 1 (exponential) or 2 (alpha)." );
+    }
+    if ( psp_shape == 0 )
+    {
+      n_syn = steps_of( tau_syn, model, "tau_syn" );
+    }
+    else if ( not( tau_syn > 0.0 ) )
+    {
+      throw nest::BadProperty( model + ": tau_syn must be positive." );
+    }
+    log_n_ref = std::log( n_ref );
+    const double h = nest::Time::get_resolution().get_ms();
+    psp_decay = std::exp( -h / tau_syn );
+    // the NESTML twin's expression, in its order of operations
+    alpha_gain = tau_ref * h / ( tau_syn * tau_syn ) * psp_decay;
+  }
+};
 
 //! Summed input weights as the NESTML twin reads them (its spike port in 1/s: two roundings).
 inline double

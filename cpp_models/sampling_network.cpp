@@ -230,19 +230,7 @@ sampling_network::set_status( const Dictionary& d )
   }
   d.update_value( "record_spikes", p.record_spikes_ );
   d.update_value( "record_states", p.record_states_ );
-  steps_of( p.tau_ref_, "sampling_network", "tau_ref" );
-  if ( p.psp_shape_ < 0 or p.psp_shape_ > 2 )
-  {
-    throw nest::BadProperty( "sampling_network: psp_shape must be 0 (rectangular), 1 (exponential) or 2 (alpha)." );
-  }
-  if ( p.psp_shape_ == 0 )
-  {
-    steps_of( p.tau_syn_, "sampling_network", "tau_syn" );
-  }
-  else if ( not( p.tau_syn_ > 0.0 ) )
-  {
-    throw nest::BadProperty( "sampling_network: tau_syn must be positive." );
-  }
+  SamplingSteps( p.tau_ref_, p.tau_syn_, p.psp_shape_, "sampling_network" );  // throws for impossible values
   for ( size_t k = 0; k < n * n; ++k )
   {
     check_connection_values( s.synapses_[ k ].weight, p.eta_sal_.values[ k ], p.sal_gain_.values[ k ],
@@ -322,16 +310,11 @@ sampling_network::init_buffers_()
 void
 sampling_network::pre_run_hook()
 {
-  V_.n_ref_ = steps_of( P_.tau_ref_, "sampling_network", "tau_ref" );
-  V_.n_syn_ = P_.psp_shape_ == 0 ? steps_of( P_.tau_syn_, "sampling_network", "tau_syn" ) : 0;
-  V_.log_n_ref_ = std::log( V_.n_ref_ );
-  const double h = nest::Time::get_resolution().get_ms();
-  V_.psp_decay_ = std::exp( -h / P_.tau_syn_ );
-  V_.alpha_gain_ = P_.tau_ref_ * h / ( P_.tau_syn_ * P_.tau_syn_ ) * V_.psp_decay_;
+  V_.steps_ = SamplingSteps( P_.tau_ref_, P_.tau_syn_, P_.psp_shape_, "sampling_network" );
   V_.rng_ = nest::get_vp_specific_rng( get_thread() );
   for ( Neuron_& neuron : S_.neurons_ )
   {
-    if ( neuron.psp_ends.size() == static_cast< size_t >( V_.n_syn_ ) )
+    if ( neuron.psp_ends.size() == static_cast< size_t >( V_.steps_.n_syn ) )
     {
       continue;
     }
@@ -340,7 +323,7 @@ sampling_network::pre_run_hook()
       throw nest::BadProperty( "sampling_network: tau_syn or psp_shape changed while rectangular PSPs are active; "
                                "set them before the first simulation (or give new b and weights)." );
     }
-    neuron.psp_ends.assign( V_.n_syn_, 0.0 );
+    neuron.psp_ends.assign( V_.steps_.n_syn, 0.0 );
   }
 }
 
@@ -351,16 +334,16 @@ sampling_network::integrate_input_( const size_t i, const double weights_in )
   const double incoming = nestml_input( weights_in );
   if ( P_.psp_shape_ == 1 )
   {
-    exponential_psp_step( neuron.psp, V_.psp_decay_, incoming );
+    exponential_psp_step( neuron.psp, V_.steps_.psp_decay, incoming );
   }
   else if ( P_.psp_shape_ == 2 )
   {
-    alpha_psp_step( neuron.psp, neuron.psp_rise, V_.psp_decay_, V_.alpha_gain_, incoming );
+    alpha_psp_step( neuron.psp, neuron.psp_rise, V_.steps_.psp_decay, V_.steps_.alpha_gain, incoming );
   }
   else
   {
     // the input of n_syn steps ago ends now: the same numbers as the twin neuron's queue
-    double& slot = neuron.psp_ends[ S_.updates_ % V_.n_syn_ ];
+    double& slot = neuron.psp_ends[ S_.updates_ % V_.steps_.n_syn ];
     const double expired = slot;
     slot = incoming;
     neuron.psp += incoming - expired;
@@ -381,9 +364,9 @@ sampling_network::fire_( const size_t i )
     return false;
   }
   neuron.z = 0.0;
-  if ( neuron.budget.fires( neuron.u, V_.log_n_ref_, V_.rng_ ) )
+  if ( neuron.budget.fires( neuron.u, V_.steps_.log_n_ref, V_.rng_ ) )
   {
-    neuron.refr_steps_left = V_.n_ref_;
+    neuron.refr_steps_left = V_.steps_.n_ref;
     neuron.z = 1.0;
     neuron.spike_count += 1.0;
     return true;

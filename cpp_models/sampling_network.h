@@ -202,11 +202,7 @@ private:
 
   struct Variables_
   {
-    long n_ref_;
-    long n_syn_;
-    double log_n_ref_;
-    double psp_decay_;
-    double alpha_gain_;
+    SamplingSteps steps_;  //!< refractory and PSP steps and factors at the resolution
     nest::RngPtr rng_;
   };
 

@@ -83,19 +83,7 @@ sampling_neuron::Parameters_::set( const Dictionary& d, nest::Node* node )
   {
     throw nest::BadProperty( "sampling_neuron: b must not be NaN." );
   }
-  steps_of( tau_ref_, "sampling_neuron", "tau_ref" );
-  if ( psp_shape_ < 0 or psp_shape_ > 2 )
-  {
-    throw nest::BadProperty( "sampling_neuron: psp_shape must be 0 (rectangular), 1 (exponential) or 2 (alpha)." );
-  }
-  if ( psp_shape_ == 0 )
-  {
-    steps_of( tau_syn_, "sampling_neuron", "tau_syn" );
-  }
-  else if ( not( tau_syn_ > 0.0 ) )
-  {
-    throw nest::BadProperty( "sampling_neuron: tau_syn must be positive." );
-  }
+  SamplingSteps( tau_ref_, tau_syn_, psp_shape_, "sampling_neuron" );  // throws for impossible values
 }
 
 sampling_neuron::State_::State_()
@@ -183,13 +171,7 @@ void
 sampling_neuron::pre_run_hook()
 {
   B_.logger_.init();
-  V_.n_ref_ = steps_of( P_.tau_ref_, "sampling_neuron", "tau_ref" );
-  V_.n_syn_ = P_.psp_shape_ == 0 ? steps_of( P_.tau_syn_, "sampling_neuron", "tau_syn" ) : 0;
-  V_.log_n_ref_ = std::log( V_.n_ref_ );
-  const double h = nest::Time::get_resolution().get_ms();
-  V_.psp_decay_ = std::exp( -h / P_.tau_syn_ );
-  // the NESTML twin's expression, in its order of operations
-  V_.alpha_gain_ = P_.tau_ref_ * h / ( P_.tau_syn_ * P_.tau_syn_ ) * V_.psp_decay_;
+  V_.steps_ = SamplingSteps( P_.tau_ref_, P_.tau_syn_, P_.psp_shape_, "sampling_neuron" );
   V_.rng_ = nest::get_vp_specific_rng( get_thread() );
 }
 
@@ -202,11 +184,11 @@ sampling_neuron::update( nest::Time const& origin, const long from, const long t
     const double incoming = step <= B_.last_input_step_ ? nestml_input( B_.spikes_.get_value( lag ) ) : 0.0;
     if ( P_.psp_shape_ == 1 )
     {
-      exponential_psp_step( S_.psp_, V_.psp_decay_, incoming );
+      exponential_psp_step( S_.psp_, V_.steps_.psp_decay, incoming );
     }
     else if ( P_.psp_shape_ == 2 )
     {
-      alpha_psp_step( S_.psp_, S_.psp_rise_, V_.psp_decay_, V_.alpha_gain_, incoming );
+      alpha_psp_step( S_.psp_, S_.psp_rise_, V_.steps_.psp_decay, V_.steps_.alpha_gain, incoming );
     }
     else
     {
@@ -226,7 +208,7 @@ sampling_neuron::update( nest::Time const& origin, const long from, const long t
           q.erase( q.begin(), q.begin() + B_.expiry_head_ );
           B_.expiry_head_ = 0;
         }
-        q.push_back( { update + V_.n_syn_, incoming } );
+        q.push_back( { update + V_.steps_.n_syn, incoming } );
         B_.next_expiry_update_ = q[ B_.expiry_head_ ].update;
       }
       S_.psp_ += incoming - expired;
@@ -240,9 +222,9 @@ sampling_neuron::update( nest::Time const& origin, const long from, const long t
     if ( S_.refr_steps_left_ == 0 )
     {
       S_.z_ = 0.0;
-      if ( S_.budget_.fires( S_.u_, V_.log_n_ref_, V_.rng_ ) )
+      if ( S_.budget_.fires( S_.u_, V_.steps_.log_n_ref, V_.rng_ ) )
       {
-        S_.refr_steps_left_ = V_.n_ref_;
+        S_.refr_steps_left_ = V_.steps_.n_ref;
         S_.z_ = 1.0;
         S_.spike_count_ += 1.0;
         set_spiketime( nest::Time::step( step + 1 ) );

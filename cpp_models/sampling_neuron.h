@@ -209,11 +209,7 @@ private:
 
   struct Variables_
   {
-    long n_ref_;       //!< refractory period in steps
-    long n_syn_;       //!< PSP duration in steps
-    double log_n_ref_;  //!< ln(n_ref): shifts the activation so that P(z = 1) = sigma(b)
-    double psp_decay_;  //!< per-step decay of exponential and alpha PSPs
-    double alpha_gain_;  //!< an alpha PSP's psp_rise_ and psp_ per unit weight in its arrival step
+    SamplingSteps steps_;  //!< refractory and PSP steps and factors at the resolution
     nest::RngPtr rng_;  //!< random stream of this thread (the NESTML twin draws from the same)
   };
 
