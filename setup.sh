@@ -4,6 +4,8 @@
 # then what you ask for:
 #   bash setup.sh demo      # the main demo: SAL aligns two reciprocal weights (results/)
 #   bash setup.sh test      # the test suite (about 7 minutes after the build)
+#   bash setup.sh test-package  # the package itself: sdist and wheel, installed into a fresh environment
+#                               # outside the checkout, build the module and run protocols (a few minutes)
 #   bash setup.sh          # only install
 # MPI (a second environment, .venv-mpi, with NEST built from its PyPI source with MPI and the
 # fixes in nest_patches/; the first build takes about 20 minutes on 2 cores, then the wheel is
@@ -20,6 +22,7 @@ APT_PACKAGES=(python3 python3-venv python3-dev g++ make cmake libboost-dev liblt
 # study's datasets; the demo needs none of them
 EXTRAS="test,bench,deep"
 [ "$ACTION" = demo ] && EXTRAS=""
+[ "$ACTION" = test-package ] && EXTRAS="test"
 case "$ACTION" in
   mpi|test-mpi) MPI=1; VENV=.venv-mpi; APT_PACKAGES+=(openmpi-bin libopenmpi-dev patch) ;;
   *) MPI=0; VENV=.venv ;;
@@ -86,6 +89,7 @@ case "$ACTION" in
   demo) exec "$VENV/bin/salnest" demo ;;
   test) exec "$VENV/bin/python" -m pytest -q "$@" ;;
   test-mpi) exec "$VENV/bin/python" -m pytest -q -m mpi tests/mpi "$@" ;;
+  test-package) exec "$VENV/bin/python" -m pytest -q -m package tests/package "$@" ;;
   ""|mpi) echo "== done: activate with 'source $VENV/bin/activate', then try 'salnest info'" ;;
-  *) echo "unknown action '$ACTION' (use: demo, test, mpi, test-mpi, or nothing)" >&2; exit 2 ;;
+  *) echo "unknown action '$ACTION' (use: demo, test, test-package, mpi, test-mpi, or nothing)" >&2; exit 2 ;;
 esac

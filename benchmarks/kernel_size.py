@@ -1,10 +1,10 @@
 """Cost per neuron-step against the size of one NEST kernel, at the same total work.
 
 salnest runs sweeps of many independent small networks side by side in one kernel
-(:mod:`pynn_networks.blocks`). With one-step delays NEST sweeps every node and its incoming
+(:mod:`salnest.networks.blocks`). With one-step delays NEST sweeps every node and its incoming
 connections every step, so once a thread's nodes and connections outgrow its core's L2 cache the
 sweep streams from L3 and each neuron-step costs more. This benchmark measures that: independent
-reciprocal pairs of sampling neurons (:func:`pynn_networks.reciprocal_pair.build_pairs`, rectangular
+reciprocal pairs of sampling neurons (:func:`salnest.networks.reciprocal_pair.build_pairs`, rectangular
 PSPs, frozen SAL synapses that keep their window sums, tau_ref = 25), the same number of
 neuron-steps at every size, 1 thread, the fastest of ``--repeats`` runs::
 
@@ -25,8 +25,8 @@ import numpy as np
 
 def ns_per_neuron_step(n_pairs: int, steps: int, repeats: int, seed: int = 1) -> float:
     """Fastest wall time over ``repeats`` of ``steps`` steps of ``n_pairs`` pairs, per neuron-step (ns)."""
-    from pynn_networks.kernel import kernel
-    from pynn_networks.reciprocal_pair import build_pairs
+    from salnest.networks.kernel import kernel
+    from salnest.networks.reciprocal_pair import build_pairs
 
     best = np.inf
     for _ in range(repeats):

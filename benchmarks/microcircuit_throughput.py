@@ -34,7 +34,7 @@ sys.path.insert(0, str(HERE))
 def nest_time_per_step(replicas: int, patterns: int, threads: int) -> dict[str, float]:
     """Seconds per step of the whole kernel in learning and in symmetrisation patterns."""
     from salnest.experiments.microcircuit import build_circuits, make_study
-    from salnest.runner import load_protocol
+    from salnest.study.protocol import load_protocol
 
     protocol = load_protocol(HERE.parent / "protocols" / "microcircuit_111.toml", threads=threads)
     protocol["student"]["n_seeds"] = max(1, replicas // len(protocol["learning"]["conditions"]))

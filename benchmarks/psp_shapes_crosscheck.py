@@ -143,8 +143,14 @@ from salnest.theory.windows import sal_window
 # benchmarks/ is no package; run as a script, this folder is on sys.path already, imported from elsewhere it is not
 if str(Path(__file__).resolve().parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reference_convention import (GET_CALCULATOR, calculator_pairing_on_chain, calculator_parser,  # noqa: E402
-                                  import_calculator, on_lags, tv)
+from reference_convention import (  # noqa: E402
+    GET_CALCULATOR,
+    calculator_pairing_on_chain,
+    calculator_parser,
+    import_calculator,
+    on_lags,
+    tv,
+)
 
 TAU_REF = 10
 HISTORY = 30                     # protocols/psp_fixed_points.toml

@@ -24,9 +24,9 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=1250)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
-    from pynn_networks.kernel import kernel
-    from pynn_networks.sal_phase import build_sal_phase
-    from pynn_networks.weight_inference import he_uniform
+    from salnest.networks.kernel import kernel
+    from salnest.networks.sal_phase import build_sal_phase
+    from salnest.networks.weight_inference import he_uniform
 
     rng = np.random.default_rng(1)
     sizes = args.sizes

@@ -6,7 +6,7 @@ Measured side by side in one process on this machine, and printed with their rat
    reference implementation (u = b + W z(t-1), Bernoulli firing, refractory counters, both
    windows accumulated over restricted nearest-neighbour pairs, batch update at the epoch end);
 2. salnest's protocol path: ``--runs`` runs in one NEST kernel, in both forms of
-   :mod:`pynn_networks.sampling_network` (a PyNN population of C++ ``sampling_neuron`` with
+   :mod:`salnest.networks.sampling_network` (a PyNN population of C++ ``sampling_neuron`` with
    ``sal_synapse`` connections; one ``sampling_network`` node per run), the batch update (read all
    window sums and spike counts, write all weights and biases) after every 50,000-step epoch, on 1
    and 2 threads; the epoch-end read and write is timed on its own;
@@ -38,7 +38,7 @@ N, TAU, EPOCH = 7, 50, 50_000
 GOAL = 3.0
 FLOOR_NODES, FLOOR_STEPS = 840, 20_000
 FLOOR_MODELS = ("parrot_neuron", "iaf_psc_delta", "pp_psc_delta", "sampling_neuron", "sampling_neuron_nestml")
-#: the two forms of the protocol path's networks (pynn_networks.sampling_network.BUILDERS)
+#: the two forms of the protocol path's networks (salnest.networks.sampling_network.BUILDERS)
 MODELS = ("sampling_neuron", "sampling_network")
 MIN_DELAYS = (1, 10, 100, 1000)
 def numba_epoch_function():
@@ -120,10 +120,10 @@ def bench_numba(epochs: int) -> float:
 
 def bench_nest(model: str, runs: int, epochs: int, threads: int) -> tuple[float, float]:
     """Seconds per epoch per run of the protocol path in the form ``model`` (a key of
-    ``pynn_networks.sampling_network.BUILDERS``), and the part of it spent in the epoch-end read and
+    ``salnest.networks.sampling_network.BUILDERS``), and the part of it spent in the epoch-end read and
     write of weights, biases, window sums and spike counts."""
-    from pynn_networks.kernel import kernel
-    from pynn_networks.sampling_network import BUILDERS
+    from salnest.networks.kernel import kernel
+    from salnest.networks.sampling_network import BUILDERS
 
     W, b = _random_networks(runs)
     with kernel(seed=1, threads=threads) as sim:
@@ -143,7 +143,7 @@ def bench_nest(model: str, runs: int, epochs: int, threads: int) -> tuple[float,
 def _fresh_kernel(threads: int = 1):
     import nest
 
-    from salnest.nest_module import install
+    from salnest.models.loading import install
 
     nest.ResetKernel()
     nest.set(resolution=1.0, rng_seed=1, local_num_threads=threads, print_time=False)

@@ -81,7 +81,7 @@ def worker(args) -> None:
     """One configuration, in this process (one rank of it under mpirun); rank 0 prints a JSON line."""
     import nest
 
-    from salnest.nest_module import install
+    from salnest.models.loading import install
     from salnest.parallel import allgather, rank
 
     nest.ResetKernel()

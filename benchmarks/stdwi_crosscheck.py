@@ -11,7 +11,7 @@ How the input reaches their code: the presynaptic and postsynaptic spike trains 
 the fast and slow traces (all-to-all, amplitudes 1 and tau_fast / tau_slow) and their
 ``methods.stdwi`` updates the estimates over all steps, with no stimulus skipped (as the paper's
 reference code calls it). The same trains drive parrot neurons in NEST through
-``stdwi_synapse`` (salnest.injection.stdwi_on_trains). It prints the largest difference of
+``stdwi_synapse`` (salnest.stimulus.injection.stdwi_on_trains). It prints the largest difference of
 the estimates, relative to their largest magnitude (goal: below 1e-9).
 """
 
@@ -50,10 +50,10 @@ def main(argv=None):
         parser.error(f"needs the authors' code: git clone https://github.com/nasiryahm/STDWI DIR, then --stdwi-repo DIR "
                      f"({args.stdwi_repo} has no weight_inference/methods.py)")
     sys.path.insert(0, str(args.stdwi_repo))
+    import nest
     from weight_inference import methods
 
-    import nest
-    from salnest.injection import stdwi_on_trains
+    from salnest.stimulus.injection import stdwi_on_trains
     from salnest.theory.stdwi import stdwi_run
 
     rng = np.random.default_rng(args.seed)

@@ -22,8 +22,8 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
+from salnest.networks.blocks import BlockConnections
 
-from pynn_networks.blocks import BlockConnections
 from salnest.models import SAL_PAIRINGS
 from salnest.theory.ei_system import CONNECTIONS, EE_CONNECTIONS, NEURONS
 
@@ -90,7 +90,7 @@ def build_systems(sim, weights: dict, biases: dict, tau_ref: int, eta_sal=0.0, w
 
     Every delay is one step, so the inhibitory detour arrives one step after the direct PSP.
     """
-    from salnest.pynn_types import SALSynapse, SamplingNeuron
+    from salnest.pynn.nest import SALSynapse, SamplingNeuron
 
     if pairing not in SAL_PAIRINGS:
         raise ValueError(f"unknown pairing {pairing!r}; choose one of {sorted(SAL_PAIRINGS)}")
@@ -118,7 +118,8 @@ def build_systems(sim, weights: dict, biases: dict, tau_ref: int, eta_sal=0.0, w
 
 
 def main(argv=None) -> int:
-    from pynn_networks.kernel import kernel
+    from salnest.networks.kernel import kernel
+
     from salnest.parallel import is_root
     from salnest.theory.ei_system import draw_system, effective_weights
 

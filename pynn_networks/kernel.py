@@ -4,8 +4,8 @@ Networks whose models are defined in milliseconds at another resolution (the STD
 the weight-inference experiment, 0.25 ms) pass their own ``time_step``; the minimum delay is
 one step.
 
-Import the PyNN type modules a network needs (:mod:`salnest.pynn_types` is imported here;
-:mod:`salnest.pynn_microcircuit` for microcircuits) before :func:`kernel`: ``sim.setup()``
+Import the PyNN type modules a network needs (:mod:`salnest.pynn.nest` is imported here;
+:mod:`salnest.pynn.microcircuit` for microcircuits) before :func:`kernel`: ``sim.setup()``
 loads the NEST modules of every imported type module.
 """
 
@@ -20,9 +20,9 @@ TIME_STEP = 1.0
 def setup(seed: int, threads: int = 1, time_step: float = TIME_STEP):
     """Reset NEST through ``pyNN.nest.setup`` with ``rng_seed = seed`` and a resolution (= minimum
     delay) of ``time_step`` ms; returns ``pyNN.nest``."""
-    import salnest.pynn_types  # noqa: F401  (first: loads the models at every setup, quiets PyNN)
-
     import pyNN.nest as sim
+
+    import salnest.pynn.nest  # noqa: F401  (first: loads the models at every setup, quiets PyNN)
 
     sim.setup(timestep=time_step, min_delay=time_step, rng_seed=seed, threads=threads)
     return sim

@@ -2,7 +2,7 @@
 al.'s regression discontinuity design in NEST (paper Fig. 8, condition ``rdd``).
 
 For every forward matrix ``W_l`` (n_(l+1), n_l) the phase holds one pair of ``rdd_neuron``
-layers (:func:`pynn_networks.weight_inference.build_rdd_layers`): n_l lower neurons with a
+layers (:func:`salnest.networks.weight_inference.build_rdd_layers`): n_l lower neurons with a
 Poisson drive to a random 20 % of them, n_(l+1) upper ones driven through the scaled W_l, and
 each lower neuron estimates the causal effect of its spikes on every upper unit. The reference
 (Guerguiev's code) simulates the whole chain for 90 s, driving one layer in each third; the
@@ -23,8 +23,7 @@ import argparse
 from dataclasses import dataclass
 
 import numpy as np
-
-from pynn_networks.blocks import BlockConnections
+from salnest.networks.blocks import BlockConnections
 
 
 @dataclass
@@ -34,12 +33,12 @@ class RDDPhase:
     sim: object
     sizes: list[int]
     replicas: int
-    pairs: list                # pynn_networks.weight_inference.RDDLayers
+    pairs: list                # salnest.networks.weight_inference.RDDLayers
     forward: list = None       # BlockConnections of the scaled W_l, (replica, n_(l+1), n_l), see index()
 
     def index(self) -> None:
         """Find every forward connection, once every connection of the kernel is made (see
-        :meth:`pynn_networks.sal_phase.SALPhase.index`)."""
+        :meth:`salnest.networks.sal_phase.SALPhase.index`)."""
         self.forward = [BlockConnections.between(pair.lower, pair.upper, self.sizes[l], self.sizes[l + 1],
                                                  self.replicas) for l, pair in enumerate(self.pairs)]
 
@@ -102,7 +101,7 @@ def build_rdd_phase(sim, sizes: list[int], replicas: int, drive_weight: float = 
     neuron
         ``rdd_neuron`` parameters (e.g. ``eta_rdd``).
     """
-    from pynn_networks.weight_inference import build_rdd_layers
+    from salnest.networks.weight_inference import build_rdd_layers
 
     pairs = [build_rdd_layers(sim, np.zeros((replicas, sizes[l + 1], sizes[l])), drive_weight=drive_weight, **neuron)
              for l in range(len(sizes) - 1)]
@@ -113,11 +112,12 @@ def build_rdd_phase(sim, sizes: list[int], replicas: int, drive_weight: float = 
 
 
 def main(argv=None):
-    from pynn_networks.kernel import kernel
-    from pynn_networks.weight_inference import he_uniform, rdd_feedback
-    from salnest.alignment import feedback_angle
+    from salnest.networks.kernel import kernel
+    from salnest.networks.weight_inference import he_uniform, rdd_feedback
+
+    from salnest.analysis.alignment import feedback_angle
     from salnest.parallel import abort_on_error, is_root
-    from salnest.stimulus import subset_trains
+    from salnest.stimulus.trains import subset_trains
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[40, 20, 10])

@@ -1,13 +1,14 @@
 """Reciprocally coupled pairs of sampling neurons with SAL synapses (paper Fig. 2).
 
 Many independent pairs live side by side in one population (pair m is neurons 2m and 2m+1,
-see :mod:`pynn_networks.blocks`), so a whole sweep runs in one NEST kernel. In pair m, W12
+see :mod:`salnest.networks.blocks`), so a whole sweep runs in one NEST kernel. In pair m, W12
 is the weight from neuron 2m+1 ("neuron 2") to neuron 2m ("neuron 1"), W21 the reverse;
 each direction has its own learning rate (0: frozen, window sums still kept).
 
-Run on its own (also under ``mpirun -np N``), this script is ``salnest demo``: it runs
-``protocols/demo.toml`` (one pair with both directions plastic, one with only W12 plastic,
-at the paper's demo parameters) through salnest's runner, with a few fields overridden::
+Run on its own (also under ``mpirun -np N``), this script is ``salnest demo``: it runs the
+bundled protocol ``demo`` (``protocols/demo.toml``: one pair with both directions plastic, one
+with only W12 plastic, at the paper's demo parameters) through salnest's driver, with a few
+fields overridden::
 
     python pynn_networks/reciprocal_pair.py --steps 400000 --out results/reciprocal_pair.nc
 
@@ -25,10 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from pynn_networks.blocks import BlockConnections, connection_rows
-
-DEMO_PROTOCOL = Path(__file__).resolve().parent.parent / "protocols" / "demo.toml"
+from salnest.networks.blocks import BlockConnections, connection_rows
 
 
 @dataclass
@@ -95,7 +93,7 @@ def build_pairs(sim, w12, w21, b1, b2, tau_ref: int, eta12, eta21, window: str =
 
     Every delay is one step (exact sampling and exact SAL pairing).
     """
-    from salnest.pynn_types import SALSynapse, SamplingNeuron
+    from salnest.pynn.nest import SALSynapse, SamplingNeuron
 
     w12, w21, b1, b2, eta12, eta21 = np.broadcast_arrays(*(np.atleast_1d(np.asarray(x, float))
                                                            for x in (w12, w21, b1, b2, eta12, eta21)))
@@ -163,11 +161,11 @@ def build_pair_nodes(sim, w12, w21, b1, b2, tau_ref: int, eta12, eta21, window: 
     sim, w12, w21, b1, b2, tau_ref, eta12, eta21, window, tau_syn, psp_shape
         As :func:`build_pairs` (``sim`` is not needed: the nodes are plain NEST nodes).
     min_delay_steps
-        As :func:`pynn_networks.sampling_network.build_network_nodes`.
+        As :func:`salnest.networks.sampling_network.build_network_nodes`.
     """
     import nest
+    from salnest.networks.sampling_network import raise_min_delay
 
-    from pynn_networks.sampling_network import raise_min_delay
     from salnest.models import PSP_SHAPES, SAL_WINDOWS, nest_model
     from salnest.parallel import set_node_values
 
@@ -198,33 +196,23 @@ OVERRIDES = {"steps": ("run", "steps", int), "record_interval": ("run", "record_
 
 
 def main(argv=None) -> int:
-    from salnest.parallel import is_root
-    from salnest.protocol import ProtocolError, read
-    from salnest.registry import get
-    from salnest.runner import figure_path, load_protocol, run_protocol
+    from salnest.cli import demo
+    from salnest.study.protocol import ProtocolError, load_protocol
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--protocol", type=Path, default=DEMO_PROTOCOL, help="a pair_trajectory protocol")
     for name, (section, key, kind) in OVERRIDES.items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=kind, default=None, help=f"overrides {section}.{key}")
     parser.add_argument("--out", type=Path, default=Path("results/reciprocal_pair.nc"))
     args = parser.parse_args(argv)
+    overrides = {f"{section}.{key}": getattr(args, name) for name, (section, key, _) in OVERRIDES.items()
+                 if getattr(args, name) is not None}
     try:
-        raw = read(args.protocol)
-        for name, (section, key, _) in OVERRIDES.items():
-            if getattr(args, name) is not None:
-                raw.setdefault(section, {})[key] = getattr(args, name)
-        raw["experiment"]["source"] = str(args.protocol)
-        protocol = load_protocol(raw)
+        from salnest.resources import find_protocol
+
+        load_protocol(find_protocol("demo"), overrides=overrides)
     except ProtocolError as exc:
         parser.error(str(exc))
-    out = run_protocol(protocol, output=args.out)
-    if is_root():
-        from salnest.results import read_dataset
-
-        print(get("pair_trajectory").summary(read_dataset(out)))
-        print(f"results: {out}\nfigure:  {figure_path(out)}")
-    return 0
+    return demo(args.out, overrides)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ network is built once, with ``copies`` parallel copies sharing all weights, and 
 sets W, b and B (:meth:`SALPhase.set_state`), simulates, and returns SAL's all-to-all window sums
 of every B, averaged over the copies (:meth:`SALPhase.run`), from which the caller updates B.
 
-The sums come from the layers' recorded spikes (:class:`salnest.sal_sums.AllToAllSums`), not
+The sums come from the layers' recorded spikes (:class:`salnest.analysis.sal_sums.AllToAllSums`), not
 from synapse state: they equal those of ``sal_synapse`` with ``sal_pairing = 1`` in accumulate
 mode, and PyNEST reads a connection's state at about 20 us, i.e. seconds for the 10^5 to 10^6
 feedback connections of a deep network. W and B are static connections written in one call
@@ -24,8 +24,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-
-from pynn_networks.blocks import BlockConnections, connect_blocks
+from salnest.networks.blocks import BlockConnections, connect_blocks
 
 
 @dataclass
@@ -94,8 +93,8 @@ class SALPhase:
         tau_ref / steps of the sums."""
         import nest
 
+        from salnest.analysis.sal_sums import AllToAllSums
         from salnest.parallel import recorder_events
-        from salnest.sal_sums import AllToAllSums
 
         blocks = self.replicas * self.copies
         sums = [AllToAllSums(self.sizes[l + 1], self.sizes[l], self.tau_ref, batch=(blocks,))
@@ -144,7 +143,7 @@ def build_sal_phase(sim, sizes: list[int], copies: int, tau_ref: int, replicas: 
     """
     import nest
 
-    from salnest.pynn_types import SamplingNeuron
+    from salnest.pynn.nest import SamplingNeuron
 
     h = sim.get_time_step()
     blocks = replicas * copies
@@ -162,9 +161,10 @@ def build_sal_phase(sim, sizes: list[int], copies: int, tau_ref: int, replicas: 
 
 
 def main(argv=None):
-    from pynn_networks.kernel import kernel
-    from pynn_networks.weight_inference import he_uniform
-    from salnest.alignment import feedback_angle
+    from salnest.networks.kernel import kernel
+    from salnest.networks.weight_inference import he_uniform
+
+    from salnest.analysis.alignment import feedback_angle
     from salnest.parallel import abort_on_error, is_root
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

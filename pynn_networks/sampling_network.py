@@ -1,7 +1,7 @@
 """Fully visible spiking Boltzmann machines of sampling neurons with SAL synapses (paper Figs. 4, 5).
 
 Many independent networks ("replicas") of N sampling neurons share one population (replica r
-is neurons r*N ... r*N + N - 1, see :mod:`pynn_networks.blocks`), so a whole sweep runs in one
+is neurons r*N ... r*N + N - 1, see :mod:`salnest.networks.blocks`), so a whole sweep runs in one
 NEST kernel. Every ordered pair of neurons of a replica is connected by a SAL synapse carrying
 both windows: the wake-sleep window (its sum estimates the sleep coactivation) and the SAL
 window; both only accumulate (learning rates 0), and a protocol applies batch updates between
@@ -24,8 +24,7 @@ import argparse
 from dataclasses import dataclass
 
 import numpy as np
-
-from pynn_networks.blocks import BlockConnections, connection_rows
+from salnest.networks.blocks import BlockConnections, connection_rows
 
 
 @dataclass
@@ -66,8 +65,8 @@ class SamplingNetworks:
     def sample(self, steps: int) -> np.ndarray:
         """Simulate ``steps`` steps and return each replica's distribution over its 2^N states,
         shape (replica, 2^N); the window sums and spike counts of these steps are discarded."""
+        from salnest.analysis.sampling import state_distribution_from_spikes
         from salnest.parallel import recorder_events
-        from salnest.sampling import state_distribution_from_spikes
 
         if self.recorder is None:
             raise RuntimeError("sample() needs the networks built with state_recorder=True")
@@ -116,7 +115,7 @@ def build_networks(sim, weights: np.ndarray, biases: np.ndarray, tau_ref: int, w
     state_recorder
         Also record every neuron's spikes for :meth:`SamplingNetworks.sample`.
     """
-    from salnest.pynn_types import SALSynapse, SamplingNeuron
+    from salnest.pynn.nest import SALSynapse, SamplingNeuron
 
     n_replicas, n, _ = weights.shape
     h = sim.get_time_step()
@@ -253,7 +252,8 @@ BUILDERS_DOC = ("NEST model of the networks: sampling_neuron (a PyNN population 
 
 
 def main(argv=None):
-    from pynn_networks.kernel import setup
+    from salnest.networks.kernel import setup
+
     from salnest.parallel import abort_on_error
     from salnest.theory.boltzmann import boltzmann_distribution, kl_divergence
 

@@ -11,9 +11,9 @@
   ``g_L = g_D = 0.05`` per ms, no refractoriness) at 0.25 ms, a Bernoulli stimulus to a random
   20 % of the inputs, forward weights ``75 W`` on ``stdwi_synapse`` connections, which infer them.
 
-Independent layers ("replicas", one per seed) share a kernel (:mod:`pynn_networks.blocks`);
+Independent layers ("replicas", one per seed) share a kernel (:mod:`salnest.networks.blocks`);
 weights are arrays ``W[replica, n_out, n_in]``, ``B[replica, n_in, n_out]``. Stimuli are given
-as spike counts per step (:mod:`salnest.stimulus`), so a run depends on its stimulus streams,
+as spike counts per step (:mod:`salnest.stimulus.trains`), so a run depends on its stimulus streams,
 not on the MPI layout. Run on its own (also under ``mpirun``), this script infers the weights of
 one random 20 -> 20 layer with each rule and prints the angle between B and W^T::
 
@@ -26,8 +26,8 @@ import argparse
 from dataclasses import dataclass
 
 import numpy as np
+from salnest.networks.blocks import BlockConnections, connect_blocks, connection_rows
 
-from pynn_networks.blocks import BlockConnections, connect_blocks, connection_rows
 from salnest.models import SAL_PAIRINGS
 
 #: The STDWI authors' leaky integrator (``lif_dynamics``: tau 20 ms, coupling ratio 1, no
@@ -120,7 +120,7 @@ def build_sal_layers(sim, W: np.ndarray, B: np.ndarray, b_in: np.ndarray, b_out:
         drift even without any coupling (docs/models.md, section 3), which in a layer makes the
         rows of B of the fastest lower neurons grow together; all-to-all pairs do not.
     """
-    from salnest.pynn_types import SALSynapse, SamplingNeuron
+    from salnest.pynn.nest import SALSynapse, SamplingNeuron
 
     if pairing not in SAL_PAIRINGS:
         raise ValueError(f"unknown pairing {pairing!r}; choose one of {sorted(SAL_PAIRINGS)}")
@@ -187,13 +187,13 @@ def build_rdd_layers(sim, W: np.ndarray, fits: np.ndarray | None = None, drive_w
     neuron
         ``rdd_neuron`` parameters of both layers (the model's defaults are the authors').
 
-    Forward weights that are all 0 are not written (:func:`pynn_networks.rdd_phase.build_rdd_phase`
+    Forward weights that are all 0 are not written (:func:`salnest.networks.rdd_phase.build_rdd_phase`
     writes them later). Forward and feedback connections have one step of delay: the authors' upper layer sees the
     lower one's spikes in the same step, the lower one the upper's one step later, so every
     loop here is one step longer than theirs.
     """
     from salnest.parallel import set_node_values
-    from salnest.pynn_types import RDDNeuron
+    from salnest.pynn.nest import RDDNeuron
 
     n_rep, n_out, n_in = W.shape
     h = sim.get_time_step()
@@ -282,7 +282,7 @@ def build_stdwi_layers(sim, W: np.ndarray, B: np.ndarray, stimulus_weight: float
     """
     import nest
 
-    from salnest.pynn_types import RDDNeuron, STDWISynapse
+    from salnest.pynn.nest import RDDNeuron, STDWISynapse
 
     n_rep, n_out, n_in = W.shape
     h = sim.get_time_step()
@@ -305,10 +305,11 @@ def build_stdwi_layers(sim, W: np.ndarray, B: np.ndarray, stimulus_weight: float
 
 
 def main(argv=None):
-    from pynn_networks.kernel import kernel
-    from salnest.alignment import feedback_angle
+    from salnest.networks.kernel import kernel
+
+    from salnest.analysis.alignment import feedback_angle
     from salnest.parallel import abort_on_error, is_root
-    from salnest.stimulus import subset_trains
+    from salnest.stimulus.trains import subset_trains
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--neurons", type=int, default=20, help="n_in = n_out")

@@ -1,4 +1,10 @@
-"""The ``salnest`` command: build, info, cogen, describe, run, plot, demo."""
+"""The ``salnest`` command: build, info, cogen, describe, protocols, run, plot, demo.
+
+It works the same from a checkout and from an installed wheel, in any directory: protocols are
+files or the names of bundled ones (:mod:`salnest.resources`), and results go where the protocol
+says, relative to the working directory (``results/`` by default). ``python -m salnest`` is the
+same command.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +16,16 @@ import sys
 import warnings
 from pathlib import Path
 
-from salnest.build import BuildError
-from salnest.models import REPO_ROOT
+import salnest
+from salnest.models.build import BuildError
 
 #: Exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
 EXIT_INTERRUPTED = 130
 
 
 def _cmd_build(args) -> int:
-    from salnest.build import build_module, cache_root, module_path
     from salnest.models import DEFAULT_MODULES
+    from salnest.models.build import build_module, cache_root, module_path
 
     for module in DEFAULT_MODULES:
         cached = None if args.force else module_path(module)
@@ -30,13 +36,18 @@ def _cmd_build(args) -> int:
 
 
 def _cmd_info(args) -> int:
-    from salnest.build import cache_root, module_path
-    from salnest.nest_install import NestNotFoundError, find_nest
-    from salnest.provenance import git_commit, package_versions
+    from salnest import resources
+    from salnest.models.build import cache_root, module_path
+    from salnest.models.nest_install import NestNotFoundError, find_nest
+    from salnest.study.provenance import git_commit, package_versions
 
     for name, version in package_versions().items():
         print(f"{name:16s} {version}")
     print(f"{'git commit':16s} {git_commit()}")
+    print(f"{'salnest package':16s} {Path(salnest.__file__).parent}")
+    print(f"{'model sources':16s} {resources.nestml_models()}, {resources.cpp_models()}")
+    print(f"{'protocols':16s} {resources.folder('protocols')} ({len(resources.protocols())}; salnest protocols "
+          f"lists them)")
     try:
         nest_install = find_nest()
     except NestNotFoundError as exc:
@@ -65,11 +76,12 @@ def _cmd_info(args) -> int:
                                            if nest_has_target_data_fix() else
                                            "uncompressed under MPI: NEST lacks salnest's fix (nest_patches/; README: MPI)"))
     print(f"{'GSL':16s} {'yes' if info.get('have_gsl') else 'no'}")
-    import salnest.compat.nest_wheel  # noqa: F401  (declare every workaround)
-    import salnest.compat.nestml  # noqa: F401
-    import salnest.compat.torch  # noqa: F401
-    import salnest.pynn_types  # noqa: F401
+    import importlib
+
     from salnest.compat import WORKAROUNDS
+
+    for module in ("salnest.compat.nest_wheel", "salnest.compat.nestml", "salnest.compat.torch", "salnest.pynn.nest"):
+        importlib.import_module(module)  # each declares its workarounds
 
     print("workarounds of upstream defects (salnest/compat; 'check' where the installed version differs):")
     for w in WORKAROUNDS.values():
@@ -79,26 +91,42 @@ def _cmd_info(args) -> int:
 
 
 def _cmd_cogen(args) -> int:
-    from salnest.cogen import build_sal_module_for
+    from salnest.models.cogen import build_sal_module_for
 
     path, names = build_sal_module_for(args.neuron_file, args.module_name)
     print(f"module:  {path}.so")
     print(f"neuron:  {names.neuron}   (paired model {names.paired_neuron})")
     print(f"synapse: {names.synapse}")
     print("load it with:")
-    print(f"  from salnest.cogen import install_sal_for; names = install_sal_for({str(args.neuron_file)!r})")
+    print(f"  from salnest.models.cogen import install_sal_for; names = install_sal_for({str(args.neuron_file)!r})")
+    return 0
+
+
+def demo(output: str | Path, overrides: dict[str, object] | None = None) -> int:
+    """Run the bundled demo protocol (``protocols/demo.toml``, fields changed by ``overrides``), print
+    its summary and where its results and figure are; ``salnest demo`` and
+    ``python pynn_networks/reciprocal_pair.py`` call it."""
+    from salnest import resources
+    from salnest.parallel import is_root
+    from salnest.study.driver import figure_path, run_protocol
+    from salnest.study.registry import get
+    from salnest.study.results import read_dataset
+
+    out = run_protocol(resources.find_protocol("demo"), output=output, overrides=overrides)
+    if is_root():
+        print(get("pair_trajectory").summary(read_dataset(out)))
+        print(f"results: {out}\nfigure:  {figure_path(out)}")
     return 0
 
 
 def _cmd_demo(args) -> int:
-    from pynn_networks.reciprocal_pair import main as demo
-
-    return demo(["--out", str(args.out)])
+    return demo(args.out)
 
 
 def _cmd_describe(args) -> int:
-    from salnest import registry
-    from salnest.protocol import describe, read
+    from salnest import resources
+    from salnest.study import registry
+    from salnest.study.protocol import describe, read
 
     if args.kind is None:
         print("experiment kinds (salnest describe KIND shows the fields of one):")
@@ -114,16 +142,47 @@ def _cmd_describe(args) -> int:
     print(f"runs {'in epochs, with checkpoints and resume' if kind.runs_in_epochs else 'in one piece'}; "
           f"implemented in {kind.module}")
     shipped = []
-    for path in sorted((REPO_ROOT / "protocols").glob("*.toml")):
+    for name, path in resources.protocols().items():
         try:
             if read(path).get("experiment", {}).get("kind") == kind.name:
-                shipped.append(path.relative_to(REPO_ROOT))
+                shipped.append(name)
         except Exception:  # a broken file is the business of 'salnest run', not of this listing
             continue
     if shipped:
-        print("protocols: " + ", ".join(map(str, shipped)))
+        print("bundled protocols (salnest run NAME): " + ", ".join(shipped))
     print()
     print(describe(kind.protocol_schema()), end="")
+    return 0
+
+
+def _cmd_protocols(args) -> int:
+    from salnest import resources
+    from salnest.study.protocol import ProtocolError, read
+
+    try:
+        if args.action == "copy":
+            print(f"{args.name} -> {resources.copy_protocol(args.name, args.destination)}")
+            return 0
+        if args.action == "show":
+            path = resources.protocols().get(args.name.removesuffix(".toml"))
+            if path is None:
+                raise resources.ResourceError(f"salnest bundles no protocol {args.name!r} (salnest protocols lists "
+                                              f"them)")
+            print(path.read_text(), end="")
+            return 0
+    except (resources.ResourceError, FileExistsError) as exc:
+        print(f"salnest: {exc}", file=sys.stderr)
+        return 2
+    bundled = resources.protocols()
+    print(f"bundled protocols ({resources.folder('protocols')}):")
+    for name, path in bundled.items():
+        try:
+            experiment = read(path).get("experiment", {})
+        except ProtocolError:
+            experiment = {}
+        print(f"  {name:<34} {experiment.get('kind', '?'):<18} {experiment.get('name', '')}")
+    print("run one with 'salnest run NAME', print it with 'salnest protocols show NAME', copy it to edit with "
+          "'salnest protocols copy NAME [DESTINATION]'")
     return 0
 
 
@@ -149,19 +208,24 @@ def _override(text: str) -> tuple[str, object]:
 
 
 def _cmd_run(args) -> int:
+    from salnest import resources
     from salnest.parallel import is_root
-    from salnest.protocol import ProtocolError
-    from salnest.results import ResultsFileError
-    from salnest.runner import load_protocol, run_protocol
+    from salnest.study.driver import run_protocol
+    from salnest.study.protocol import ProtocolError, load_protocol
+    from salnest.study.results import ResultsFileError
 
     if args.threads is not None and args.threads < 1:
         print("salnest: --threads must be >= 1", file=sys.stderr)
         return 2
     overrides = dict(args.set)
-    # validate every file before the first simulation starts
+    # find and validate every file before the first simulation starts
     try:
-        for path in args.protocols:
+        protocols = [resources.find_protocol(name) for name in args.protocols]
+        for path in protocols:
             load_protocol(path, args.threads, overrides)
+    except resources.ResourceError as exc:
+        print(f"salnest: {exc}", file=sys.stderr)
+        return 2
     except ProtocolError as exc:
         print(f"salnest: invalid protocol: {exc}", file=sys.stderr)
         return 2
@@ -170,7 +234,7 @@ def _cmd_run(args) -> int:
         return 2
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        for path in args.protocols:
+        for path in protocols:
             try:
                 out = run_protocol(path, output=args.output, plot=not args.no_plot, threads=args.threads,
                                    overrides=overrides)
@@ -191,10 +255,10 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_plot(args) -> int:
-    from salnest.figures import plot_results
-    from salnest.registry import UnknownKindError, kind_of
-    from salnest.results import ResultsFileError, read_dataset
-    from salnest.runner import figure_path
+    from salnest.study.driver import figure_path
+    from salnest.study.figures import plot_results
+    from salnest.study.registry import UnknownKindError, kind_of
+    from salnest.study.results import ResultsFileError, read_dataset
 
     for path in args.results:
         try:
@@ -213,6 +277,7 @@ def _cmd_plot(args) -> int:
 def main(argv=None) -> int:
     """Entry point of the ``salnest`` console command."""
     parser = argparse.ArgumentParser(prog="salnest", description="Spike-based alignment learning for NEST and PyNN")
+    parser.add_argument("--version", action="version", version=f"salnest {salnest.__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -233,9 +298,19 @@ def main(argv=None) -> int:
     p.add_argument("kind", nargs="?", default=None, help="an experiment kind (e.g. wake_sleep)")
     p.set_defaults(func=_cmd_describe)
 
-    p = sub.add_parser("run", help="run protocol files (protocols/*.toml); results and figures go to results/; "
-                                   "started again, a run resumes from its last checkpoint")
-    p.add_argument("protocols", nargs="+", type=Path)
+    p = sub.add_parser("protocols", help="list the bundled protocols, print one, or copy one to edit")
+    p.add_argument("action", nargs="?", choices=("list", "show", "copy"), default="list",
+                   help="list (default), show NAME, or copy NAME [DESTINATION]")
+    p.add_argument("name", nargs="?", default=None, help="a bundled protocol (salnest protocols lists them)")
+    p.add_argument("destination", nargs="?", default=None,
+                   help="copy: the new file, or a folder for it (default: ./NAME.toml); never overwritten")
+    p.set_defaults(func=_cmd_protocols)
+
+    p = sub.add_parser("run", help="run protocols, given as files or by the names of bundled ones "
+                                   "(salnest protocols); results and figures go where the protocol's output says "
+                                   "(results/ of the working directory); started again, a run resumes from its last "
+                                   "checkpoint")
+    p.add_argument("protocols", nargs="+", metavar="PROTOCOL", help="a protocol file, or a bundled protocol's name")
     p.add_argument("--output", type=Path, default=None, help="results file (default: the protocol's output)")
     p.add_argument("--no-plot", action="store_true", help="do not write the figure")
     p.add_argument("--threads", type=int, default=None,
@@ -251,11 +326,13 @@ def main(argv=None) -> int:
     p.set_defaults(func=_cmd_plot)
 
     p = sub.add_parser("demo", help="SAL aligns the weights of two coupled sampling neurons "
-                                    "(protocols/demo.toml; writes results/)")
+                                    "(the bundled protocol demo; writes results/ in the working directory)")
     p.add_argument("--out", type=Path, default=Path("results/reciprocal_pair.nc"))
     p.set_defaults(func=_cmd_demo)
 
     args = parser.parse_args(argv)
+    if args.command == "protocols" and args.action != "list" and args.name is None:
+        parser.error(f"salnest protocols {args.action} needs the NAME of a bundled protocol")
     os.environ.setdefault("PYNEST_QUIET", "1")  # NESTML imports nest; its banner is noise here
     # PyNN 0.13 uses NEST calls that NEST 3.10 deprecates, and looks for nest-config to build its
     # own extensions (not needed here); users cannot act on these warnings
@@ -265,6 +342,9 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
         return args.func(args)
+    except BrokenPipeError:  # the reader went away ('salnest protocols | head'): say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except BuildError as exc:
         print(f"salnest: {exc}", file=sys.stderr)
         return 2

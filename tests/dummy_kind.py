@@ -7,10 +7,10 @@ import contextlib
 import numpy as np
 import xarray as xr
 
-from salnest.driver import EpochRun
-from salnest.figures import pyplot, save
-from salnest.protocol import Field, ProtocolError, at_least
-from salnest.registry import ExperimentKind, register
+from salnest.study.driver import EpochRun
+from salnest.study.figures import pyplot, save
+from salnest.study.protocol import Field, ProtocolError, at_least
+from salnest.study.registry import ExperimentKind, register
 
 
 class SpikeCounts(EpochRun):
@@ -29,8 +29,9 @@ class SpikeCounts(EpochRun):
 
     @contextlib.contextmanager
     def open_segment(self, first_epoch, seed):
-        from pynn_networks.kernel import kernel
-        from salnest.pynn_types import SamplingNeuron
+        from salnest.networks.kernel import kernel
+
+        from salnest.pynn.nest import SamplingNeuron
 
         net = self.p["network"]
         with kernel(seed, self.p["experiment"]["threads"]) as sim:

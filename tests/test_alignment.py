@@ -1,9 +1,9 @@
-"""Weight-transport metrics (salnest.alignment), by hand and against their stated identities."""
+"""Weight-transport metrics (salnest.analysis.alignment), by hand and against their stated identities."""
 
 import numpy as np
 import pytest
 
-from salnest.alignment import correlation, feedback_angle, normalised_difference_variance, sign_agreement
+from salnest.analysis.alignment import correlation, feedback_angle, normalised_difference_variance, sign_agreement
 
 
 def test_angle_by_hand():

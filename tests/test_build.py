@@ -5,11 +5,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from checkout import REPO
 
-from salnest import build as b
 from salnest.compat.nest_wheel import write_nest_config_shim
-from salnest.models import CORE_MODULE, ModuleSpec, NESTML_MODELS_DIR, REPO_ROOT
-from salnest.nest_install import _uses_old_string_abi, find_nest
+from salnest.models import CORE_MODULE, ModuleSpec
+from salnest.models import build as b
+from salnest.models.catalogue import NESTML_MODELS_DIR
+from salnest.models.nest_install import _uses_old_string_abi, find_nest
 
 
 def _spec_with_copies(tmp_path):
@@ -79,7 +81,7 @@ def test_nest_config_shim_reports_real_paths(tmp_path):
 def test_include_dirs_of_an_mpi_nest_are_kept(tmp_path):
     """A NEST built with MPI includes mpi.h: its nest-config's MPI directories must reach the module
     build, while its build machine's paths (which do not exist here) and NEST's own are dropped."""
-    from salnest.nest_install import _existing_include_dirs
+    from salnest.models.nest_install import _existing_include_dirs
 
     own, mpi = tmp_path / "nest", tmp_path / "openmpi" / "include"
     own.mkdir()
@@ -104,7 +106,7 @@ def test_missing_source_is_reported(tmp_path):
 def test_models_dir_holds_the_sources():
     names = {p.name for p in NESTML_MODELS_DIR.glob("*.nestml")}
     assert {"sampling_neuron.nestml", "sal_synapse.nestml"} <= names
-    assert Path(REPO_ROOT / "pyproject.toml").is_file()
+    assert Path(REPO / "pyproject.toml").is_file()
 
 
 def test_continuous_history_read_by_every_synapse(tmp_path):
@@ -129,8 +131,8 @@ def test_continuous_history_read_by_every_synapse(tmp_path):
 
 def test_microcircuit_module_has_the_history_fix():
     """The built module's SAL synapse reads the pyramidal neuron's continuous history (see above)."""
-    from salnest.build import build_module
     from salnest.models import MICROCIRCUIT_MODULE
+    from salnest.models.build import build_module
 
     target = build_module(MICROCIRCUIT_MODULE).parent.parent / "target"
     code = next(target.glob("sal_synapse__with_pyramidal_neuron*.h")).read_text()

@@ -5,7 +5,10 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
+
+from checkout import REPO
+
+from salnest.resources import find_protocol
 
 SALNEST = [sys.executable, "-m", "salnest.cli"]
 
@@ -37,11 +40,11 @@ def test_cogen_reports_missing_file_clearly(tmp_path):
 
 def test_demo_writes_results_with_provenance(salnest_module, tmp_path):
     out_file = tmp_path / "pair.nc"
-    script = Path(__file__).resolve().parent.parent / "pynn_networks" / "reciprocal_pair.py"
+    script = REPO / "pynn_networks" / "reciprocal_pair.py"
     proc = subprocess.run([sys.executable, str(script), "--steps", "20000", "--record-interval", "2000",
                            "--out", str(out_file)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    from salnest.results import read_dataset
+    from salnest.study.results import read_dataset
 
     # the demo is protocols/demo.toml, run by the pair-trajectory runner: both directions plastic, only W12
     ds = read_dataset(out_file, kind="pair_trajectory")
@@ -56,7 +59,7 @@ def test_demo_writes_results_with_provenance(salnest_module, tmp_path):
 
 
 def test_bad_script_argument_is_rejected_before_simulating(tmp_path):
-    script = Path(__file__).resolve().parent.parent / "pynn_networks" / "reciprocal_pair.py"
+    script = REPO / "pynn_networks" / "reciprocal_pair.py"
     proc = subprocess.run([sys.executable, str(script), "--window", "gaussian", "--out", str(tmp_path / "x.nc")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
@@ -68,7 +71,7 @@ def test_plot_redraws_a_figure_and_rejects_foreign_files(salnest_module, tmp_pat
     import xarray as xr
 
     out_file = tmp_path / "pair.nc"
-    script = Path(__file__).resolve().parent.parent / "pynn_networks" / "reciprocal_pair.py"
+    script = REPO / "pynn_networks" / "reciprocal_pair.py"
     subprocess.run([sys.executable, str(script), "--steps", "5000", "--record-interval", "1000", "--out", str(out_file)],
                    capture_output=True, text=True, timeout=600, check=True)
     figure = tmp_path / "redrawn.png"
@@ -85,7 +88,7 @@ def test_plot_redraws_a_figure_and_rejects_foreign_files(salnest_module, tmp_pat
 def test_run_checks_every_protocol_before_the_first_simulation(tmp_path):
     """The second file's cross-field error (patterns that do not fit the input layer) stops the run
     before the first, valid, file is simulated."""
-    good = Path(__file__).resolve().parent.parent / "protocols" / "microcircuit_smoke.toml"
+    good = find_protocol("microcircuit_smoke")
     bad = tmp_path / "bad.toml"
     bad.write_text(good.read_text().replace("sizes = [1, 1, 1]", "sizes = [2, 3, 1]")
                    .replace('output = "results/microcircuit_smoke.nc"', f'output = "{tmp_path / "bad.nc"}"'))
@@ -120,7 +123,7 @@ validation_length = 10
 def test_run_refuses_to_overwrite_results_it_cannot_resume(salnest_module, tmp_path):
     import xarray as xr
 
-    from salnest.results import write_dataset
+    from salnest.study.results import write_dataset
 
     protocol = tmp_path / "ws.toml"
     protocol.write_text(WAKE_SLEEP)
@@ -170,7 +173,7 @@ def _stop_after_a_checkpoint(proc, out, timeout=120):
     """SIGSTOP the run as soon as it has replaced ``out`` after its first write (the start's
     checkpoint), so that it cannot finish while the test looks: a stat per poll, since reading the
     netCDF file in the meantime would give a fast run time to end (it takes 3 s on a fast machine)."""
-    from salnest.results import read_dataset
+    from salnest.study.results import read_dataset
 
     def version():
         try:
@@ -202,7 +205,7 @@ def _long_run(tmp_path):
 
 
 def test_ctrl_c_says_what_is_saved_and_the_same_command_resumes(salnest_module, tmp_path):
-    from salnest.results import read_dataset
+    from salnest.study.results import read_dataset
 
     protocol, out, command = _long_run(tmp_path)
     proc = _start(*command)
@@ -226,7 +229,7 @@ def test_ctrl_c_says_what_is_saved_and_the_same_command_resumes(salnest_module, 
 
 
 def test_a_second_run_on_the_same_results_is_refused_until_the_first_is_gone(salnest_module, tmp_path):
-    from salnest.results import read_dataset
+    from salnest.study.results import read_dataset
 
     _, out, command = _long_run(tmp_path)
     first = _start(*command)
@@ -251,7 +254,7 @@ def test_set_overrides_protocol_fields_and_is_validated_as_the_file(salnest_modu
     bad override is refused before anything is simulated, naming the field."""
     import json as json_module
 
-    from salnest.results import read_dataset
+    from salnest.study.results import read_dataset
 
     protocol = tmp_path / "ws.toml"
     protocol.write_text(WAKE_SLEEP)

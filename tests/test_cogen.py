@@ -1,14 +1,14 @@
 """The SAL synapse co-generated with a user's NESTML neuron: NESTML's standard iaf_psc_delta_neuron."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
+from checkout import REPO
 
-from salnest.build import BuildError
-from salnest.cogen import neuron_model_name, sal_module_spec
+from salnest.models.build import BuildError
+from salnest.models.cogen import neuron_model_name, sal_module_spec
 
-LIF = Path(__file__).resolve().parent.parent / "examples" / "own_neuron" / "iaf_psc_delta_neuron.nestml"
+LIF = REPO / "examples" / "own_neuron" / "iaf_psc_delta_neuron.nestml"
 STARTS = [(3.0, 0.5), (-2.0, 1.0), (2.0, -1.0), (0.5, 3.0)]  # (W12, W21) in mV
 # Annealed learning rate: the restoring drift is weak against the noise of random spike pairs,
 # and the stationary fluctuation of W12 - W21 shrinks with sqrt(eta).
@@ -34,7 +34,7 @@ def test_reciprocal_lif_pair_symmetrises(salnest_module):
     ends below 10 % of its start, for four starts of either sign, while W12 + W21 stays put."""
     import nest
 
-    from salnest.cogen import install_sal_for
+    from salnest.models.cogen import install_sal_for
 
     nest.ResetKernel()
     nest.verbosity = nest.VerbosityLevel.ERROR

@@ -6,7 +6,7 @@ import pickle
 import numpy as np
 import pytest
 
-from salnest.datasets import DatasetError, load, read_idx
+from salnest.deep.datasets import DatasetError, load, read_idx
 
 
 def _idx(path, array, gz=False):

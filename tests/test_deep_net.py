@@ -6,7 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="the deep extra (pip install 'salnest[deep]') is not installed")
 
-from salnest import deep_net  # noqa: E402
+from salnest.deep import net as deep_net  # noqa: E402
 
 
 def _linear(mode, n_in=6, n_out=4, seed=0):

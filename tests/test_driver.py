@@ -3,14 +3,14 @@
 import json
 import os
 
+import dummy_kind  # noqa: F401  (registers spike_counts_test)
 import numpy as np
 import pytest
-
-import dummy_kind  # noqa: F401  (registers spike_counts_test)
 from interruption import stop_at
-from salnest.driver import RunInterrupted, kernel_seed, run_identity
-from salnest.results import ResultsFileError, ResultsLock, ResultsLocked, read_dataset
-from salnest.runner import load_protocol, run
+
+from salnest.study.driver import RunInterrupted, kernel_seed, run, run_identity
+from salnest.study.protocol import load_protocol
+from salnest.study.results import ResultsFileError, ResultsLock, ResultsLocked, read_dataset
 
 
 def _protocol(tmp_path, checkpoint_every=2, epochs=6, **experiment):
@@ -122,7 +122,7 @@ class _Stages:
     """An EpochRun without NEST whose epochs come in two stages of 5 that need different kernels."""
 
     def __init__(self):
-        from salnest.driver import EpochRun
+        from salnest.study.driver import EpochRun
 
         class Run(EpochRun):
             epochs = 10
@@ -159,8 +159,8 @@ class _Stages:
 
 
 def test_a_kind_may_end_segments_where_its_kernel_changes():
-    from salnest.driver import run as drive
-    from salnest.registry import ExperimentKind
+    from salnest.study.driver import run_kind as drive
+    from salnest.study.registry import ExperimentKind
 
     runs = []
     stages = _Stages()

@@ -5,15 +5,17 @@ import re
 
 import numpy as np
 import pytest
+from checkout import REPO
 
-from salnest.models import CORE_MODULE, CPP_MODULE, MICROCIRCUIT_MODULE, MODELS, NESTML_MODELS_DIR, REPO_ROOT, nest_model
+from salnest.models import CORE_MODULE, CPP_MODULE, MICROCIRCUIT_MODULE, MODELS, nest_model
+from salnest.models.catalogue import NESTML_MODELS_DIR
 
 
 @pytest.fixture
 def both_modules(salnest_module):
     import nest
 
-    from salnest.nest_module import install
+    from salnest.models.loading import install
 
     nest.ResetKernel()
     nest.verbosity = nest.VerbosityLevel.ERROR
@@ -57,11 +59,11 @@ def test_cpp_sampling_neuron_has_its_nestml_twins_parameters_state_and_defaults(
 
 
 @pytest.mark.parametrize("type_name, model, source", [
-    ("salnest.pynn_types.SamplingNeuron", "sampling_neuron", "sampling_neuron.nestml"),
-    ("salnest.pynn_types.SALSynapse", "sal_synapse", "sal_synapse.nestml"),
-    ("salnest.pynn_microcircuit.PyramidalNeuron", "pyramidal_neuron", "pyramidal_neuron.nestml"),
-    ("salnest.pynn_microcircuit.DendriticPredictionSynapse", "us_synapse", "us_synapse.nestml"),
-    ("salnest.pynn_microcircuit.FeedbackSALSynapse", "pyramidal_sal_synapse", "sal_synapse.nestml"),
+    ("salnest.pynn.nest.SamplingNeuron", "sampling_neuron", "sampling_neuron.nestml"),
+    ("salnest.pynn.nest.SALSynapse", "sal_synapse", "sal_synapse.nestml"),
+    ("salnest.pynn.microcircuit.PyramidalNeuron", "pyramidal_neuron", "pyramidal_neuron.nestml"),
+    ("salnest.pynn.microcircuit.DendriticPredictionSynapse", "us_synapse", "us_synapse.nestml"),
+    ("salnest.pynn.microcircuit.FeedbackSALSynapse", "pyramidal_sal_synapse", "sal_synapse.nestml"),
 ])
 def test_pynn_types_have_every_nestml_parameter_with_nests_default(both_modules, type_name, model, source):
     import importlib
@@ -80,7 +82,7 @@ def test_pynn_types_have_every_nestml_parameter_with_nests_default(both_modules,
 
 def _readme_tables() -> list[dict[str, str]]:
     """The parameter tables of the README's model reference: name -> default, per table."""
-    text = (REPO_ROOT / "README.md").read_text()
+    text = (REPO / "README.md").read_text()
     section = text[text.index("## Model reference"):text.index("## Paper Fig. 2")]
     tables = []
     for table in re.findall(r"\| parameter \| default \|.*?\n((?:\|.*\n)+)", section):
@@ -107,9 +109,9 @@ def test_readme_model_reference_states_nests_defaults(both_modules):
 
 
 @pytest.mark.parametrize("type_name, model, state, plain", [
-    ("salnest.pynn_types.RDDNeuron", "rdd_neuron", {"v", "u", "beta", "rdd_fits", "feedback_sources"},
+    ("salnest.pynn.nest.RDDNeuron", "rdd_neuron", {"v", "u", "beta", "rdd_fits", "feedback_sources"},
      "parrot_neuron"),
-    ("salnest.pynn_types.STDWISynapse", "stdwi_synapse", {"w_inferred", "x_fast", "x_slow", "t_last_pre"},
+    ("salnest.pynn.nest.STDWISynapse", "stdwi_synapse", {"w_inferred", "x_fast", "x_slow", "t_last_pre"},
      "static_synapse"),
 ])
 def test_pynn_types_of_cpp_models_have_every_parameter_with_nests_default(both_modules, type_name, model, state,

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from salnest.protocol import ProtocolError
-from salnest.runner import load_protocol
+from salnest.resources import protocols
+from salnest.study.protocol import ProtocolError, load_protocol
 
 GOOD = """
 [experiment]
@@ -73,13 +73,12 @@ def test_cli_rejects_invalid_protocol_before_running(tmp_path):
 
 
 def test_shipped_protocols_are_valid():
-    from pathlib import Path
 
-    from salnest.protocol import ProtocolError
+    from salnest.study.protocol import ProtocolError
 
     # paper-scale protocols that need a GPU and a dataset on disk: here refused for exactly that
     needs = {"deep_training_paper.toml": ("sees no CUDA device", "data: ")}
-    files = sorted((Path(__file__).resolve().parent.parent / "protocols").glob("*.toml"))
+    files = list(protocols().values())
     assert len(files) >= 4
     for path in files:
         if path.name in needs:

@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
+from checkout import REPO
 
 
 def test_weights_round_trip_in_model_units(pynn_sim):
     sim = pynn_sim
-    from salnest.pynn_types import SALSynapse, SamplingNeuron
+    from salnest.pynn.nest import SALSynapse, SamplingNeuron
 
     pop = sim.Population(3, SamplingNeuron(b=-0.5, tau_ref=5.0, tau_syn=5.0))
     weights = np.array([[np.nan, 0.7, -1.3], [0.25, np.nan, 2.0], [-0.4, 1.1, np.nan]])
@@ -31,7 +32,7 @@ def test_weights_round_trip_in_model_units(pynn_sim):
 
 def test_psp_from_static_projection_has_set_height(pynn_sim):
     sim = pynn_sim
-    from salnest.pynn_types import SamplingNeuron
+    from salnest.pynn.nest import SamplingNeuron
 
     pop = sim.Population(1, SamplingNeuron(b=-50.0, tau_ref=3.0, tau_syn=4.0))
     src = sim.Population(1, sim.SpikeSourceArray(spike_times=[5.0]))
@@ -45,7 +46,7 @@ def test_psp_from_static_projection_has_set_height(pynn_sim):
 
 def test_recording_spikes_and_z(pynn_sim):
     sim = pynn_sim
-    from salnest.pynn_types import SamplingNeuron
+    from salnest.pynn.nest import SamplingNeuron
 
     pop = sim.Population(2, SamplingNeuron(b=1.0, tau_ref=5.0, tau_syn=5.0))
     pop.record(["spikes", "z", "u"])
@@ -58,7 +59,7 @@ def test_recording_spikes_and_z(pynn_sim):
 
 def test_sal_plasticity_through_pynn(pynn_sim):
     sim = pynn_sim
-    from salnest.pynn_types import SALSynapse, SamplingNeuron
+    from salnest.pynn.nest import SALSynapse, SamplingNeuron
 
     pop = sim.Population(2, SamplingNeuron(b=0.0, tau_ref=10.0, tau_syn=10.0))
     conn = sim.FromListConnector([(1, 0, 1.5, 1.0), (0, 1, 0.5, 1.0)], column_names=["weight", "delay"])
@@ -71,7 +72,7 @@ def test_sal_plasticity_through_pynn(pynn_sim):
 
 def test_setup_twice_keeps_models_available(pynn_sim):
     sim = pynn_sim
-    from salnest.pynn_types import SamplingNeuron
+    from salnest.pynn.nest import SamplingNeuron
 
     sim.Population(1, SamplingNeuron())
     sim.setup(timestep=0.5, min_delay=0.5)
@@ -87,7 +88,7 @@ def test_setup_twice_keeps_models_available(pynn_sim):
     ({"ws_phase": 0.5}, "ws_phase must be"),
 ])
 def test_bad_synapse_parameters_rejected_at_construction(kwargs, message):
-    from salnest.pynn_types import SALSynapse
+    from salnest.pynn.nest import SALSynapse
 
     with pytest.raises(ValueError, match=message):
         SALSynapse(**kwargs)
@@ -100,7 +101,7 @@ def test_bad_synapse_parameters_rejected_at_construction(kwargs, message):
     ({"psp_shape": "gaussian"}, "unknown PSP shape"),
 ])
 def test_bad_neuron_parameters_rejected_at_construction(kwargs, message):
-    from salnest.pynn_types import SamplingNeuron
+    from salnest.pynn.nest import SamplingNeuron
 
     with pytest.raises(ValueError, match=message):
         SamplingNeuron(**kwargs)
@@ -110,7 +111,7 @@ def test_tau_ref_off_the_time_grid_rejected_before_simulation(pynn_sim):
     sim = pynn_sim
     import nest
 
-    from salnest.pynn_types import SamplingNeuron
+    from salnest.pynn.nest import SamplingNeuron
 
     with pytest.raises(nest.NESTErrors.BadProperty, match="tau_ref"):
         sim.Population(1, SamplingNeuron(tau_ref=2.5))
@@ -124,7 +125,7 @@ def test_sal_synapse_on_standard_cells_in_pynn_units(pynn_sim, cell, receptor, s
     negative: the bounds turn with the weight."""
     import nest
 
-    from salnest.pynn_types import SALSynapse
+    from salnest.pynn.nest import SALSynapse
 
     sim = pynn_sim
     pop = sim.Population(2, getattr(sim, cell)())
@@ -146,9 +147,8 @@ def test_standard_cell_example_aligns_the_pair(salnest_module):
     import re
     import subprocess
     import sys
-    from pathlib import Path
 
-    script = Path(__file__).resolve().parent.parent / "examples" / "pynn_standard_cells" / "reciprocal_pair.py"
+    script = REPO / "examples" / "pynn_standard_cells" / "reciprocal_pair.py"
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     w12, w21 = map(float, re.search(r"W12 = ([-\d.]+) nA, W21 = ([-\d.]+) nA", proc.stdout).groups())

@@ -2,11 +2,11 @@
 edit anywhere else, it runs end to end through ``salnest run``, ``salnest plot`` and
 ``salnest describe``."""
 
+import dummy_kind
 import numpy as np
 import pytest
 
-import dummy_kind
-from salnest.registry import ExperimentKind, get, kinds, register
+from salnest.study.registry import ExperimentKind, get, kinds, register
 
 PROTOCOL = """
 [experiment]
@@ -22,7 +22,7 @@ steps = 300
 
 def test_a_kind_from_a_test_module_runs_through_the_command(salnest_module, tmp_path, capsys):
     from salnest.cli import main
-    from salnest.results import read_dataset
+    from salnest.study.results import read_dataset
 
     assert "spike_counts_test" in kinds() and get("spike_counts_test").module == dummy_kind.__name__
     protocol = tmp_path / "counts.toml"

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from salnest.results import ResultsFileError, previous_results, read_dataset, write_dataset
+from salnest.study.results import ResultsFileError, previous_results, read_dataset, write_dataset
 
 
 def _dataset():

@@ -4,7 +4,7 @@ C++ synapse itself."""
 import numpy as np
 import pytest
 
-from salnest.sal_sums import AllToAllSums
+from salnest.analysis.sal_sums import AllToAllSums
 from salnest.theory.windows import all_to_all_sal_sum
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from salnest.sampling import state_distribution_from_spikes, states_from_spikes
+from salnest.analysis.sampling import state_distribution_from_spikes, states_from_spikes
 from salnest.theory.boltzmann import empirical_distribution
 
 

@@ -9,8 +9,9 @@ conductance-based cells)::
 
 import argparse
 
-from salnest.pynn_types import SALSynapse  # before pyNN.nest and setup(): loads salnest's models
 import pyNN.nest as sim
+
+from salnest.pynn import SALSynapse  # before setup(): every setup() then loads salnest's models
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("--seconds", type=float, default=200.0, help="simulated time (s)")

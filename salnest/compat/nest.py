@@ -2,7 +2,7 @@
 
 :func:`salnest.install` applies the kernel settings after every reset
 (:func:`use_safe_spike_exchange`, :func:`quiet_spike_buffer_log`);
-:mod:`salnest.pynn_types` installs :func:`parameter_lists_under_mpi`;
+:mod:`salnest.pynn.nest` installs :func:`parameter_lists_under_mpi`;
 :func:`local_node_ids` replaces ``nest.GetLocalNodeCollection`` in :mod:`salnest.parallel`.
 The defects are shown in ``tests/compat/test_nest.py`` and, where they need several ranks, in
 ``tests/mpi/test_compat_mpi.py`` and ``tests/mpi/test_spike_exchange.py``.

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from salnest.compat import workaround
-from salnest.nest_install import NestInstall
+
+if TYPE_CHECKING:
+    from salnest.models.nest_install import NestInstall
 
 
 def write_nest_config_shim(prefix_dir: Path, nest: NestInstall, cxx: str) -> None:

@@ -1,6 +1,7 @@
 """Workarounds for PyNN 0.13's NEST backend (``pyNN.nest``) with salnest's models.
 
-:func:`apply` installs them all; :mod:`salnest.pynn_types` calls it on import. Every patch
+:func:`apply` installs them all; :mod:`salnest.pynn.nest` calls it on import, before or after
+``pyNN.nest`` was imported alike. Every patch
 keeps the function it replaces as ``__salnest_original__`` so that the tests can show the
 upstream behaviour (``tests/compat/test_pynn.py``, ``tests/mpi/test_compat_mpi.py``).
 
@@ -19,9 +20,7 @@ and salnest's synapses behave alike on either kind of cell, and every value roun
 
 from __future__ import annotations
 
-import contextlib
 import sys
-import warnings
 
 import numpy as np
 
@@ -91,14 +90,18 @@ def _read_back(projection, names: list[str]) -> tuple[list[str], list[float]]:
                      "pyNN/nest/synapses.py (_get_nest_synapse_model); "
                      "tests/compat/test_pynn.py::test_pynn_divides_weights_read_back_by_1000")
 def weight_units() -> None:
-    """Convert the weight-unit parameters as PyNN converts the weight, when connecting and reading back."""
+    """Convert the weight-unit parameters as PyNN converts the weight, when connecting and reading back.
+
+    The conversions act only on projections onto salnest's cell types (:data:`MODEL_UNIT_CELLS`) or
+    with salnest's synapse types (their ``weight_unit_parameters``); every other projection reads
+    and connects as in PyNN. Setting a type's defaults is
+    :class:`salnest.pynn.nest.WeightUnitSynapse`'s business.
+    """
     from pyNN.nest.projections import Projection
-    from pyNN.nest.synapses import NESTSynapseMixin
 
     as_arrays = Projection._get_attributes_as_arrays
     as_list = Projection._get_attributes_as_list
     convergent_connect = Projection._convergent_connect
-    get_nest_synapse_model = NESTSynapseMixin._get_nest_synapse_model
 
     def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
         native, factors = _read_back(self, list(names))
@@ -107,23 +110,6 @@ def weight_units() -> None:
     def _get_attributes_as_list(self, names):
         native, factors = _read_back(self, list(names))
         return [tuple(v * f for v, f in zip(row, factors)) for row in as_list(self, native)]
-
-    def _get_nest_synapse_model(self):
-        # PyNN sets a type's homogeneous parameters as defaults of the NEST model, before it knows the
-        # target cells; the weight-unit ones depend on them, so they are set per connection only
-        if not getattr(self, "weight_unit_parameters", ()):
-            return get_nest_synapse_model(self)
-        import nest
-        from pyNN.nest.conversion import make_sli_compatible
-
-        defaults = {}
-        for name, value in self.native_parameters.items():
-            if value.is_homogeneous and name not in self.weight_unit_parameters:
-                value.shape = (1,)
-                defaults[name] = value.evaluate(simplify=True)
-        defaults.pop("tau_minus", None)
-        nest.SetDefaults(self.nest_name + "_lbl", make_sli_compatible(defaults))
-        return self.nest_name + "_lbl"
 
     def _convergent_connect(self, presynaptic_indices, postsynaptic_index, *args, **connection_parameters):
         scale = MODEL_UNIT_RECEPTOR_SCALE if isinstance(self.post.celltype, tuple(MODEL_UNIT_CELLS)) else 1.0
@@ -137,7 +123,6 @@ def weight_units() -> None:
     _replace(Projection, "_get_attributes_as_arrays", _get_attributes_as_arrays)
     _replace(Projection, "_get_attributes_as_list", _get_attributes_as_list)
     _replace(Projection, "_convergent_connect", _convergent_connect)
-    _replace(NESTSynapseMixin, "_get_nest_synapse_model", _get_nest_synapse_model)
 
 
 @workaround("pynn-one-cell-population-under-mpi", *PYNN,
@@ -166,7 +151,7 @@ _NON_CONNECTION_KEYS = {"element_type", "has_delay", "num_connections", "recepto
 def parameters_known(synapse_model: str) -> bool:
     """Are all parameters of ``synapse_model`` per connection (NEST's static synapse, NESTML
     synapses, salnest's ``sal_synapse``)?"""
-    from salnest.models import is_cogenerated
+    from salnest.models.catalogue import is_cogenerated
 
     base = synapse_model.removesuffix("_lbl").removesuffix("_hpc")
     return base in ("static_synapse", "sal_synapse") or is_cogenerated(synapse_model)
@@ -236,7 +221,7 @@ def load_modules_at_setup() -> None:
     """
     from pyNN.nest import simulator
 
-    from salnest.nest_module import install
+    from salnest.models.loading import install
 
     state = type(simulator.state)
     clear = state.clear
@@ -284,38 +269,13 @@ def quiet_deprecated_nest_calls() -> None:
             module.nest = view
 
 
-@workaround("pynn-extension-build", *PYNN,
-            symptom="importing pyNN.nest tries to build PyNN's own NEST extension and warns 'Cannot find "
-                    "nest-config' (the wheel's nest-config is not on PATH); salnest does not use it",
-            upstream="pyNN/nest/simulator.py; tests/compat/test_pynn.py::test_pynn_warns_about_its_extension")
-def quiet_extension_build() -> None:
-    """Before ``pyNN.nest`` is first imported: silence its notes on its own extension build."""
-    for message in (r"Cannot find nest-config", r"Problem running cmake"):
-        warnings.filterwarnings("ignore", message=message, category=UserWarning, module=r"pyNN\.nest")
-
-
-@contextlib.contextmanager
-def _nest_deprecations_already_issued():
-    """NEST warns once per deprecated function: while PyNN's modules run their import-time
-    calls (``set_verbosity``), mark the warnings issued, then let them be issued again."""
-    from nest.lib import hl_api_helper
-
-    flags = hl_api_helper._deprecation_warning
-    before = {name: dict(flag) for name, flag in flags.items()}
-    for flag in flags.values():
-        flag["deprecation_issued"] = True
-    try:
-        yield
-    finally:
-        for name, flag in before.items():
-            flags[name].update(flag)
-
-
 def apply() -> None:
-    """Install every PyNN workaround (idempotent); imports ``pyNN.nest``."""
-    quiet_extension_build()
-    with _nest_deprecations_already_issued():
-        import pyNN.nest  # noqa: F401
+    """Install every PyNN workaround (idempotent), whether or not ``pyNN.nest`` was imported before.
+
+    Nothing here changes a process's warning filters: PyNN's own notes at its import (on its
+    extension build, NEST's deprecated ``set_verbosity``) show as they would without salnest.
+    """
+    import pyNN.nest  # noqa: F401
 
     quiet_deprecated_nest_calls()
     weight_units()

@@ -1,1 +1,1 @@
-"""Experiment runners: one module per family of protocols."""
+"""Experiments: one module per family of kinds, each registering its kinds with :mod:`salnest.study.registry`."""

@@ -1,6 +1,6 @@
 """SAL under Dale's law (paper Fig. 10): the E-I system, its drift field and its rates.
 
-Two kinds on the E-I systems of :mod:`pynn_networks.ei_system` (two excitatory neurons coupled
+Two kinds on the E-I systems of :mod:`salnest.networks.ei_system` (two excitatory neurons coupled
 directly and through one inhibitory partner each), for one draw of the E-I weights and
 inhibitory biases (:func:`salnest.theory.ei_system.draw_system`; seed 97 is the paper's):
 
@@ -23,10 +23,10 @@ import contextlib
 import numpy as np
 import xarray as xr
 
-from salnest.driver import EpochRun
-from salnest.figures import pyplot, save
-from salnest.protocol import Field, ProtocolError, at_least, grid_spec, list_of_pairs, one_of, pair_of_numbers
-from salnest.registry import ExperimentKind, register
+from salnest.study.driver import EpochRun
+from salnest.study.figures import pyplot, save
+from salnest.study.protocol import Field, ProtocolError, at_least, grid_spec, list_of_pairs, one_of, pair_of_numbers
+from salnest.study.registry import ExperimentKind, register
 from salnest.theory.ei_system import CONNECTIONS, NEURONS, draw_system, effective_weights, exact_rate, pathway_weights
 
 
@@ -75,7 +75,7 @@ def _grid(spec) -> np.ndarray:
 
 
 def _kernel(protocol):
-    from pynn_networks.kernel import kernel
+    from salnest.networks.kernel import kernel
 
     return kernel(protocol["experiment"]["seed"], protocol["experiment"]["threads"])
 
@@ -129,13 +129,13 @@ class DriftField(EpochRun):
 
     @contextlib.contextmanager
     def open_segment(self, first_epoch: int, seed: int):
-        from pynn_networks.kernel import kernel
+        from salnest.networks.kernel import kernel
 
         with kernel(seed, self.p["experiment"]["threads"]) as sim:
             yield sim
 
     def _systems(self, sim, w12, w21, **plasticity):
-        from pynn_networks.ei_system import build_systems
+        from salnest.networks.ei_system import build_systems
 
         s = self.p["system"]
         return build_systems(sim, {**self.weights, "e1_e2": w12, "e2_e1": w21}, self.biases, s["tau_ref"],
@@ -349,7 +349,7 @@ def _feed_forward(weights: dict, w21: np.ndarray, direct: bool) -> dict:
 
 def run_rates(protocol, progress) -> xr.Dataset:
     """Rate of e2 in the E-I system and in the direct system with the effective weight."""
-    from pynn_networks.ei_system import build_systems
+    from salnest.networks.ei_system import build_systems
 
     sys_, rates = protocol["system"], protocol["rates"]
     weights, biases = _draw(protocol)

@@ -1,10 +1,10 @@
 """A deep network trained under BP, FA, sign-concordant FA, Kolen-Pollack, SAL and RDD (paper Fig. 8).
 
-Every (condition, seed) is one :class:`salnest.deep_net.ConvNet` trained with SGD on the
+Every (condition, seed) is one :class:`salnest.deep.net.ConvNet` trained with SGD on the
 protocol's dataset; an epoch is one pass over the training images. Before the training pass of
 an epoch the ``sal`` networks get B from a SAL phase and the ``rdd`` networks from an RDD phase,
-both NEST simulations of the FC layers (:mod:`pynn_networks.sal_phase`,
-:mod:`pynn_networks.rdd_phase`): the FC weights, biases and B are copied in, the phase runs, B is
+both NEST simulations of the FC layers (:mod:`salnest.networks.sal_phase`,
+:mod:`salnest.networks.rdd_phase`): the FC weights, biases and B are copied in, the phase runs, B is
 copied back. All seeds of a condition run in one phase network, built once per segment and
 reused; when both phases share a kernel the one not running is frozen (NEST does not update
 frozen nodes), so neither pays for the other.
@@ -12,7 +12,7 @@ frozen nodes), so neither pays for the other.
 The seeds of a condition start from the networks PyTorch draws from ``seed * 1000 + k``, so
 ``fa``, ``sal`` and ``rdd`` (the same layer types) start from the same network per seed; batch
 order and augmentation are drawn per (seed, epoch) and shared by the conditions. Kept per
-epoch: test accuracy and loss, training loss, the metrics of :mod:`salnest.alignment` of the
+epoch: test accuracy and loss, training loss, the metrics of :mod:`salnest.analysis.alignment` of the
 feedback each FC layer actually uses (W^T under bp and bp_fa_conv, ``|B| sign(W^T)`` under
 scfa) at the end of the epoch and, for sal and rdd, right after the phase; wall time of each
 part. The checkpoint holds every network's parameters, BatchNorm statistics and momentum, so a
@@ -28,16 +28,13 @@ import time
 import numpy as np
 import xarray as xr
 
-from salnest.alignment import correlation, feedback_angle, normalised_difference_variance, sign_agreement
-from salnest.driver import EpochRun
-from salnest.figures import pyplot, save
-from salnest.protocol import Field, ProtocolError, at_least, distinct_choices, one_of, positive
-from salnest.registry import ExperimentKind, register
+from salnest.analysis.alignment import correlation, feedback_angle, normalised_difference_variance, sign_agreement
+from salnest.deep.conditions import CONDITIONS, LABELS
+from salnest.study.driver import EpochRun
+from salnest.study.figures import pyplot, save
+from salnest.study.protocol import Field, ProtocolError, at_least, distinct_choices, one_of, positive
+from salnest.study.registry import ExperimentKind, register
 
-#: Also in :data:`salnest.deep_net.CONDITIONS` (which imports PyTorch).
-CONDITIONS = ("bp", "bp_fa_conv", "fa", "scfa", "kp", "sal", "rdd")
-LABELS = {"bp": "BP", "bp_fa_conv": "BP + FA conv", "fa": "FA", "scfa": "sign-concordant FA",
-          "kp": "Kolen-Pollack", "sal": "SAL", "rdd": "RDD"}
 DATASETS = ("mnist5k", "digits", "mnist", "fashion_mnist", "cifar10", "svhn")
 #: The reference's augmentation: random crop (pad 4) and flip for CIFAR-10 and SVHN, flip for the rest.
 REFERENCE_AUGMENT = {"cifar10": "crop_flip", "svhn": "crop_flip"}
@@ -62,7 +59,7 @@ SCHEMA = {
     "data": {
         "dataset": Field(str, "mnist5k", one_of(*DATASETS),
                          doc="mnist5k and digits ship offline; mnist, fashion_mnist, cifar10, svhn are read from root"),
-        "root": Field(str, "", doc="folder with the files of a dataset read from disk (salnest.datasets)"),
+        "root": Field(str, "", doc="folder with the files of a dataset read from disk (salnest.deep.datasets)"),
         "augment": Field(str, "reference", one_of("reference", "none", "flip", "crop_flip"),
                          doc="training augmentation: reference (crop_flip for cifar10 and svhn, flip otherwise), "
                              "none, flip (horizontal), crop_flip (random crop after 4-pixel padding, and flip)"),
@@ -75,7 +72,7 @@ SCHEMA = {
     },
     "training": {
         "conditions": Field(list, list(CONDITIONS), distinct_choices(CONDITIONS, "condition"),
-                            doc="bp, bp_fa_conv, fa, scfa, kp, sal, rdd (salnest.deep_net)"),
+                            doc="bp, bp_fa_conv, fa, scfa, kp, sal, rdd (salnest.deep.net)"),
         "n_seeds": Field(int, 3, at_least(1), doc="networks per condition"),
         "epochs": Field(int, 30, at_least(1), doc="passes over the training images"),
         "batch_size": Field(int, 128, at_least(2), doc="images per SGD step"),
@@ -108,7 +105,7 @@ SCHEMA = {
 
 
 def _load_data(protocol):
-    from salnest.datasets import load
+    from salnest.deep.datasets import load
 
     data = protocol["data"]
     return load(data["dataset"], data["root"] or None)
@@ -116,7 +113,7 @@ def _load_data(protocol):
 
 def check(protocol) -> None:
     """Everything that would fail later: PyTorch, the device, the dataset and its image size, MPI."""
-    from salnest.datasets import DatasetError
+    from salnest.deep.datasets import DatasetError
     from salnest.parallel import num_processes
 
     if num_processes() > 1:
@@ -150,7 +147,7 @@ class DeepTraining(EpochRun):
     def __init__(self, protocol):
         import torch
 
-        from salnest import deep_net
+        from salnest.deep import net as deep_net
 
         self.p = protocol
         exp, train = protocol["experiment"], protocol["training"]
@@ -202,7 +199,7 @@ class DeepTraining(EpochRun):
                 self._measure(c, k, 0)
 
     def restore(self, checkpoint: xr.Dataset) -> None:
-        from salnest.deep_net import load_state_vector
+        from salnest.deep.net import load_state_vector
 
         for i, c in enumerate(self.conditions):
             n = int(checkpoint.state_length.sel(condition=c))
@@ -245,8 +242,8 @@ class DeepTraining(EpochRun):
         if not spiking:
             yield {}
             return
-        from pynn_networks.kernel import setup
         from salnest.compat.torch import nest_section
+        from salnest.networks.kernel import setup
 
         with nest_section():
             sim = setup(seed, self.p["experiment"]["threads"])
@@ -254,13 +251,13 @@ class DeepTraining(EpochRun):
             with nest_section():
                 phases = {}
                 if "sal" in spiking:
-                    from pynn_networks.sal_phase import build_sal_phase
+                    from salnest.networks.sal_phase import build_sal_phase
 
                     sal = self.p["sal"]
                     phases["sal"] = build_sal_phase(sim, self.sizes, sal["copies"], sal["tau_ref"],
                                                     replicas=self.n_seeds, index=False)
                 if "rdd" in spiking:
-                    from pynn_networks.rdd_phase import build_rdd_phase
+                    from salnest.networks.rdd_phase import build_rdd_phase
 
                     rdd = self.p["rdd"]
                     phases["rdd"] = build_rdd_phase(sim, self.sizes, self.n_seeds, rdd["drive_weight"],
@@ -313,9 +310,9 @@ class DeepTraining(EpochRun):
         return B
 
     def _rdd_phase(self, phase, epoch: int) -> list[np.ndarray]:
-        from pynn_networks.rdd_phase import forward_scale
-        from pynn_networks.weight_inference import rdd_feedback
-        from salnest.stimulus import subset_trains
+        from salnest.networks.rdd_phase import forward_scale
+        from salnest.networks.weight_inference import rdd_feedback
+        from salnest.stimulus.trains import subset_trains
 
         rdd = self.p["rdd"]
         W, B, _ = self._stacked("rdd")
@@ -356,7 +353,7 @@ class DeepTraining(EpochRun):
 
     # ---- results -----------------------------------------------------------------------------
     def dataset(self, completed: int) -> xr.Dataset:
-        from salnest.deep_net import state_vector
+        from salnest.deep.net import state_vector
 
         vectors = {key: state_vector(net, self.optimizers[key]) for key, net in self.nets.items()}
         length = max(len(v) for v in vectors.values())

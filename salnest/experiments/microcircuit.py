@@ -1,7 +1,7 @@
 """Teacher-student learning in spiking dendritic cortical microcircuits with FA, BP and SAL (paper Fig. 6).
 
 One protocol is one study: every (student seed, condition) is an independent circuit
-("replica", :mod:`pynn_networks.microcircuit`) in one NEST kernel. The teacher is the same
+("replica", :mod:`salnest.networks.microcircuit`) in one NEST kernel. The teacher is the same
 network with fixed weights; the target of a pattern is the teacher's mean output potential,
 measured once before training.
 
@@ -14,7 +14,7 @@ pattern the protocol imposes the self-predicting state (``W_IP = W_up``, ``W_PI 
 in the ``bp`` condition, copies ``B = W_up^T``. The loss is the mean squared error of the
 pattern-averaged output potential over the validation patterns.
 
-The driver (:mod:`salnest.driver`) runs the epochs in segments with checkpoints and resumes;
+The driver (:mod:`salnest.study.driver`) runs the epochs in segments with checkpoints and resumes;
 the teacher's targets and the validation before training are computed once, each in a kernel
 of its own, and kept in the first checkpoint.
 """
@@ -28,11 +28,11 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from salnest.alignment import feedback_angle
-from salnest.driver import EpochRun, kernel_seed
-from salnest.figures import pyplot, quantile_band, save
-from salnest.protocol import Field, ProtocolError, REQUIRED, at_least, distinct_choices, pair_of_numbers, positive
-from salnest.registry import ExperimentKind, register
+from salnest.analysis.alignment import feedback_angle
+from salnest.study.driver import EpochRun, kernel_seed
+from salnest.study.figures import pyplot, quantile_band, save
+from salnest.study.protocol import REQUIRED, Field, ProtocolError, at_least, distinct_choices, pair_of_numbers, positive
+from salnest.study.registry import ExperimentKind, register
 
 CONDITIONS = ("fa", "bp", "sal")
 
@@ -175,8 +175,8 @@ def make_study(protocol) -> Study:
 
 def build_circuits(protocol, W, B, biases, seed: int):
     """The replicas of ``W``, ``B``, ``biases`` in a fresh kernel (``rng_seed = seed``), with the protocol's
-    network parameters: a :class:`pynn_networks.microcircuit.Circuits`."""
-    from pynn_networks.microcircuit import Circuits
+    network parameters: a :class:`salnest.networks.microcircuit.Circuits`."""
+    from salnest.networks.microcircuit import Circuits
 
     net = protocol["network"]
     return Circuits(protocol["network"]["sizes"], W, B, biases, seed=seed, threads=protocol["experiment"]["threads"],

@@ -1,7 +1,7 @@
 """Reciprocal pairs (paper Fig. 2): weight trajectories, spike-timing statistics, the phase plane.
 
 Three kinds, each run in one piece in one NEST kernel with
-:mod:`pynn_networks.reciprocal_pair`, each with the exact predictions of
+:mod:`salnest.networks.reciprocal_pair`, each with the exact predictions of
 :mod:`salnest.theory.pair_chain` beside the measurements:
 
 - ``pair_trajectory``: weights over time of independent pairs under one or more plasticity
@@ -20,11 +20,11 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from pynn_networks.reciprocal_pair import BUILDERS
-from pynn_networks.sampling_network import BUILDERS_DOC
-from salnest.figures import pyplot, save
-from salnest.protocol import Field, at_least, distinct_choices, grid_spec, list_of_pairs, one_of, pair_of_numbers
-from salnest.registry import ExperimentKind, register
+from salnest.networks.reciprocal_pair import BUILDERS
+from salnest.networks.sampling_network import BUILDERS_DOC
+from salnest.study.figures import pyplot, save
+from salnest.study.protocol import Field, at_least, distinct_choices, grid_spec, list_of_pairs, one_of, pair_of_numbers
+from salnest.study.registry import ExperimentKind, register
 from salnest.theory.pair_chain import drift_field, pair_statistics
 from salnest.theory.windows import restricted_nn_pairs, sal_window
 
@@ -60,7 +60,7 @@ def _grid(spec) -> np.ndarray:
 
 
 def _kernel(protocol):
-    from pynn_networks.kernel import kernel
+    from salnest.networks.kernel import kernel
 
     return kernel(protocol["experiment"]["seed"], protocol["experiment"]["threads"])
 

@@ -1,6 +1,6 @@
 """SAL with other PSP shapes (paper Fig. 11): spike-timing statistics and where SAL stops.
 
-Two kinds, both on reciprocal pairs of :mod:`pynn_networks.reciprocal_pair`, each with the
+Two kinds, both on reciprocal pairs of :mod:`salnest.networks.reciprocal_pair`, each with the
 exact predictions of :mod:`salnest.theory.pair_chain` beside the NEST measurements:
 
 - ``psp_stdd``: frozen weights at a few points (W12, W21, b1, b2) per PSP shape; the measured
@@ -27,11 +27,11 @@ import contextlib
 import numpy as np
 import xarray as xr
 
-from pynn_networks.reciprocal_pair import BUILDERS
-from pynn_networks.sampling_network import BUILDERS_DOC
-from salnest.driver import EpochRun
-from salnest.figures import pyplot, save
-from salnest.protocol import (
+from salnest.networks.reciprocal_pair import BUILDERS
+from salnest.networks.sampling_network import BUILDERS_DOC
+from salnest.study.driver import EpochRun
+from salnest.study.figures import pyplot, save
+from salnest.study.protocol import (
     Field,
     ProtocolError,
     at_least,
@@ -40,7 +40,7 @@ from salnest.protocol import (
     list_of_number_lists,
     one_of,
 )
-from salnest.registry import ExperimentKind, register
+from salnest.study.registry import ExperimentKind, register
 from salnest.theory.fixed_point import relative_offset, sal_fixed_point
 from salnest.theory.pair_chain import shaped_psp_statistics
 from salnest.theory.windows import restricted_nn_pairs, sal_window
@@ -91,7 +91,7 @@ def _exact(protocol, shape: str, w12: float, w21: float, b1: float, b2: float):
 
 
 def _kernel(protocol, seed=None):
-    from pynn_networks.kernel import kernel
+    from salnest.networks.kernel import kernel
 
     return kernel(seed or protocol["experiment"]["seed"], protocol["experiment"]["threads"])
 

@@ -1,13 +1,13 @@
 """SAL alone aligns the feedback weights of a deep network's fully connected layers (paper Fig. 9).
 
 The forward weights W and biases stay fixed; in every epoch the SAL-phase network
-(:mod:`pynn_networks.sal_phase`: sampling neurons with ``u = W PSP(below) + B PSP(above) + b``)
+(:mod:`salnest.networks.sal_phase`: sampling neurons with ``u = W PSP(below) + B PSP(above) + b``)
 runs ``epoch_steps`` steps and each B moves by ``eta_sal`` times its all-to-all SAL window sums
 divided by 2 tau_ref, averaged over the copies (the reference's ``apply_fb_weight_update``). All
 (rate, seed) pairs are independent replicas in one kernel; the seed draws W, B_0 and b as the
 reference initialises its layers (PyTorch's default: U(+-1/sqrt(fan_in)) for W and B, biases
 U(+-1/sqrt(n))), so the rates of one seed start from the same network. The metrics of
-:mod:`salnest.alignment` are kept per rate, seed, epoch and feedback matrix.
+:mod:`salnest.analysis.alignment` are kept per rate, seed, epoch and feedback matrix.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ import json
 import numpy as np
 import xarray as xr
 
-from salnest.alignment import correlation, feedback_angle, normalised_difference_variance, sign_agreement
-from salnest.driver import EpochRun
-from salnest.figures import pyplot, quantile_band, save
-from salnest.protocol import Field, at_least, distinct_positive
-from salnest.registry import ExperimentKind, register
+from salnest.analysis.alignment import correlation, feedback_angle, normalised_difference_variance, sign_agreement
+from salnest.study.driver import EpochRun
+from salnest.study.figures import pyplot, quantile_band, save
+from salnest.study.protocol import Field, at_least, distinct_positive
+from salnest.study.registry import ExperimentKind, register
 
 
 def _sizes(values):
@@ -100,8 +100,8 @@ class SALAlignment(EpochRun):
 
     @contextlib.contextmanager
     def open_segment(self, first_epoch: int, seed: int):
-        from pynn_networks.kernel import kernel
-        from pynn_networks.sal_phase import build_sal_phase
+        from salnest.networks.kernel import kernel
+        from salnest.networks.sal_phase import build_sal_phase
 
         net = self.p["network"]
         with kernel(seed, self.p["experiment"]["threads"]) as sim:

@@ -21,13 +21,12 @@ import contextlib
 import numpy as np
 import xarray as xr
 
-from pynn_networks.sampling_network import BUILDERS, BUILDERS_DOC
-from salnest.driver import EpochRun
-from salnest.figures import pyplot, save
-from salnest.protocol import Field, at_least, distinct_positive, one_of, pair_of_numbers
-from salnest.registry import ExperimentKind, register
+from salnest.networks.sampling_network import BUILDERS, BUILDERS_DOC
+from salnest.study.driver import EpochRun
+from salnest.study.figures import pyplot, save
+from salnest.study.protocol import Field, at_least, distinct_positive, one_of, pair_of_numbers
+from salnest.study.registry import ExperimentKind, register
 from salnest.theory.boltzmann import boltzmann_distribution, kl_divergence
-
 
 #: Steps per sample() call: bounds the spikes a recorder holds at a time.
 CHUNK = 250_000
@@ -83,7 +82,7 @@ class SamplingAccuracy(EpochRun):
 
     @contextlib.contextmanager
     def open_segment(self, first_epoch: int, seed: int):
-        from pynn_networks.kernel import kernel
+        from salnest.networks.kernel import kernel
 
         with kernel(seed, self.p["experiment"]["threads"]) as sim:
             yield sim

@@ -1,7 +1,7 @@
 """Wake-sleep training of spiking Boltzmann machines, with and without SAL (paper Figs. 4, 5).
 
 One protocol is one sweep: every (noise level, condition, run) is an independent network
-in one NEST kernel (:mod:`pynn_networks.sampling_network`). The wake statistics are exact
+in one NEST kernel (:mod:`salnest.networks.sampling_network`). The wake statistics are exact
 (all 2^N states), only the sleep phase is simulated. After every sleep epoch of
 ``epoch_length * tau_ref`` steps, with window sums normalised as ``S / duration * tau_ref``:
 
@@ -11,7 +11,7 @@ in one NEST kernel (:mod:`pynn_networks.sampling_network`). The wake statistics 
 
 Validation phases with frozen weights estimate p and D_KL(p* || p). The conditions of a
 sweep share targets, starting weights and noise gains, so they compare run by run. The
-driver (:mod:`salnest.driver`) runs the epochs in segments with checkpoints and resumes.
+driver (:mod:`salnest.study.driver`) runs the epochs in segments with checkpoints and resumes.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from pynn_networks.sampling_network import BUILDERS, BUILDERS_DOC
-from salnest.driver import EpochRun
-from salnest.figures import pyplot, quantile_band, save
-from salnest.protocol import Field, at_least, one_of, positive
-from salnest.registry import ExperimentKind, register
+from salnest.networks.sampling_network import BUILDERS, BUILDERS_DOC
+from salnest.study.driver import EpochRun
+from salnest.study.figures import pyplot, quantile_band, save
+from salnest.study.protocol import Field, at_least, one_of, positive
+from salnest.study.registry import ExperimentKind, register
 from salnest.theory.boltzmann import all_states, boltzmann_distribution, kl_divergence
 
 CONDITIONS = ("no_sal", "sal", "kolen_pollack")
@@ -187,7 +187,7 @@ class WakeSleep(EpochRun):
 
     @contextlib.contextmanager
     def open_segment(self, first_epoch: int, seed: int):
-        from pynn_networks.kernel import kernel
+        from salnest.networks.kernel import kernel
 
         n = self.W.shape[-1]
         flat = int(np.prod(self.shape))

@@ -2,7 +2,7 @@
 
 Each seed draws a layer n_in -> n_out: forward weights W and the start of the feedback weights
 B (shaped like W^T), both He-uniform, and the SAL network's biases. Every method then infers W^T
-from the same W and B_0, set up as its own paper sets it up (:mod:`pynn_networks.weight_inference`):
+from the same W and B_0, set up as its own paper sets it up (:mod:`salnest.networks.weight_inference`):
 
 - **SAL**: sampling neurons driven by nothing but their own noise; ``copies`` parallel copies of
   each layer share B, updated after every simulated second from their mean SAL window sums over
@@ -20,7 +20,7 @@ from the same W and B_0, set up as its own paper sets it up (:mod:`pynn_networks
 The run's epochs are (method, simulated second) in method order: ``seconds`` epochs per method,
 all seeds side by side in one kernel; a segment never spans two methods (their kernels differ).
 After every second the feedback weights of every method and seed are kept, and the metrics of
-:mod:`salnest.alignment` follow from them (all scale-invariant, so B of every method and W^T are
+:mod:`salnest.analysis.alignment` follow from them (all scale-invariant, so B of every method and W^T are
 compared on the same footing). Stimuli are drawn per (seed, method, second) from streams of the
 protocol seed, so results do not depend on the segment length of a method's stimulus; SAL's
 noise and the segment kernels come from NEST's streams, seeded by the driver.
@@ -35,11 +35,11 @@ import time
 import numpy as np
 import xarray as xr
 
-from salnest.alignment import correlation, feedback_angle, normalised_difference_variance, sign_agreement
-from salnest.driver import EpochRun
-from salnest.figures import pyplot, quantile_band, save
-from salnest.protocol import Field, ProtocolError, at_least, distinct_choices, one_of, positive
-from salnest.registry import ExperimentKind, register
+from salnest.analysis.alignment import correlation, feedback_angle, normalised_difference_variance, sign_agreement
+from salnest.study.driver import EpochRun
+from salnest.study.figures import pyplot, quantile_band, save
+from salnest.study.protocol import Field, ProtocolError, at_least, distinct_choices, one_of, positive
+from salnest.study.registry import ExperimentKind, register
 
 METHODS = ("sal", "rdd", "stdwi")
 LABELS = {"sal": "SAL", "rdd": "RDD", "stdwi": "STDWI"}
@@ -143,7 +143,7 @@ class WeightInference(EpochRun):
         self.W = np.empty((n_seeds, n_out, n_in))
         self.B0 = np.empty((n_seeds, n_in, n_out))
         self.b_in, self.b_out = np.empty((n_seeds, n_in)), np.empty((n_seeds, n_out))
-        from pynn_networks.weight_inference import he_uniform
+        from salnest.networks.weight_inference import he_uniform
 
         for k in range(n_seeds):  # seed k draws the same layer whatever n_seeds is
             rng = np.random.default_rng([protocol["experiment"]["seed"], k])
@@ -169,7 +169,7 @@ class WeightInference(EpochRun):
 
     def _stimulus(self, method: str, second: int, steps: int, period: int, fraction: float, p: float,
                   poisson: bool) -> np.ndarray:
-        from salnest.stimulus import subset_trains
+        from salnest.stimulus.trains import subset_trains
 
         n_in = self.p["layer"]["n_in"]
         code = METHODS.index(method)
@@ -178,8 +178,8 @@ class WeightInference(EpochRun):
 
     @contextlib.contextmanager
     def open_segment(self, first_epoch: int, seed: int):
-        from pynn_networks import weight_inference as net
-        from pynn_networks.kernel import kernel
+        from salnest.networks import weight_inference as net
+        from salnest.networks.kernel import kernel
 
         m, second = divmod(first_epoch, self.seconds)
         method, threads = self.methods[m], self.p["experiment"]["threads"]
@@ -203,7 +203,7 @@ class WeightInference(EpochRun):
                                              stdwi["tau_fast"], stdwi["tau_slow"])
 
     def run_epoch(self, layers, epoch: int) -> None:
-        from pynn_networks.weight_inference import rdd_feedback
+        from salnest.networks.weight_inference import rdd_feedback
 
         m, second = divmod(epoch - 1, self.seconds)
         method = self.methods[m]

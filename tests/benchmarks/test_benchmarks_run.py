@@ -6,8 +6,7 @@ import subprocess
 import sys
 
 import pytest
-
-from salnest.models import REPO_ROOT
+from checkout import REPO
 
 BENCHMARKS = {
     "sampling_throughput.py": (["--runs", "2", "--epochs", "1", "--repeats", "1", "--floor-steps", "500"], "throughput ratio NEST / Numba per core"),
@@ -32,12 +31,12 @@ NEEDS_EXTERNAL = {"reference_convention.py": "git clone https://github.com/unibe
 
 
 def test_every_benchmark_is_covered():
-    assert {p.name for p in (REPO_ROOT / "benchmarks").glob("*.py")} == set(BENCHMARKS) | set(NEEDS_EXTERNAL)
+    assert {p.name for p in (REPO / "benchmarks").glob("*.py")} == set(BENCHMARKS) | set(NEEDS_EXTERNAL)
 
 
 @pytest.mark.parametrize("script", sorted(NEEDS_EXTERNAL))
 def test_a_comparison_without_its_external_code_says_how_to_get_it(script):
-    proc = subprocess.run([sys.executable, str(REPO_ROOT / "benchmarks" / script)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / script)], capture_output=True, text=True,
                           timeout=300, env={**os.environ, "PYNEST_QUIET": "1"})
     assert proc.returncode != 0 and NEEDS_EXTERNAL[script] in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
@@ -46,7 +45,7 @@ def test_a_comparison_without_its_external_code_says_how_to_get_it(script):
 @pytest.mark.parametrize("script", sorted(BENCHMARKS))
 def test_benchmark_runs_at_a_tiny_size(salnest_module, script):
     args, expected = BENCHMARKS[script]
-    proc = subprocess.run([sys.executable, str(REPO_ROOT / "benchmarks" / script), *args], capture_output=True,
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / script), *args], capture_output=True,
                           text=True, timeout=600, env={**os.environ, "PYNEST_QUIET": "1"})
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert expected in proc.stdout, proc.stdout[-2000:]

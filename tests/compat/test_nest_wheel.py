@@ -3,7 +3,7 @@
 import subprocess
 from pathlib import Path
 
-from salnest.nest_install import find_nest
+from salnest.models.nest_install import find_nest
 
 
 def test_the_wheels_nest_config_names_another_machine():

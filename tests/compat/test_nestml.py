@@ -5,9 +5,8 @@ import contextlib
 
 import pytest
 
-from salnest import build
-from salnest.models import CORE_MODULE, MICROCIRCUIT_MODULE
-from salnest.nest_install import find_nest
+from salnest.models import CORE_MODULE, MICROCIRCUIT_MODULE, build
+from salnest.models.nest_install import find_nest
 
 
 def _generate(spec, work, monkeypatch, workarounds: bool):

@@ -3,14 +3,13 @@ and its rates match the exact chain."""
 
 import numpy as np
 import pytest
-
 from interruption import stop_at
-from salnest.experiments.dales_law import drift_toward_effective_diagonal, learning_offsets
-from salnest.protocol import ProtocolError
-from salnest.results import read_dataset
-from salnest.runner import load_protocol, run, run_protocol
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+from salnest.experiments.dales_law import drift_toward_effective_diagonal, learning_offsets
+from salnest.resources import find_protocol
+from salnest.study.driver import run, run_protocol
+from salnest.study.protocol import ProtocolError, load_protocol
+from salnest.study.results import read_dataset
 
 
 def test_drift_smoke_points_toward_the_effective_diagonal(salnest_module, tmp_path):
@@ -25,7 +24,7 @@ def test_drift_smoke_points_toward_the_effective_diagonal(salnest_module, tmp_pa
     little off the effective diagonal); the limit 0.2 is 3 sd beyond that mean and a tenth of the
     distance the run started at. Drift z-scores over those seeds: at least 13.
     """
-    out = run_protocol(ROOT / "protocols" / "dales_law_drift_smoke.toml", output=tmp_path / "drift.nc",
+    out = run_protocol(find_protocol("dales_law_drift_smoke"), output=tmp_path / "drift.nc",
                        show_progress=False)
     ds = read_dataset(out, kind="ei_drift_field")
     z = drift_toward_effective_diagonal(ds, min_distance=0.5).values
@@ -47,7 +46,7 @@ def test_rates_smoke_matches_the_exact_chain(salnest_module, tmp_path):
     steps. One system's estimate scatters by 0.001 to 0.004 (measured), so 0.01 is at least 5
     standard errors of the mean of four. The exact gap between the two systems (the effective
     weight's error) is up to 0.018 at W_e2_e1 = 0."""
-    out = run_protocol(ROOT / "protocols" / "dales_law_rates_smoke.toml", output=tmp_path / "rates.nc",
+    out = run_protocol(find_protocol("dales_law_rates_smoke"), output=tmp_path / "rates.nc",
                        show_progress=False)
     ds = read_dataset(out, kind="ei_rates")
     np.testing.assert_allclose(ds.rate_measured.mean("replicate"), ds.rate_exact, atol=0.01)

@@ -7,14 +7,15 @@ import pytest
 pytest.importorskip("torch", reason="the deep extra (pip install 'salnest[deep]') is not installed")
 
 from interruption import stop_at  # noqa: E402
-from salnest.models import REPO_ROOT  # noqa: E402
-from salnest.protocol import ProtocolError  # noqa: E402
-from salnest.runner import load_protocol, run  # noqa: E402
+
+from salnest.resources import find_protocol  # noqa: E402
+from salnest.study.driver import run  # noqa: E402
+from salnest.study.protocol import ProtocolError, load_protocol  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def smoke(salnest_module, tmp_path_factory):
-    return run(load_protocol(REPO_ROOT / "protocols" / "deep_training_smoke.toml"),
+    return run(load_protocol(find_protocol("deep_training_smoke")),
                tmp_path_factory.mktemp("deep") / "smoke.nc")
 
 

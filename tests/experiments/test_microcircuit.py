@@ -1,19 +1,19 @@
 """Microcircuit teacher-student study (paper Fig. 6): set-up, validation, directions of learning, resume."""
 
 import json
-import tomllib
-from pathlib import Path
 
 import numpy as np
 import pytest
-
+import tomllib
 from interruption import stop_at
-from salnest.experiments.microcircuit import make_study, summary
-from salnest.protocol import ProtocolError
-from salnest.results import read_dataset
-from salnest.runner import load_protocol, run
 
-SMOKE = Path(__file__).resolve().parents[2] / "protocols" / "microcircuit_smoke.toml"
+from salnest.experiments.microcircuit import make_study, summary
+from salnest.resources import find_protocol
+from salnest.study.driver import run
+from salnest.study.protocol import ProtocolError, load_protocol
+from salnest.study.results import read_dataset
+
+SMOKE = find_protocol("microcircuit_smoke")
 
 
 def _protocol(tmp_path, **changes):
@@ -97,7 +97,7 @@ def test_loss_decreases_and_is_measured_against_the_teacher(smoke):
 def test_study_of_wider_layers_runs_and_stores_every_weight(salnest_module, tmp_path):
     """A 2-3-2 study (one epoch of short patterns): every weight matrix with its layer dimensions,
     the angle per hidden layer, the figure."""
-    from salnest.figures import plot_results
+    from salnest.study.figures import plot_results
 
     p = _protocol(tmp_path, network={"sizes": [2, 3, 2]}, student={"n_seeds": 2},
                   teacher={"weights": None, "weight_range": [-1.0, 1.0], "target_steps": 5000},

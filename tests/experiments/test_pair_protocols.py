@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from salnest.networks.reciprocal_pair import BUILDERS
 
-from pynn_networks.reciprocal_pair import BUILDERS
-from salnest.results import read_dataset
-from salnest.runner import run_protocol
+from salnest.study.driver import run_protocol
+from salnest.study.results import read_dataset
 
 #: every check runs on both forms of the pairs (a PyNN population, one sampling_network node per pair)
 MODELS = pytest.mark.parametrize("model", sorted(BUILDERS))

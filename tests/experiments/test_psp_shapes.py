@@ -2,14 +2,13 @@
 
 import numpy as np
 import pytest
+from salnest.networks.reciprocal_pair import BUILDERS
 
-from pynn_networks.reciprocal_pair import BUILDERS
-from salnest.protocol import ProtocolError
-from salnest.results import read_dataset
-from salnest.runner import load_protocol, run_protocol
+from salnest.resources import find_protocol
+from salnest.study.driver import run_protocol
+from salnest.study.protocol import ProtocolError, load_protocol
+from salnest.study.results import read_dataset
 from salnest.theory.pair_chain import pair_statistics
-
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("model", sorted(BUILDERS))
@@ -22,7 +21,7 @@ def test_alpha_psp_stdd_smoke_matches_the_chain_and_not_the_rectangular_one(saln
     under 0.008. The same pairs are at least 0.05 from the rectangular-PSP chain: the check tells
     the shapes apart. Both forms of the pairs (a PyNN population, one node per pair).
     """
-    out = run_protocol(ROOT / "protocols" / "psp_stdd_smoke.toml", output=tmp_path / "smoke.nc",
+    out = run_protocol(find_protocol("psp_stdd_smoke"), output=tmp_path / "smoke.nc",
                        show_progress=False, overrides={"network.model": model})
     ds = read_dataset(out, kind="psp_stdd")
     sel = ds.isel(shape=0, point=0)
@@ -69,7 +68,8 @@ def test_fixed_points_stopped_after_a_shape_resume_bit_identically(salnest_modul
     """One shape per epoch and kernel: a run stopped before its second shape keeps the first, and
     the same command finishes it as if never stopped."""
     from interruption import stop_at
-    from salnest.runner import run
+
+    from salnest.study.driver import run
 
     raw = {"experiment": {"kind": "psp_fixed_points", "seed": 4},
            "network": {"tau_ref": 10, "shapes": ["rectangular", "alpha_short"]},

@@ -3,11 +3,12 @@ a stopped run resumes bit-identically."""
 
 import numpy as np
 import pytest
-
 from interruption import stop_at
+
 from salnest.experiments.sal_alignment import initial_network
-from salnest.models import REPO_ROOT
-from salnest.runner import load_protocol, run
+from salnest.resources import find_protocol
+from salnest.study.driver import run
+from salnest.study.protocol import load_protocol
 
 
 def test_initial_networks_are_the_references_draw_and_fixed_by_the_seed():
@@ -23,7 +24,7 @@ def test_smoke_protocol_aligns_every_feedback_matrix_faster_at_the_higher_rate(s
     by 7-8 (rate 0.04) and 16-20 degrees (0.08) from about 90, about 1 and 2 degrees per phase with
     a spread of 0.15-0.45 degrees between phases, so a fall of more than 3 degrees and the ordering
     of the rates are far from chance."""
-    ds = run(load_protocol(REPO_ROOT / "protocols" / "sal_alignment_smoke.toml"), tmp_path / "sa.nc")
+    ds = run(load_protocol(find_protocol("sal_alignment_smoke")), tmp_path / "sa.nc")
     assert set(ds.angle.dims) == {"rate", "seed", "epoch", "feedback"}
     start, end = ds.angle.isel(epoch=0), ds.angle.isel(epoch=-1)
     assert bool((end < start - 3).all()), ds.angle.values
@@ -51,7 +52,7 @@ def test_a_stopped_run_resumes_bit_identically(salnest_module, tmp_path):
     ("network", {"sizes": [10]}, "at least 2 integers"),
 ])
 def test_bad_protocols_are_refused_before_any_simulation(section, values, message):
-    from salnest.protocol import ProtocolError
+    from salnest.study.protocol import ProtocolError
 
     with pytest.raises(ProtocolError, match=message):
         load_protocol({"experiment": {"kind": "sal_alignment"}, section: values})

@@ -1,14 +1,14 @@
 """The sampling-accuracy kind measures a bias of the discrete-time neuron above its noise floor."""
 
-import tomllib
-
 import numpy as np
 import pytest
+import tomllib
+from salnest.networks.sampling_network import BUILDERS
 
-from pynn_networks.sampling_network import BUILDERS
 from salnest.experiments.sampling_accuracy import draw_network
-from salnest.models import REPO_ROOT
-from salnest.runner import load_protocol, run
+from salnest.resources import find_protocol
+from salnest.study.driver import run
+from salnest.study.protocol import load_protocol
 
 
 def test_networks_are_symmetric_and_fixed_by_the_seed():
@@ -26,7 +26,7 @@ def test_smoke_protocol_shows_a_bias_that_falls_with_tau_ref(salnest_module, tmp
     tau_ref^-1.8, i.e. 12x from 5 to 20 steps, so D_KL(5) above 10x its floor and above 2x
     D_KL(20) leave room for the spread of the floor estimate. The same for both forms of the
     networks (a population of neurons, one node per network)."""
-    raw = tomllib.loads((REPO_ROOT / "protocols" / "sampling_accuracy_smoke.toml").read_text())
+    raw = tomllib.loads(find_protocol("sampling_accuracy_smoke").read_text())
     raw["networks"]["model"] = model
     protocol = load_protocol(raw)
     ds = run(protocol, tmp_path / "acc.nc")

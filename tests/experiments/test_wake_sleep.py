@@ -2,12 +2,13 @@
 
 import numpy as np
 import pytest
-
 from interruption import stop_at
-from pynn_networks.sampling_network import BUILDERS
+from salnest.networks.sampling_network import BUILDERS
+
 from salnest.experiments.wake_sleep import asymmetry, make_sweep
-from salnest.results import read_dataset
-from salnest.runner import load_protocol, run
+from salnest.study.driver import run
+from salnest.study.protocol import load_protocol
+from salnest.study.results import read_dataset
 
 
 def _protocol(tmp_path, **changes):

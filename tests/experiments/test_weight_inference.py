@@ -3,11 +3,11 @@ bit-identically, segments never span two methods, and bad protocols are refused 
 
 import numpy as np
 import pytest
-
 from interruption import stop_at
-from salnest.models import REPO_ROOT
-from salnest.protocol import ProtocolError
-from salnest.runner import load_protocol, run
+
+from salnest.resources import find_protocol
+from salnest.study.driver import run
+from salnest.study.protocol import ProtocolError, load_protocol
 
 
 def _tiny(tmp_path, **sections):
@@ -25,7 +25,7 @@ def test_smoke_protocol_every_method_ends_closer_to_W_transposed(salnest_module,
     """Two seeds of a 20 -> 20 layer, 12 s per method. Measured angles (start about 88 degrees): SAL
     -13, RDD -32 and -25, STDWI -6 degrees; the weakest, STDWI, falls in each of its 12 seconds on
     both seeds, so "lower at the end than at the start" is not a coin toss, for every method and seed."""
-    protocol = load_protocol(REPO_ROOT / "protocols" / "weight_inference_smoke.toml")
+    protocol = load_protocol(find_protocol("weight_inference_smoke"))
     ds = run(protocol, tmp_path / "wi.nc")
     assert {"method", "time"} <= set(ds.angle.dims)
     assert list(ds.method.values) == ["sal", "rdd", "stdwi"]

@@ -84,7 +84,7 @@ def test_hom_synapse_checks_its_common_properties(nest_kernel, syn, field):
 @pytest.mark.parametrize("model", sorted(SYNAPSES))
 def test_synapse_rejects_nan_weight(nest_kernel, model):
     """NEST's Connect treats a NaN weight as 'not given'; setting one later is caught by the model.
-    (salnest.pynn_types rejects NaN weights already at construction.)"""
+    (salnest.pynn.nest rejects NaN weights already at construction.)"""
     nest = nest_kernel
     nan_message, bounds_message = SYNAPSES[model]
     n = nest.Create(NEURON_OF[model], 2)

@@ -4,8 +4,8 @@ on parrot neurons and iaf_psc_alpha, at two resolutions and several delays."""
 import numpy as np
 import pytest
 
-from salnest.injection import parrot_trains
 from salnest.models import SAL_WINDOWS
+from salnest.stimulus.injection import parrot_trains
 from salnest.theory.windows import sal_synapse_run
 
 # Tolerance: the C++ synapse and the NumPy reference evaluate the same expressions; only the last
@@ -17,7 +17,7 @@ def _kernel(nest, resolution):
     nest.ResetKernel()
     nest.verbosity = nest.VerbosityLevel.ERROR
     nest.resolution = resolution
-    from salnest.nest_module import install
+    from salnest.models.loading import install
 
     install()
     return nest
@@ -102,7 +102,7 @@ def test_cpp_and_nestml_twin_agree_on_forced_sampling_neurons(nest_kernel):
         for model in ("sal_synapse", "sal_synapse_nestml"):
             nest.ResetKernel()
             nest.resolution = 1.0
-            from salnest.nest_module import install
+            from salnest.models.loading import install
 
             install()
             # on the NESTML neuron, the only one NESTML's synapse connects to
@@ -169,9 +169,9 @@ def test_all_to_all_pairing_equals_the_sum_over_all_pairs(salnest_module, resolu
     """sal_pairing = 1 with a delay of one step: the window summed over every (pre, post) pair, by
     traces, to 1e-12; the weight moves by eta_sal times it (parrots: the weight does not change the
     trains)."""
-    from salnest.theory.windows import all_to_all_sal_sum
-
     import nest
+
+    from salnest.theory.windows import all_to_all_sal_sum
 
     _kernel(nest, resolution)
     trains = _trains(np.random.default_rng(21), 12, resolution)

@@ -9,7 +9,7 @@ N = 6
 
 
 def _fresh_kernel(nest, seed=3, min_delay=None):
-    from salnest.nest_module import install
+    from salnest.models.loading import install
 
     nest.ResetKernel()
     nest.set(resolution=1.0, rng_seed=seed, local_num_threads=1)
@@ -115,7 +115,7 @@ def test_one_node_is_the_network_of_its_parts(nest_kernel, psp_shape, tau_syn, p
 def test_state_counts_are_the_states_of_its_spikes(nest_kernel):
     """record_states counts, per step, the state that the recorded spikes give (z = 1 for tau_ref steps
     from each spike, neuron 0 the most significant bit), from the step it was switched on."""
-    from salnest.sampling import state_distribution_from_spikes
+    from salnest.analysis.sampling import state_distribution_from_spikes
 
     nest = nest_kernel
     W, b = _network(n=4)[:2]

@@ -10,7 +10,7 @@ TWINS = ("sampling_neuron", "sampling_neuron_nestml")
 
 
 def _fresh_kernel(nest, threads=1, seed=3):
-    from salnest.nest_module import install
+    from salnest.models.loading import install
 
     nest.ResetKernel()
     nest.set(resolution=1.0, rng_seed=seed, local_num_threads=threads)

@@ -10,8 +10,8 @@ N, US = nest_model("pyramidal_neuron"), nest_model("us_synapse")
 
 @pytest.fixture(scope="session")
 def microcircuit_module():
-    from salnest.build import build_module
     from salnest.models import MICROCIRCUIT_MODULE
+    from salnest.models.build import build_module
 
     return build_module(MICROCIRCUIT_MODULE)
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from salnest.injection import parrot_trains
+from salnest.stimulus.injection import parrot_trains
 from salnest.theory.rdd import RDDParameters, rdd_layer_run
 
 PAD = 2  # leading steps without input: a spike generator's first spike time is 1 ms
@@ -13,7 +13,7 @@ def _rdd_layer(nest, drive, feedback):
     """n rdd_neurons with drive counts (steps, n) at receptor 1 (weight alpha) and feedback spikes
     (steps, m) from m parrots at receptor 2, arriving in the steps given. Returns the neurons and
     their spike steps."""
-    from salnest.nest_module import install
+    from salnest.models.loading import install
 
     nest.ResetKernel()
     nest.set(resolution=1.0)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from salnest.injection import stdwi_on_trains
+from salnest.stimulus.injection import stdwi_on_trains
 from salnest.theory.stdwi import stdwi_run
 
 DT = 0.25  # ms, the resolution of the authors' STDWI code

@@ -5,13 +5,12 @@ ranks. (The compressed spike exchange is shown in test_spike_exchange.py.)"""
 import subprocess
 
 import pytest
-
 from mpi_launch import run
 
 pytestmark = pytest.mark.mpi
 
 SETUP = """
-import salnest.pynn_types
+import salnest.pynn.nest
 import pyNN.nest as sim
 from salnest.parallel import abort_on_error
 """

@@ -9,11 +9,10 @@ something (weights moved, spikes occurred), so that two empty results cannot agr
 
 import numpy as np
 import pytest
-
-from salnest.results import read_dataset
-
 from mpi_launch import run, run_ok
 from mpi_protocols import wake_sleep
+
+from salnest.study.results import read_dataset
 
 pytestmark = pytest.mark.mpi
 
@@ -318,7 +317,7 @@ def test_one_neuron_output_layer_on_two_ranks():
 
 PYNN_READBACK_ONTO_ONE_CELL = """
 import pyNN.nest as sim
-import salnest.pynn_types
+import salnest.pynn.nest
 from salnest.parallel import abort_on_error
 sim.setup(timestep=1.0, min_delay=1.0)
 abort_on_error()
@@ -354,7 +353,7 @@ def test_sampling_network_script(model):
 
 FAILING_ON_RANK_1 = """
 import pyNN.nest as sim
-import salnest.pynn_types
+import salnest.pynn.nest
 from salnest.parallel import abort_on_error, allgather, rank
 sim.setup(timestep=1.0, min_delay=1.0)
 abort_on_error()

@@ -7,11 +7,10 @@ import time
 
 import numpy as np
 import pytest
-
-from salnest.results import ResultsFileError, read_dataset
-
 from mpi_launch import run_ok, start
 from mpi_protocols import wake_sleep
+
+from salnest.study.results import ResultsFileError, read_dataset
 
 pytestmark = pytest.mark.mpi
 

@@ -10,7 +10,6 @@ import json
 
 import numpy as np
 import pytest
-
 from mpi_launch import run_ok
 
 pytestmark = pytest.mark.mpi

@@ -1,8 +1,7 @@
 """Replicas side by side: connection lists and the (replica, post, pre) index of a projection's connections."""
 
 import numpy as np
-
-from pynn_networks.blocks import BlockConnections, connect_blocks, connection_rows
+from salnest.networks.blocks import BlockConnections, connect_blocks, connection_rows
 
 
 def test_rows_stay_within_their_replica_and_skip_self_connections():
@@ -19,7 +18,7 @@ def test_rows_stay_within_their_replica_and_skip_self_connections():
 
 def test_projection_read_and_written_as_replica_arrays(pynn_sim):
     sim = pynn_sim
-    from salnest.pynn_types import SALSynapse, SamplingNeuron
+    from salnest.pynn.nest import SALSynapse, SamplingNeuron
 
     rng = np.random.default_rng(3)
     w = rng.uniform(-1, 1, (4, 3, 3))
@@ -39,7 +38,7 @@ def test_projection_read_and_written_as_replica_arrays(pynn_sim):
 
 def test_blocks_connected_by_nest_are_indexed_and_written_per_replica(pynn_sim):
     sim = pynn_sim
-    from salnest.pynn_types import SamplingNeuron
+    from salnest.pynn.nest import SamplingNeuron
 
     pre, post = sim.Population(2 * 4, SamplingNeuron()), sim.Population(2 * 3, SamplingNeuron())
     connect_blocks(pre, post, 4, 3, 2, delay=1.0, weight=0.25)
@@ -56,7 +55,7 @@ def test_an_index_made_before_more_connections_lapses_and_index_after_them_holds
     a model's connections again at the next Simulate once more are made, so handles found
     earlier then point at other connections."""
     sim = pynn_sim
-    from salnest.pynn_types import SamplingNeuron
+    from salnest.pynn.nest import SamplingNeuron
 
     c, a, b = (sim.Population(6, SamplingNeuron()) for _ in range(3))
     connect_blocks(a, b, 3, 3, 2, delay=1.0)

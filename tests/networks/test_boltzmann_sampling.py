@@ -1,11 +1,9 @@
 """A network of sampling neurons with symmetric static weights samples its Boltzmann distribution."""
 
 import numpy as np
-import pytest
 
-from salnest.sampling import states_from_spikes
-from salnest.theory.boltzmann import (boltzmann_distribution, empirical_distribution, kl_divergence,
-                                      product_of_marginals)
+from salnest.analysis.sampling import states_from_spikes
+from salnest.theory.boltzmann import boltzmann_distribution, empirical_distribution, kl_divergence, product_of_marginals
 
 TAU_REF = 50  # steps, as in the paper's sampling networks
 H = 1.0

@@ -21,7 +21,7 @@ def test_reciprocal_pairs_of_builtin_neurons_align(nest_kernel):
     nest.ResetKernel()
     nest.resolution = 0.1
     nest.rng_seed = 1
-    from salnest.nest_module import install
+    from salnest.models.loading import install
 
     install()
     pairs = []
@@ -54,7 +54,7 @@ def test_conductance_based_weights_keep_their_sign(nest_kernel):
     nest = nest_kernel
     nest.ResetKernel()
     nest.resolution = 0.1
-    from salnest.nest_module import install
+    from salnest.models.loading import install
 
     install()
     recorder = nest.Create("weight_recorder")

@@ -1,7 +1,6 @@
 """Same seed, same result; 1 and 2 threads give statistically equivalent results."""
 
 import numpy as np
-import pytest
 
 N_PAIRS = 40
 STEPS = 20_000.0
@@ -13,7 +12,7 @@ def _run_pairs(nest, seed, threads):
     nest.resolution = 1.0
     nest.local_num_threads = threads
     nest.rng_seed = seed
-    from salnest.nest_module import install
+    from salnest.models.loading import install
 
     install()
     pre = nest.Create("sampling_neuron", N_PAIRS, params={"b": 0.0, "tau_ref": 10.0, "tau_syn": 10.0})

@@ -1,4 +1,4 @@
-"""E-I systems in NEST (pynn_networks.ei_system): wiring and read-back."""
+"""E-I systems in NEST (salnest.networks.ei_system): wiring and read-back."""
 
 import numpy as np
 import pytest
@@ -8,9 +8,8 @@ from salnest.theory.ei_system import CONNECTIONS, NEURONS
 
 def test_systems_are_wired_post_pre_and_read_back_per_system(salnest_module):
     import nest
-
-    from pynn_networks.ei_system import build_systems
-    from pynn_networks.kernel import kernel
+    from salnest.networks.ei_system import build_systems
+    from salnest.networks.kernel import kernel
 
     weights = {c: 0.1 * (k + 1) for k, c in enumerate(CONNECTIONS)}
     weights["e1_e2"] = np.array([0.5, 1.5, 2.5])
@@ -32,8 +31,8 @@ def test_systems_are_wired_post_pre_and_read_back_per_system(salnest_module):
 
 
 def test_all_to_all_pairing_reaches_the_synapses(salnest_module):
-    from pynn_networks.ei_system import build_systems
-    from pynn_networks.kernel import kernel
+    from salnest.networks.ei_system import build_systems
+    from salnest.networks.kernel import kernel
 
     weights = dict.fromkeys(CONNECTIONS, 0.5)
     biases = dict.fromkeys(NEURONS, 0.0)
@@ -45,8 +44,8 @@ def test_all_to_all_pairing_reaches_the_synapses(salnest_module):
 
 
 def test_missing_weights_are_refused_before_building(salnest_module):
-    from pynn_networks.ei_system import build_systems
-    from pynn_networks.kernel import kernel
+    from salnest.networks.ei_system import build_systems
+    from salnest.networks.kernel import kernel
 
     with kernel(1) as sim, pytest.raises(ValueError, match="missing"):
         build_systems(sim, {"e1_e2": 0.0}, {"e1": 0.0}, 10)

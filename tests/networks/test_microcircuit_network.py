@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-
-from pynn_networks.microcircuit import build_microcircuits, check_sizes
+from salnest.networks.microcircuit import build_microcircuits, check_sizes
 
 
 def _weights(sizes, replicas, seed=0):

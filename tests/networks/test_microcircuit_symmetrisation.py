@@ -1,7 +1,6 @@
 """Symmetrisation phase of the microcircuit (paper Fig. 6): SAL moves feedback B toward W_up^T."""
 
 import numpy as np
-import pytest
 
 
 def test_sal_aligns_feedback_with_forward_weights(pynn_sim):
@@ -9,7 +8,7 @@ def test_sal_aligns_feedback_with_forward_weights(pynn_sim):
     forward plasticity off, lambda_api = 1, no interneuron path). Four circuits, B starting
     with the wrong sign or far off; after 2x10^5 steps |B - W_up| has shrunk to below half."""
     sim = pynn_sim
-    from salnest.pynn_microcircuit import DendriticPredictionSynapse, FeedbackSALSynapse, PyramidalNeuron
+    from salnest.pynn.microcircuit import DendriticPredictionSynapse, FeedbackSALSynapse, PyramidalNeuron
 
     w_up = np.array([1.5, -1.0, 2.0, 0.5])
     b_start = np.array([-1.5, 1.0, -0.5, 2.5])

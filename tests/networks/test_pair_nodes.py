@@ -2,12 +2,11 @@
 SAL synapses, and one two-neuron sampling_network node per pair."""
 
 import numpy as np
-
-from pynn_networks.reciprocal_pair import BUILDERS
+from salnest.networks.reciprocal_pair import BUILDERS
 
 
 def _one_pair(model, steps):
-    from pynn_networks.kernel import kernel
+    from salnest.networks.kernel import kernel
 
     with kernel(3) as sim:
         pairs = BUILDERS[model](sim, 1.5, 0.5, -0.5, -0.2, 25, 0.01, 0.01)
@@ -30,7 +29,7 @@ def test_one_pair_is_the_same_in_both_forms(pynn_sim):
 
 
 def test_pair_nodes_read_and_set_by_direction(pynn_sim):
-    from pynn_networks.kernel import kernel
+    from salnest.networks.kernel import kernel
 
     with kernel(1) as sim:
         pairs = BUILDERS["sampling_network"](sim, [1.0, 2.0, 3.0], [-1.0, -2.0, -3.0], 0.0, 0.0, 10, 0.02, 0.0)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from salnest.sampling import states_from_spikes
+from salnest.analysis.sampling import states_from_spikes
 from salnest.theory.pair_chain import shaped_psp_statistics
 from salnest.theory.windows import restricted_nn_pairs
 

@@ -5,16 +5,15 @@ import subprocess
 import sys
 
 import numpy as np
-
-from pynn_networks.kernel import kernel
-from pynn_networks.rdd_phase import build_rdd_phase, forward_scale
-from salnest.models import REPO_ROOT
+from checkout import REPO
+from salnest.networks.kernel import kernel
+from salnest.networks.rdd_phase import build_rdd_phase, forward_scale
 
 
 def test_script_infers_the_feedback_of_both_layers(salnest_module):
     """[40, 20, 10], 20 s: measured 87-95 degrees -> 39-48 for seeds 1 and 2; a fall of 25
     degrees on each layer is far outside what a random B (about 90 +- 10) would show."""
-    out = subprocess.run([sys.executable, str(REPO_ROOT / "pynn_networks" / "rdd_phase.py"), "--seed", "2"],
+    out = subprocess.run([sys.executable, str(REPO / "pynn_networks" / "rdd_phase.py"), "--seed", "2"],
                          capture_output=True, text=True, timeout=300, check=True).stdout
     for line in [x for x in out.splitlines() if x.startswith("layer")]:
         start, end = (float(v) for v in line.split("T) ")[1].split(" degrees")[0].split(" -> "))
@@ -22,7 +21,7 @@ def test_script_infers_the_feedback_of_both_layers(salnest_module):
 
 
 def _driven_phase(sim, sizes, replicas, seconds, seed):
-    from salnest.stimulus import subset_trains
+    from salnest.stimulus.trains import subset_trains
 
     rng = np.random.default_rng(seed)
     W = [rng.uniform(-1, 1, (replicas, sizes[l + 1], sizes[l])) for l in range(len(sizes) - 1)]
@@ -50,8 +49,7 @@ def test_fits_carried_to_a_new_kernel_continue_the_estimates(salnest_module):
 
 def test_a_frozen_sal_phase_stays_silent_while_rdd_runs(salnest_module):
     import nest
-
-    from pynn_networks.sal_phase import build_sal_phase
+    from salnest.networks.sal_phase import build_sal_phase
 
     with kernel(6, 1) as sim:
         sal = build_sal_phase(sim, [6, 4], 2, 10, index=False)
@@ -63,7 +61,7 @@ def test_a_frozen_sal_phase_stays_silent_while_rdd_runs(salnest_module):
         recorder = nest.Create("spike_recorder")
         nest.Connect(sal.nodes() + rdd.nodes(), recorder)
         rdd.set_forward([forward_scale(np.random.default_rng(1).uniform(-1, 1, (1, 4, 6)), 0.2)])
-        from salnest.stimulus import subset_trains
+        from salnest.stimulus.trains import subset_trains
 
         rdd.second([subset_trains(np.random.default_rng(2), 6, 1000, 100, 0.5, 0.2, poisson=True)])
         senders = set(recorder.events["senders"].tolist())

@@ -1,9 +1,8 @@
 """The SAL-phase network of the deep-network study: wiring, and SAL's sums against the exact pair chain."""
 
 import numpy as np
-
-from pynn_networks.kernel import kernel
-from pynn_networks.sal_phase import build_sal_phase
+from salnest.networks.kernel import kernel
+from salnest.networks.sal_phase import build_sal_phase
 
 
 def test_weights_and_biases_are_set_in_every_copy(salnest_module):

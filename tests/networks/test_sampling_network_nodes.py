@@ -3,15 +3,14 @@ SAL synapses, and one sampling_network node per network; the same phases, the sa
 
 import numpy as np
 import pytest
-
-from pynn_networks.sampling_network import BUILDERS
+from salnest.networks.sampling_network import BUILDERS
 
 N, TAU, REPLICAS, STEPS = 5, 10, 24, 20_000
 
 
 def _phases(model, seed):
     """Sleep statistics of REPLICAS copies of one network, then their sampled distributions."""
-    from pynn_networks.kernel import kernel
+    from salnest.networks.kernel import kernel
 
     rng = np.random.default_rng(7)
     W = np.triu(rng.uniform(-1, 1, (N, N)), 1)
@@ -57,9 +56,8 @@ def test_both_forms_sample_the_same_process(pynn_sim):
 
 def test_nodes_need_a_kernel_without_connections_for_their_update_interval(pynn_sim):
     import nest
-
-    from pynn_networks.sampling_network import build_network_nodes
-    from pynn_networks.kernel import kernel
+    from salnest.networks.kernel import kernel
+    from salnest.networks.sampling_network import build_network_nodes
 
     W, b = np.zeros((1, 3, 3)), np.zeros((1, 3))
     with kernel(1) as sim:

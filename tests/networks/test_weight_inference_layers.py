@@ -5,7 +5,7 @@ on a two-neuron layer against the exact pair chain."""
 import numpy as np
 import pytest
 
-from salnest.stimulus import subset_trains
+from salnest.stimulus.trains import subset_trains
 
 
 def _spike_steps(recorder, first_id: int, n: int, steps: int, h: float) -> np.ndarray:
@@ -29,8 +29,8 @@ def test_subset_trains_drive_exactly_the_fraction_in_each_period():
 
 @pytest.fixture
 def stdwi_layers(salnest_module):
-    from pynn_networks.kernel import kernel
-    from pynn_networks.weight_inference import build_stdwi_layers, he_uniform
+    from salnest.networks.kernel import kernel
+    from salnest.networks.weight_inference import build_stdwi_layers, he_uniform
 
     rng = np.random.default_rng(5)
     W, B0 = he_uniform(rng, 4, 6)[None], he_uniform(rng, 6, 4)[None]
@@ -81,9 +81,9 @@ def test_rdd_layers_estimate_as_the_specification_on_the_recorded_feedback(salne
     after they fire, equals salnest.theory.rdd (itself equal to the authors' code), to 1e-12; the fits
     resume in a new kernel."""
     import nest
+    from salnest.networks.kernel import kernel
+    from salnest.networks.weight_inference import build_rdd_layers, he_uniform
 
-    from pynn_networks.kernel import kernel
-    from pynn_networks.weight_inference import build_rdd_layers, he_uniform
     from salnest.parallel import node_values
     from salnest.theory.rdd import rdd_layer_run
 
@@ -117,8 +117,9 @@ def test_rdd_layers_estimate_as_the_specification_on_the_recorded_feedback(salne
 def test_two_neuron_sal_layer_drifts_as_the_exact_pair_chain(salnest_module, pairing):
     """1 -> 1 layer with B fixed (eta_sal = 0): the mean SAL window sum per step of 2000 copies
     against the exact drift of the pair chain, for both pairings."""
-    from pynn_networks.kernel import kernel
-    from pynn_networks.weight_inference import build_sal_layers
+    from salnest.networks.kernel import kernel
+    from salnest.networks.weight_inference import build_sal_layers
+
     from salnest.theory.pair_chain import all_to_all_drift, pair_statistics
     from salnest.theory.windows import sal_window
 

@@ -3,8 +3,15 @@
 import numpy as np
 import pytest
 
-from salnest.theory.boltzmann import (all_states, boltzmann_distribution, empirical_distribution, kl_divergence,
-                                      product_of_marginals, sigmoid, state_index)
+from salnest.theory.boltzmann import (
+    all_states,
+    boltzmann_distribution,
+    empirical_distribution,
+    kl_divergence,
+    product_of_marginals,
+    sigmoid,
+    state_index,
+)
 
 
 def test_states_and_indices_agree():

@@ -19,8 +19,8 @@ fa         fixed random B (Lillicrap et al. 2016, doi:10.1038/ncomms13276)
 scfa       sign-concordant: ``|B_0| * sign(W^T)`` (Liao, Leibo, Poggio 2016, arXiv:1510.05067)
 kp         Kolen-Pollack: B gets W's gradient (transposed), weight decay on both (Akrout et al.
            2019, arXiv:1904.05391)
-sal        B from a SAL phase in NEST before every epoch (:mod:`pynn_networks.sal_phase`)
-rdd        B from an RDD phase in NEST before every epoch (:mod:`pynn_networks.rdd_phase`)
+sal        B from a SAL phase in NEST before every epoch (:mod:`salnest.networks.sal_phase`)
+rdd        B from an RDD phase in NEST before every epoch (:mod:`salnest.networks.rdd_phase`)
 ========== ======================================================================================
 
 The conv layers use fixed random feedback in every condition but ``bp``. PyTorch is an optional
@@ -36,7 +36,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from salnest.experiments.deep_training import CONDITIONS  # declared there, where protocols need it without PyTorch
+from salnest.deep.conditions import CONDITIONS
 
 
 class _FeedbackLinear(torch.autograd.Function):

@@ -4,7 +4,7 @@ NESTML builds a module with ``nest-config``. The nest-simulator wheel from PyPI
 ships a ``nest-config`` whose paths point into the build machine's temporary
 directory, and its kernel uses the old libstdc++ string ABI. A NEST built from
 source has a working ``nest-config`` and the new ABI. This module tells which
-case we are in, so that :mod:`salnest.build` can compile a module that loads.
+case we are in, so that :mod:`salnest.models.build` can compile a module that loads.
 """
 
 from __future__ import annotations

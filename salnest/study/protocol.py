@@ -9,11 +9,13 @@ required) and a check; unknown keys, wrong types and impossible values raise
 
 from __future__ import annotations
 
+import copy
 import textwrap
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
+
+import tomllib
 
 
 class ProtocolError(ValueError):
@@ -199,3 +201,41 @@ def describe(schema: Schema, width: int = 100) -> str:
                 lines.extend(textwrap.wrap(spec.doc, width=width, initial_indent=" " * 6, subsequent_indent=" " * 6))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def load_protocol(source: str | Path | dict, threads: int | None = None,
+                  overrides: dict[str, object] | None = None) -> dict:
+    """Read (from a file, or a dictionary as a TOML file would give it), validate and check a protocol.
+
+    ``threads`` overrides ``experiment.threads``; ``overrides`` maps ``"section.field"`` to a value
+    that replaces the file's (validated as if the file held it). The kind's schema and cross-field
+    check come from :mod:`salnest.study.registry`. Raises :class:`ProtocolError` naming the file
+    and the field, before anything is simulated.
+    """
+    from salnest.study import registry
+
+    if isinstance(source, dict):
+        raw, where = copy.deepcopy(source), str(source.get("experiment", {}).get("source", "protocol"))
+        raw.get("experiment", {}).pop("source", None)
+    else:
+        raw, where = read(source), str(source)
+    for key, value in (overrides or {}).items():
+        section, dot, field = key.partition(".")
+        if not dot or not section or not field or "." in field:
+            raise ProtocolError(f"{where}: an override names section.field, got {key!r}")
+        if not isinstance(raw.setdefault(section, {}), dict):
+            raise ProtocolError(f"{where}: {section} is not a section")
+        raw[section][field] = value
+    name = raw.get("experiment", {}).get("kind") if isinstance(raw.get("experiment"), dict) else None
+    try:
+        kind = registry.get(name)
+    except registry.UnknownKindError:
+        raise ProtocolError(f"{where}: experiment.kind must be one of {sorted(registry.kinds())}, "
+                            f"got {name!r}") from None
+    protocol = validate(raw, kind.protocol_schema(), where)
+    protocol["experiment"]["source"] = where
+    if threads is not None:
+        protocol["experiment"]["threads"] = threads
+    if kind.check is not None:
+        kind.check(protocol)
+    return protocol

@@ -9,15 +9,17 @@ import platform
 import subprocess
 import sys
 from importlib import metadata
+from pathlib import Path
 
 import salnest
-from salnest.models import REPO_ROOT
-_PACKAGES = ("salnest", "nest-simulator", "nestml", "PyNN", "numpy", "scipy", "xarray", "netCDF4")
+
+_PACKAGES = ("nest-simulator", "nestml", "PyNN", "numpy", "scipy", "xarray", "netCDF4")
 
 
 def package_versions() -> dict[str, str]:
-    """Installed versions of the packages a result depends on."""
-    versions = {"python": platform.python_version()}
+    """Versions of salnest (its own ``__version__``, also when run from a checkout) and of the
+    installed packages a result depends on."""
+    versions = {"python": platform.python_version(), "salnest": salnest.__version__}
     for name in _PACKAGES:
         try:
             versions[name] = metadata.version(name)
@@ -26,21 +28,34 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def _git(checkout: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(checkout), *args], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
 @functools.lru_cache(maxsize=None)
 def git_commit() -> str:
-    """Commit of the salnest checkout, with '+dirty' if it has uncommitted changes.
+    """The git commit of the salnest code that runs.
 
-    Read once per process: a long run records the code it started with, even if the
-    checkout changes before its last checkpoint is written.
+    From a checkout (salnest's folder at the top of a git work tree), its HEAD, with ``+dirty``
+    when tracked files changed; from a package that pip installed from a git repository, the
+    commit pip recorded (``direct_url.json``, PEP 610); else ``"unknown"``. Never the commit of
+    an unrelated repository that happens to hold the environment. Read once per process: a long
+    run records the code it started with, even if the checkout changes before its last
+    checkpoint is written.
     """
+    checkout = Path(salnest.__file__).resolve().parent.parent
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
-        return commit + ("+dirty" if dirty else "")
+        if Path(_git(checkout, "rev-parse", "--show-toplevel")).resolve() == checkout:
+            dirty = _git(checkout, "status", "--porcelain", "--untracked-files=no")
+            return _git(checkout, "rev-parse", "HEAD") + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        pass
+    try:
+        direct_url = json.loads(metadata.distribution("salnest").read_text("direct_url.json") or "{}")
+    except (metadata.PackageNotFoundError, ValueError):
+        direct_url = {}
+    return direct_url.get("vcs_info", {}).get("commit_id", "unknown")
 
 
 def nest_parallel_setup() -> dict[str, int]:

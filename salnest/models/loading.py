@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from salnest.build import build_module
-from salnest.models import DEFAULT_MODULES, CppModuleSpec, ModuleSpec, aliases as model_aliases
+from salnest.models.build import build_module
+from salnest.models.catalogue import DEFAULT_MODULES, CppModuleSpec, ModuleSpec
+from salnest.models.catalogue import aliases as model_aliases
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def install(spec: ModuleSpec | CppModuleSpec | None = None, aliases: dict[str, s
             raise RuntimeError(
                 "NEST loads extension modules only before the first node is created. With PyNEST, "
                 "call salnest.install() right after nest.ResetKernel(); with PyNN, import "
-                "salnest.pynn_types before calling sim.setup()")
+                "salnest.pynn.nest before calling sim.setup()")
         nest.Install(str(path))
         log.debug("installed %s", path)
         # the first load after a reset: no connections yet, so the exchange can still be chosen
@@ -74,7 +75,7 @@ def install(spec: ModuleSpec | CppModuleSpec | None = None, aliases: dict[str, s
 
 
 def _cached_or_raise(spec: ModuleSpec | CppModuleSpec) -> Path:
-    from salnest.build import module_path
+    from salnest.models.build import module_path
 
     path = module_path(spec)
     if path is None:

@@ -4,7 +4,7 @@ NESTML 9 can build a synapse that reads postsynaptic spikes only together
 with a NESTML neuron (it adds the spike archive the synapse reads to that
 neuron). This module makes that one call::
 
-    from salnest.cogen import install_sal_for
+    from salnest.models.cogen import install_sal_for
     names = install_sal_for("my_neuron.nestml")   # builds once, then cached
     nest.Create(names.neuron); nest.Connect(..., syn_spec={"synapse_model": names.synapse})
 
@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from salnest.build import BuildError, build_module
-from salnest.models import NESTML_MODELS_DIR, SAL_SYNAPSE_CODEGEN, ModuleSpec
+from salnest.models.build import BuildError, build_module
+from salnest.models.catalogue import NESTML_MODELS_DIR, SAL_SYNAPSE_CODEGEN, ModuleSpec
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def install_sal_for(neuron_file: str | Path, module_name: str | None = None) -> 
     The neuron is available under its own name (e.g. ``iaf_psc_delta_neuron``),
     the synapse as ``sal_synapse__with_<neuron>``.
     """
-    from salnest.nest_module import install
+    from salnest.models.loading import install
 
     spec, names = sal_module_spec(neuron_file, module_name)
     install(spec, aliases={names.neuron: names.paired_neuron})

@@ -3,7 +3,7 @@
 An experiment module (``salnest/experiments/*.py``, or any module of an installed package
 that names it under the entry-point group ``salnest.experiments``) ends with one
 :func:`register` call that declares everything about its kind: the protocol schema, the
-cross-field checks, how it runs (in one piece, or in epochs through :mod:`salnest.driver`),
+cross-field checks, how it runs (in one piece, or in epochs through :mod:`salnest.study.driver`),
 its figure and its text summary. ``salnest run``, ``salnest plot`` and ``salnest describe``
 find kinds here; nothing else lists them. CONTRIBUTING.md has the recipe for a new kind.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, Callable
 
-from salnest.protocol import REQUIRED, Field, Schema, at_least, one_of
+from salnest.study.protocol import REQUIRED, Field, Schema, at_least, one_of
 
 #: Entry-point group under which installed packages name modules that register kinds.
 ENTRY_POINT_GROUP = "salnest.experiments"
@@ -43,14 +43,14 @@ class ExperimentKind:
         ``progress`` wraps an iterable for a progress display.
     epochs
         For kinds that run in epochs: ``epochs(protocol)`` returns a
-        :class:`salnest.driver.EpochRun`; the driver segments, checkpoints and resumes.
+        :class:`salnest.study.driver.EpochRun`; the driver segments, checkpoints and resumes.
     check
-        ``check(protocol)`` raises :class:`salnest.protocol.ProtocolError` for field
+        ``check(protocol)`` raises :class:`salnest.study.protocol.ProtocolError` for field
         combinations a schema cannot express; it runs before any simulation.
     summary
         ``summary(dataset) -> str``: the numbers ``salnest plot`` prints.
     experiment
-        ``[experiment]`` fields that differ from the common ones: a :class:`~salnest.protocol.Field`
+        ``[experiment]`` fields that differ from the common ones: a :class:`~salnest.study.protocol.Field`
         replaces one, a plain value is its new default.
     """
 

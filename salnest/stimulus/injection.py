@@ -27,7 +27,7 @@ def stdwi_on_trains(nest, pre: np.ndarray, post: np.ndarray, w0: np.ndarray, par
     trains: a synapse applies postsynaptic spikes at the next presynaptic one. Returns the
     estimates (n_post, n_pre) and the connections.
     """
-    from salnest.nest_module import install
+    from salnest.models.loading import install
 
     nest.ResetKernel()
     nest.set(resolution=dt, rng_seed=1)

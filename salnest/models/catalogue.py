@@ -10,7 +10,8 @@ module's models in the kernel (``nest.CopyModel``).
 
 The default values of the models' parameters are declared once, in the NESTML sources
 (``nestml_models/``); ``nest.GetDefaults(name)`` shows them, and the tests check that the PyNN
-types and the README agree with them.
+types and the README agree with them. The sources are found by :mod:`salnest.resources`, in an
+installed wheel or in a checkout alike.
 """
 
 from __future__ import annotations
@@ -18,14 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-#: The salnest checkout (salnest is installed editable: models and networks stay user-editable).
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from salnest.resources import cpp_models, nestml_models
 
 #: Folder of the NESTML sources shipped with salnest.
-NESTML_MODELS_DIR = REPO_ROOT / "nestml_models"
+NESTML_MODELS_DIR = nestml_models()
 
 #: Folder of the hand-written C++ models (NEST's own API).
-CPP_MODELS_DIR = REPO_ROOT / "cpp_models"
+CPP_MODELS_DIR = cpp_models()
 
 #: Codes of the ``sal_window`` parameter of the SAL synapse.
 SAL_WINDOWS = {"exponential": 0, "triangular": 1}

@@ -1,6 +1,6 @@
 """Figures of results files: shared plotting helpers, and the figure of any registered kind.
 
-Each experiment kind draws its own figure (``plot`` in its :func:`salnest.registry.register`
+Each experiment kind draws its own figure (``plot`` in its :func:`salnest.study.registry.register`
 call) with the helpers here; :func:`plot_results` picks it by the dataset's kind.
 """
 
@@ -38,6 +38,6 @@ def quantile_band(ax, x, data, dim: str, color: str, label: str | None = None) -
 
 def plot_results(ds, path: str | Path) -> Path:
     """The figure of a results dataset, drawn by the kind that wrote it (``salnest_kind``)."""
-    from salnest.registry import kind_of
+    from salnest.study.registry import kind_of
 
     return kind_of(ds).plot(ds, Path(path))

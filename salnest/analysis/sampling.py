@@ -59,7 +59,7 @@ def state_distribution_from_spikes(times, senders, neuron_ids, tau_ref_steps: in
     n_steps = int(round((t_stop - t_start) / resolution))
     times = np.asarray(times, dtype=float)
     senders = np.asarray(senders)
-    steps, deltas, bits = [], [], []
+    steps, deltas = [], []
     for col, nid in enumerate(neuron_ids):
         s = np.rint((times[senders == nid] - t_start) / resolution).astype(np.int64) - 1
         s = s[(s >= -tau_ref_steps) & (s < n_steps)]

@@ -3,7 +3,7 @@
 Import this module before ``sim.setup()``: from then on every setup loads the
 microcircuit module beside the core one. Receptor types of
 :class:`PyramidalNeuron` are ``"basal"`` and ``"apical"``; weights are in model
-units and round-trip, as for :mod:`salnest.pynn_types`.
+units and round-trip, as for :mod:`salnest.pynn.nest`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from __future__ import annotations
 from pyNN.nest.synapses import NESTSynapseMixin
 from pyNN.standardmodels import StandardSynapseType, build_translations
 
-from salnest.compat.pynn import (NEST_PER_PYNN_WEIGHT, register_model_unit_cell_type,
-                                 register_module_for_setup)
+from salnest.compat.pynn import NEST_PER_PYNN_WEIGHT, register_model_unit_cell_type, register_module_for_setup
 from salnest.models import MICROCIRCUIT_MODULE
-from salnest.pynn_types import DefaultsFromNest, InstallOnUse, ModelUnitCell, SALSynapse, _check_scalar_or_array
+from salnest.pynn.nest import DefaultsFromNest, InstallOnUse, ModelUnitCell, SALSynapse, _check_scalar_or_array
 
 register_module_for_setup(MICROCIRCUIT_MODULE)
 

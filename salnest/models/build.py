@@ -22,8 +22,8 @@ from pathlib import Path
 
 from salnest.compat.nest_wheel import nest_path_for_nestml
 from salnest.compat.nestml import history_fix_before_compiling, only_paired_neurons
-from salnest.models import CORE_MODULE, CppModuleSpec, ModuleSpec
-from salnest.nest_install import NestInstall, find_nest
+from salnest.models.catalogue import CORE_MODULE, CppModuleSpec, ModuleSpec
+from salnest.models.nest_install import NestInstall, find_nest
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,11 @@
 """The driver of every protocol run: identity, lock, provenance, interruptions, epochs.
 
-:func:`run` runs one validated protocol of a registered kind (:mod:`salnest.registry`) and
-returns its results dataset, written to the results file on MPI rank 0:
+:func:`run_protocol` is the front door of ``salnest run``: it loads and validates a protocol
+(:func:`salnest.study.protocol.load_protocol`), runs it and draws its figure. :func:`run` runs one
+validated protocol of a registered kind (:mod:`salnest.study.registry`) and returns its results
+dataset, written to the results file on MPI rank 0:
 
-- **Lock.** The results file is locked for the run (:class:`salnest.results.ResultsLock`): a
+- **Lock.** The results file is locked for the run (:class:`salnest.study.results.ResultsLock`): a
   second run on the same file is refused with a message naming the holder; the lock of a
   process that died is taken over.
 - **Identity.** :func:`run_identity` hashes everything in the protocol that determines the
@@ -42,7 +44,7 @@ from typing import Any, Callable, ContextManager
 import xarray as xr
 
 from salnest.parallel import from_root, is_root, num_processes
-from salnest.results import ResultsLock, previous_results, write_dataset
+from salnest.study.results import ResultsLock, previous_results, write_dataset
 
 #: ``[experiment]`` fields that do not change the results: they are not part of a run's identity.
 NOT_IDENTITY = ("source", "output", "name", "threads")
@@ -161,7 +163,7 @@ def _notify(message: str) -> None:
 
 
 def _session(protocol: dict, first_epoch: int | None) -> dict:
-    from salnest.provenance import git_commit
+    from salnest.study.provenance import git_commit
 
     return {"first_epoch": first_epoch, "started": datetime.datetime.now(datetime.timezone.utc).isoformat(
         timespec="seconds"), "git_commit": git_commit(), "command": " ".join(sys.argv),
@@ -169,7 +171,7 @@ def _session(protocol: dict, first_epoch: int | None) -> dict:
 
 
 def _attrs(kind, protocol: dict, identity: str, seeds: dict, sessions: list, wall: float) -> dict:
-    from salnest.provenance import provenance
+    from salnest.study.provenance import provenance
 
     exp = protocol["experiment"]
     return {"salnest_kind": kind.name, "salnest_kind_module": kind.module, "name": exp["name"],
@@ -188,15 +190,29 @@ def _results_lock(output: Path | None):
             lock.release()
 
 
-def run(kind, protocol: dict, output: Path | None, progress: Callable) -> xr.Dataset:
+def _quiet(iterable):
+    return iterable
+
+
+def run(protocol: dict, output: str | Path | None = None, progress: Callable = _quiet) -> xr.Dataset:
+    """Run a validated ``protocol``; write its results to ``output`` (rank 0) if given.
+
+    As :func:`run_kind`, with the kind that ``experiment.kind`` names.
+    """
+    from salnest.study import registry
+
+    return run_kind(registry.get(protocol["experiment"]["kind"]), protocol, output, progress)
+
+
+def run_kind(kind, protocol: dict, output: str | Path | None, progress: Callable) -> xr.Dataset:
     """Run a validated ``protocol`` of ``kind``; write its results to ``output`` (rank 0) if given.
 
     Parameters
     ----------
     kind
-        A :class:`salnest.registry.ExperimentKind`.
+        A :class:`salnest.study.registry.ExperimentKind`.
     protocol
-        Validated protocol (:func:`salnest.runner.load_protocol`).
+        Validated protocol (:func:`salnest.study.protocol.load_protocol`).
     output
         Results file; for kinds that run in epochs also the checkpoint resumed from.
     progress
@@ -204,7 +220,7 @@ def run(kind, protocol: dict, output: Path | None, progress: Callable) -> xr.Dat
 
     Raises
     ------
-    salnest.results.ResultsFileError
+    salnest.study.results.ResultsFileError
         Before any simulation, when ``output`` cannot be resumed or is locked by another run.
     RunInterrupted
         On Ctrl-C or SIGTERM, after saving what is complete.
@@ -303,3 +319,42 @@ def _check_layout(sessions: list, protocol: dict, output: Path) -> None:
     if before != now:
         _notify(f"resuming {output}, written with {before} virtual processes (ranks x threads), with {now}: the "
                 f"run goes on correctly but is no longer bit-identical to an uninterrupted one")
+
+
+def progress_bar(label: str, enabled: bool = True) -> Callable:
+    """A progress display for the driver: wraps an iterable in a tqdm bar on MPI rank 0."""
+    from tqdm import tqdm
+
+    def wrap(iterable):
+        return tqdm(iterable, desc=label, unit="step", disable=not (enabled and is_root()), leave=False,
+                    mininterval=1.0)
+
+    return wrap
+
+
+def figure_path(results: str | Path) -> Path:
+    """Where the figure of a results file goes: ``figures/<stem>.png`` beside it."""
+    results = Path(results)
+    return results.parent / "figures" / f"{results.stem}.png"
+
+
+def run_protocol(source: str | Path | dict, output: str | Path | None = None, plot: bool = True,
+                 show_progress: bool = True, threads: int | None = None,
+                 overrides: dict[str, object] | None = None) -> Path:
+    """Validate and run one protocol (``threads``, ``overrides``: as
+    :func:`salnest.study.protocol.load_protocol`); returns the results path (figure in ``figures/``
+    beside it)."""
+    from salnest.parallel import abort_on_error
+    from salnest.study.figures import plot_results
+    from salnest.study.protocol import load_protocol
+    from salnest.study.provenance import git_commit
+
+    protocol = load_protocol(source, threads, overrides)
+    abort_on_error()
+    git_commit()  # read now: the run records the code it started with
+    exp = protocol["experiment"]
+    out = Path(output or exp["output"])
+    ds = run(protocol, out, progress_bar(exp["name"], show_progress))
+    if plot and is_root():
+        plot_results(ds, figure_path(out))
+    return out

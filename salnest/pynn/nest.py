@@ -1,18 +1,18 @@
 """PyNN cell and synapse types for salnest's NEST models (``pyNN.nest`` backend).
 
-Usage::
+Usage (the order of the two imports does not matter)::
 
-    from salnest.pynn_types import SamplingNeuron, SALSynapse  # before pyNN.nest: quiets it
     import pyNN.nest as sim
+    from salnest.pynn import SamplingNeuron, SALSynapse
 
     sim.setup(timestep=1.0, min_delay=1.0)
     pop = sim.Population(2, SamplingNeuron(b=0.0, tau_ref=10.0, tau_syn=10.0))
     prj = sim.Projection(pop, pop, sim.AllToAllConnector(),
                          SALSynapse(weight=0.5, delay=1.0, eta_sal=0.01, window="exponential"))
 
-Importing this module makes every later ``sim.setup()`` load salnest's module (and the
-type modules imported since, :mod:`salnest.pynn_microcircuit`), and installs the workarounds
-of :mod:`salnest.compat.pynn`. The types also work after a ``nest.ResetKernel()`` outside
+Importing this module, before or after ``pyNN.nest``, makes every later ``sim.setup()`` load
+salnest's module (and the type modules imported since, :mod:`salnest.pynn.microcircuit`), and
+installs the workarounds of :mod:`salnest.compat.pynn`; it changes no warning filter. The types also work after a ``nest.ResetKernel()`` outside
 PyNN: the module is loaded again the first time PyNN asks a type for its NEST model name.
 Parameters are checked in the constructors, before any simulation; their defaults come from
 NEST (declared once, in the NESTML sources). Weights are in model units (the dimensionless
@@ -26,20 +26,20 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from pyNN.nest.cells import NativeCellType
+from pyNN.nest.synapses import NESTSynapseMixin
+from pyNN.standardmodels import StandardSynapseType, build_translations
 
 from salnest.compat import pynn as pynn_compat
 from salnest.compat.nest import parameter_lists_under_mpi
-from salnest.compat.pynn import (MODEL_UNIT_RECEPTOR_SCALE, NEST_PER_PYNN_WEIGHT, register_model_unit_cell_type,
-                                 register_module_for_setup)
-
-pynn_compat.apply()  # before PyNN's classes are used, and quiet about PyNN's extension build
-
-from pyNN.nest.cells import NativeCellType  # noqa: E402
-from pyNN.nest.synapses import NESTSynapseMixin  # noqa: E402
-from pyNN.standardmodels import StandardSynapseType, build_translations  # noqa: E402
-
-from salnest.models import DEFAULT_MODULES, MODELS, PSP_SHAPES, SAL_WINDOWS  # noqa: E402
-from salnest.nest_module import install  # noqa: E402
+from salnest.compat.pynn import (
+    MODEL_UNIT_RECEPTOR_SCALE,
+    NEST_PER_PYNN_WEIGHT,
+    register_model_unit_cell_type,
+    register_module_for_setup,
+)
+from salnest.models import DEFAULT_MODULES, MODELS, PSP_SHAPES, SAL_WINDOWS
+from salnest.models.loading import install
 
 
 class InstallOnUse:
@@ -152,7 +152,31 @@ def _translations(names: tuple[str, ...], weight_units: tuple[str, ...]) -> list
     return [(name, name, NEST_PER_PYNN_WEIGHT) if name in weight_units else (name, name) for name in names]
 
 
-class SALSynapse(StandardSynapseType, NESTSynapseMixin):
+class WeightUnitSynapse(NESTSynapseMixin):
+    """The NEST side of a synapse type with parameters in weight units (its ``weight_unit_parameters``).
+
+    PyNN sets a type's homogeneous parameters as defaults of the NEST model before it knows the
+    target cells; the weight-unit ones depend on them (part of the workaround
+    :func:`salnest.compat.pynn.weight_units`), so they are set per connection only.
+    """
+
+    weight_unit_parameters: tuple[str, ...] = ()
+
+    def _get_nest_synapse_model(self):
+        import nest
+        from pyNN.nest.conversion import make_sli_compatible
+
+        defaults = {}
+        for name, value in self.native_parameters.items():
+            if value.is_homogeneous and name not in self.weight_unit_parameters:
+                value.shape = (1,)
+                defaults[name] = value.evaluate(simplify=True)
+        defaults.pop("tau_minus", None)
+        nest.SetDefaults(self.nest_name + "_lbl", make_sli_compatible(defaults))
+        return self.nest_name + "_lbl"
+
+
+class SALSynapse(StandardSynapseType, WeightUnitSynapse):
     """Spike-based alignment learning synapse (NEST model ``sal_synapse``).
 
     ``window`` is ``"exponential"`` or ``"triangular"``. ``eta_sal = eta_ws = 0``
@@ -252,6 +276,7 @@ class STDWISynapse(StandardSynapseType, NESTSynapseMixin):
         super().__init__(**parameters)
 
 
+pynn_compat.apply()
 parameter_lists_under_mpi()
 for _module in DEFAULT_MODULES:
     register_module_for_setup(_module)
