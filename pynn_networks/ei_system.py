@@ -22,9 +22,9 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-from salnest.networks.blocks import BlockConnections
 
 from salnest.models import SAL_PAIRINGS
+from salnest.networks.blocks import BlockConnections
 from salnest.theory.ei_system import CONNECTIONS, EE_CONNECTIONS, NEURONS
 
 
@@ -119,7 +119,6 @@ def build_systems(sim, weights: dict, biases: dict, tau_ref: int, eta_sal=0.0, w
 
 def main(argv=None) -> int:
     from salnest.networks.kernel import kernel
-
     from salnest.parallel import is_root
     from salnest.theory.ei_system import draw_system, effective_weights
 

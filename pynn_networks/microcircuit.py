@@ -34,8 +34,8 @@ import argparse
 from dataclasses import dataclass, field
 
 import numpy as np
-from salnest.networks.blocks import BlockConnections, connection_rows
 
+from salnest.networks.blocks import BlockConnections, connection_rows
 from salnest.parallel import node_values, set_node_values
 
 
@@ -188,9 +188,9 @@ class Circuits:
     def __init__(self, sizes, W, B, biases, *, seed: int, threads: int, tau_ref: int, lambda_api: float,
                  lambda_nudge: float, tau_avg: float, tau_sal: float):
         import nest
-        from salnest.networks.kernel import setup
 
         import salnest.pynn.microcircuit  # noqa: F401  (before setup(): loads the models)
+        from salnest.networks.kernel import setup
 
         self.sim, self.nest = setup(seed, threads), nest
         self.lambda_api, self.lambda_nudge = lambda_api, lambda_nudge
@@ -289,9 +289,8 @@ class Circuits:
 
 
 def main(argv=None):
-    from salnest.networks.kernel import setup
-
     import salnest.pynn.microcircuit  # noqa: F401  (before setup(): loads the models)
+    from salnest.networks.kernel import setup
     from salnest.parallel import abort_on_error
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
+
 from salnest.networks.blocks import BlockConnections
+from salnest.networks.weight_inference import forward_scale
 
 
 @dataclass
@@ -75,11 +78,25 @@ class RDDPhase:
         return sum(collections[1:], collections[0])
 
 
-def forward_scale(W: np.ndarray, scale: float) -> np.ndarray:
-    """The reference's forward weights of an RDD layer, ``scale * n_in * W / std(W)`` per replica;
-    ``W`` (replica, n_out, n_in)."""
-    return scale * W.shape[2] * W / W.std(axis=(1, 2), keepdims=True)
+    def infer_feedback(self, W: list[np.ndarray], B: list[np.ndarray], B0_std: np.ndarray, scale: float,
+                       seconds: int, rescale_every: int, drive: Callable[[int], list[np.ndarray]]) -> tuple[list, list]:
+        """One RDD phase of a deep network: write the forward weights ``W[l]`` (replica, n_(l+1), n_l)
+        scaled by :func:`salnest.networks.weight_inference.forward_scale`, drive the lower layers for
+        ``seconds`` (``drive(second)`` gives the counts of :meth:`second`), and every ``rescale_every``
+        seconds set ``B[l]``
+        (replica, n_l, n_(l+1)) from the estimates, at the size ``B0_std[:, l]`` of the initial
+        feedback (:func:`salnest.networks.weight_inference.rdd_feedback`). Returns B and the
+        estimators' fits (None if no rescale came)."""
+        from salnest.networks.weight_inference import rdd_feedback
 
+        self.set_forward([forward_scale(w, scale) for w in W])
+        fits = None
+        for second in range(seconds):
+            self.second(drive(second))
+            if (second + 1) % rescale_every == 0:
+                beta, fits = self.estimates()
+                B = [rdd_feedback(beta[l], B[l], B0_std[:, l]) for l in range(len(B))]
+        return B, fits
 
 def build_rdd_phase(sim, sizes: list[int], replicas: int, drive_weight: float = 4.0, index: bool = True,
                     **neuron) -> RDDPhase:
@@ -112,10 +129,9 @@ def build_rdd_phase(sim, sizes: list[int], replicas: int, drive_weight: float = 
 
 
 def main(argv=None):
+    from salnest.analysis.alignment import feedback_angle
     from salnest.networks.kernel import kernel
     from salnest.networks.weight_inference import he_uniform, rdd_feedback
-
-    from salnest.analysis.alignment import feedback_angle
     from salnest.parallel import abort_on_error, is_root
     from salnest.stimulus.trains import subset_trains
 

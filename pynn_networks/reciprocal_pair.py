@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from salnest.networks.blocks import BlockConnections, connection_rows
 
 
@@ -164,9 +165,9 @@ def build_pair_nodes(sim, w12, w21, b1, b2, tau_ref: int, eta12, eta21, window: 
         As :func:`salnest.networks.sampling_network.build_network_nodes`.
     """
     import nest
-    from salnest.networks.sampling_network import raise_min_delay
 
     from salnest.models import PSP_SHAPES, SAL_WINDOWS, nest_model
+    from salnest.networks.sampling_network import raise_min_delay
     from salnest.parallel import set_node_values
 
     del sim

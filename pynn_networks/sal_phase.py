@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+
 from salnest.networks.blocks import BlockConnections, connect_blocks
 
 
@@ -120,6 +121,24 @@ class SALPhase:
         out = [acc.sums.reshape(self.replicas, self.copies, *acc.sums.shape[1:]) for acc in sums]
         return out if per_copy else [s.mean(axis=1) for s in out]
 
+    def update_feedback(self, B: list[np.ndarray], steps: int, eta) -> list[np.ndarray]:
+        """One SAL update, as the reference's ``apply_fb_weight_update``: simulate ``steps`` steps, move
+        every ``B[l]`` by ``eta`` times the copies' mean window sums over the window's length
+        (2 tau_ref), write the new B and return it.
+
+        Parameters
+        ----------
+        B
+            Feedback weights ``B[l]`` ([replica,] n_l, n_(l+1)), model units.
+        steps
+            Steps of the phase.
+        eta
+            SAL's learning rate: a number, or an array that broadcasts against (replica, n_l, n_(l+1)).
+        """
+        B = [b + eta * s / (2 * self.tau_ref) for b, s in zip(B, self.run(steps))]
+        self.set_feedback(B)
+        return B
+
 
 def build_sal_phase(sim, sizes: list[int], copies: int, tau_ref: int, replicas: int = 1,
                     index: bool = True) -> SALPhase:
@@ -161,10 +180,9 @@ def build_sal_phase(sim, sizes: list[int], copies: int, tau_ref: int, replicas: 
 
 
 def main(argv=None):
+    from salnest.analysis.alignment import feedback_angle
     from salnest.networks.kernel import kernel
     from salnest.networks.weight_inference import he_uniform
-
-    from salnest.analysis.alignment import feedback_angle
     from salnest.parallel import abort_on_error, is_root
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -190,12 +208,10 @@ def main(argv=None):
         phase.set_state(W, B, b)
         write = time.perf_counter() - t
         for _ in range(args.phases):
-            sums = phase.run(1250)
-            B = [B[l] + args.eta_sal * sums[l][0] / 20.0 for l in range(len(B))]  # the reference's / (2 tau_ref)
-            phase.set_feedback(B)
+            B = phase.update_feedback(B, 1250, args.eta_sal)  # the one replica's B, (1, n_l, n_(l+1))
     if is_root():
         for l in range(len(W)):
-            print(f"layer {l}: angle(B, W^T) {start[l]:.1f} -> {float(feedback_angle(B[l], W[l])):.1f} degrees "
+            print(f"layer {l}: angle(B, W^T) {start[l]:.1f} -> {float(feedback_angle(B[l][0], W[l])):.1f} degrees "
                   f"after {args.phases} phases")
         print(f"writing all weights and biases: {write:.3f} s")
 

@@ -24,6 +24,7 @@ import argparse
 from dataclasses import dataclass
 
 import numpy as np
+
 from salnest.networks.blocks import BlockConnections, connection_rows
 
 
@@ -253,7 +254,6 @@ BUILDERS_DOC = ("NEST model of the networks: sampling_neuron (a PyNN population 
 
 def main(argv=None):
     from salnest.networks.kernel import setup
-
     from salnest.parallel import abort_on_error
     from salnest.theory.boltzmann import boltzmann_distribution, kl_divergence
 

@@ -26,9 +26,9 @@ import argparse
 from dataclasses import dataclass
 
 import numpy as np
-from salnest.networks.blocks import BlockConnections, connect_blocks, connection_rows
 
 from salnest.models import SAL_PAIRINGS
+from salnest.networks.blocks import BlockConnections, connect_blocks, connection_rows
 
 #: The STDWI authors' leaky integrator (``lif_dynamics``: tau 20 ms, coupling ratio 1, no
 #: refractoriness) as ``rdd_neuron`` parameters at their 0.25 ms step; the kernel covers
@@ -213,6 +213,12 @@ def build_rdd_layers(sim, W: np.ndarray, fits: np.ndarray | None = None, drive_w
     return RDDLayers(sim, lower, upper, CountGenerators(sim, lower, drive_weight, 1), n_out)
 
 
+def forward_scale(W: np.ndarray, scale: float) -> np.ndarray:
+    """The reference's forward weights of an RDD layer, ``scale * n_in * W / std(W)`` per replica;
+    ``W`` (replica, n_out, n_in)."""
+    return scale * W.shape[2] * W / W.std(axis=(1, 2), keepdims=True)
+
+
 def rdd_feedback(beta: np.ndarray, B: np.ndarray, B0_std: np.ndarray) -> np.ndarray:
     """The authors' rescale of the feedback weights: ``B = beta std(B_0) / std(beta)`` where
     ``beta != 0`` (std over those entries), per replica; elsewhere B stays.
@@ -305,9 +311,8 @@ def build_stdwi_layers(sim, W: np.ndarray, B: np.ndarray, stimulus_weight: float
 
 
 def main(argv=None):
-    from salnest.networks.kernel import kernel
-
     from salnest.analysis.alignment import feedback_angle
+    from salnest.networks.kernel import kernel
     from salnest.parallel import abort_on_error, is_root
     from salnest.stimulus.trains import subset_trains
 

@@ -30,7 +30,6 @@ class SpikeCounts(EpochRun):
     @contextlib.contextmanager
     def open_segment(self, first_epoch, seed):
         from salnest.networks.kernel import kernel
-
         from salnest.pynn.nest import SamplingNeuron
 
         net = self.p["network"]

@@ -73,3 +73,8 @@ def normalised_difference_variance(B, W) -> np.ndarray:
         return x / np.where(rms > 0, rms, 1.0)
 
     return (unit_rms(B) - unit_rms(Wt)).var(axis=(-1, -2))
+
+
+#: Every metric by the name results files use for it.
+METRICS = {"angle": feedback_angle, "sign_agreement": sign_agreement, "correlation": correlation,
+           "difference_variance": normalised_difference_variance}

@@ -11,7 +11,7 @@ of steps, with exponential traces carried from chunk to chunk:
 
 with ``x[t] = sum_{s < t} z[s] exp(-(t - s) / tau)``. :class:`AllToAllSums` keeps them for
 every (post, pre) pair of two layers; it equals the synapse (exact with a delay of one step,
-firing times on the step grid) to rounding (``tests/test_sal_sums.py``).
+firing times on the step grid) to rounding (``tests/analysis/test_sal_sums.py``).
 """
 
 from __future__ import annotations

@@ -1,13 +1,10 @@
 """A deep network trained under BP, FA, sign-concordant FA, Kolen-Pollack, SAL and RDD (paper Fig. 8).
 
 Every (condition, seed) is one :class:`salnest.deep.net.ConvNet` trained with SGD on the
-protocol's dataset; an epoch is one pass over the training images. Before the training pass of
-an epoch the ``sal`` networks get B from a SAL phase and the ``rdd`` networks from an RDD phase,
-both NEST simulations of the FC layers (:mod:`salnest.networks.sal_phase`,
-:mod:`salnest.networks.rdd_phase`): the FC weights, biases and B are copied in, the phase runs, B is
-copied back. All seeds of a condition run in one phase network, built once per segment and
-reused; when both phases share a kernel the one not running is frozen (NEST does not update
-frozen nodes), so neither pays for the other.
+protocol's dataset (:mod:`salnest.deep.training`); an epoch is one pass over the training images.
+Before the training pass of an epoch the ``sal`` networks get B from a SAL phase and the ``rdd``
+networks from an RDD phase, both NEST simulations of the FC layers (:mod:`salnest.deep.phases`):
+the FC weights, biases and B are copied in, the phase runs, B is copied back.
 
 The seeds of a condition start from the networks PyTorch draws from ``seed * 1000 + k``, so
 ``fa``, ``sal`` and ``rdd`` (the same layer types) start from the same network per seed; batch
@@ -21,25 +18,23 @@ stopped run resumes. PyTorch is an optional dependency (``pip install salnest[de
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 
 import numpy as np
 import xarray as xr
 
-from salnest.analysis.alignment import correlation, feedback_angle, normalised_difference_variance, sign_agreement
+from salnest.analysis.alignment import METRICS, feedback_angle
 from salnest.deep.conditions import CONDITIONS, LABELS
+from salnest.deep.phases import phase_kernel, rdd_feedback, sal_feedback
+from salnest.deep.training import Images, augment_mode, evaluate, train_pass
 from salnest.study.driver import EpochRun
 from salnest.study.figures import pyplot, save
-from salnest.study.protocol import Field, ProtocolError, at_least, distinct_choices, one_of, positive
+from salnest.study.protocol import Field, ProtocolError, at_least, distinct_choices, fraction, one_of, positive
 from salnest.study.registry import ExperimentKind, register
+from salnest.study.results import completed_epochs
 
 DATASETS = ("mnist5k", "digits", "mnist", "fashion_mnist", "cifar10", "svhn")
-#: The reference's augmentation: random crop (pad 4) and flip for CIFAR-10 and SVHN, flip for the rest.
-REFERENCE_AUGMENT = {"cifar10": "crop_flip", "svhn": "crop_flip"}
-METRICS = {"angle": feedback_angle, "sign_agreement": sign_agreement, "correlation": correlation,
-           "difference_variance": normalised_difference_variance}
 #: Epochs over which the reported test accuracy is averaged (the paper: the last 5).
 LAST_EPOCHS = 5
 
@@ -94,7 +89,7 @@ SCHEMA = {
                                                    "a third of its 90 s)"),
         "rescale_every": Field(int, 10, at_least(1), doc="seconds between rescales of B from the estimates"),
         "forward_scale": Field(float, 0.2, positive, doc="forward weights forward_scale * n_in * W / std(W)"),
-        "drive_fraction": Field(float, 0.2, lambda v: None if 0 < v <= 1 else f"must lie in (0, 1], got {v}",
+        "drive_fraction": Field(float, 0.2, fraction,
                                 doc="fraction of lower units driven in a period"),
         "drive_rate": Field(float, 0.2, positive, doc="mean driving spikes per ms of a driven unit (Poisson)"),
         "drive_weight": Field(float, 4.0, positive, doc="weight of a driving spike"),
@@ -152,18 +147,12 @@ class DeepTraining(EpochRun):
         self.p = protocol
         exp, train = protocol["experiment"], protocol["training"]
         torch.set_num_threads(exp["threads"])
-        self.torch, self.device = torch, torch.device(train["device"])
+        self.device = torch.device(train["device"])
         self.conditions, self.n_seeds, self.epochs = train["conditions"], train["n_seeds"], train["epochs"]
         data = _load_data(protocol)
-        n_train, n_test = protocol["data"]["n_train"] or None, protocol["data"]["n_test"] or None
-        x, self.y_train = data.x_train[:n_train], data.y_train[:n_train]
-        mean = x.mean(axis=(0, 2, 3), keepdims=True)
-        std = x.std(axis=(0, 2, 3), keepdims=True)
-        self.x_train = torch.as_tensor((x - mean) / std, device=self.device)
-        self.x_test = torch.as_tensor((data.x_test[:n_test] - mean) / std, device=self.device)
-        self.y_test = data.y_test[:n_test]
-        self.augment = REFERENCE_AUGMENT.get(data.name, "flip") if protocol["data"]["augment"] == "reference" \
-            else protocol["data"]["augment"]
+        self.images = Images.of(data, protocol["data"]["n_train"] or None, protocol["data"]["n_test"] or None,
+                                self.device)
+        self.augment = augment_mode(data.name, protocol["data"]["augment"])
         self.dataset_name, self.n_classes = data.name, data.n_classes
         self.nets, self.optimizers = {}, {}
         for c in self.conditions:
@@ -219,137 +208,38 @@ class DeepTraining(EpochRun):
         for l, (B, W) in enumerate(zip(net.used_feedback(), net.forward_weights())):
             for name, f in METRICS.items():
                 self.records[name][i, k, epoch, l] = f(B, W)
-        loss, accuracy = self._evaluate(net)
+        loss, accuracy = evaluate(net, self.images)
         self.records["test_loss"][i, k, epoch] = loss
         self.records["test_accuracy"][i, k, epoch] = accuracy
 
-    def _evaluate(self, net) -> tuple[float, float]:
-        torch = self.torch
-        net.eval()
-        losses, correct = 0.0, 0
-        y = torch.as_tensor(self.y_test, device=self.device)
-        with torch.no_grad():
-            for start in range(0, len(y), 1000):
-                out = net(self.x_test[start:start + 1000])
-                losses += float(torch.nn.functional.cross_entropy(out, y[start:start + 1000], reduction="sum"))
-                correct += int((out.argmax(1) == y[start:start + 1000]).sum())
-        return losses / len(y), 100.0 * correct / len(y)
-
     # ---- epochs ------------------------------------------------------------------------------
-    @contextlib.contextmanager
     def open_segment(self, first_epoch: int, seed: int):
-        spiking = [c for c in self.conditions if c in ("sal", "rdd")]
-        if not spiking:
-            yield {}
-            return
-        from salnest.compat.torch import nest_section
-        from salnest.networks.kernel import setup
-
-        with nest_section():
-            sim = setup(seed, self.p["experiment"]["threads"])
-        try:
-            with nest_section():
-                phases = {}
-                if "sal" in spiking:
-                    from salnest.networks.sal_phase import build_sal_phase
-
-                    sal = self.p["sal"]
-                    phases["sal"] = build_sal_phase(sim, self.sizes, sal["copies"], sal["tau_ref"],
-                                                    replicas=self.n_seeds, index=False)
-                if "rdd" in spiking:
-                    from salnest.networks.rdd_phase import build_rdd_phase
-
-                    rdd = self.p["rdd"]
-                    phases["rdd"] = build_rdd_phase(sim, self.sizes, self.n_seeds, rdd["drive_weight"],
-                                                    index=False, eta_rdd=rdd["eta_rdd"])
-                    phases["rdd"].set_fits(self.fits)
-                for phase in phases.values():  # once every connection is made (SALPhase.index)
-                    phase.index()
-            yield phases
-        finally:
-            with nest_section():
-                sim.end()
+        return phase_kernel(seed, self.p["experiment"]["threads"], self.sizes, self.n_seeds, self.conditions,
+                            self.p["sal"], self.p["rdd"], self.fits)
 
     def run_epoch(self, phases, epoch: int) -> None:
-        from salnest.compat.torch import nest_section
-
         for i, c in enumerate(self.conditions):
             if c in phases:
                 started = time.perf_counter()
-                with nest_section():
-                    for other, phase in phases.items():  # NEST skips frozen nodes
-                        phase.nodes().set(frozen=other != c)
-                    B = self._sal_phase(phases[c]) if c == "sal" else self._rdd_phase(phases[c], epoch)
-                for k in range(self.n_seeds):
-                    net = self.nets[c, k]
+                nets = [self.nets[c, k] for k in range(self.n_seeds)]
+                if c == "sal":
+                    B = sal_feedback(phases, nets, self.input_bias, self.p["sal"])
+                else:
+                    B, self.fits = rdd_feedback(phases, nets, self.B0_std, self.p["rdd"], self.p["experiment"]["seed"],
+                                                epoch)
+                for k, net in enumerate(nets):
                     net.set_feedback([b[k] for b in B])
                     self.records["angle_after_phase"][i, k, epoch] = [
                         feedback_angle(b, w) for b, w in zip(net.used_feedback(), net.forward_weights())]
                 self.records["phase_time"][i, epoch] = time.perf_counter() - started
             for k in range(self.n_seeds):
                 started = time.perf_counter()
-                self.records["train_loss"][i, k, epoch] = self._train(c, k, epoch)
+                rng = np.random.default_rng([self.p["experiment"]["seed"], k, epoch])  # shared by the conditions
+                self.records["train_loss"][i, k, epoch] = train_pass(self.nets[c, k], self.optimizers[c, k],
+                                                                     self.images, self.p["training"]["batch_size"],
+                                                                     self.augment, rng)
                 self.records["train_time"][i, k, epoch] = time.perf_counter() - started
                 self._measure(c, k, epoch)
-
-    def _stacked(self, c: str):
-        nets = [self.nets[c, k] for k in range(self.n_seeds)]
-        W = [np.stack(ws) for ws in zip(*(n.forward_weights() for n in nets))]
-        B = [np.stack(bs) for bs in zip(*(n.used_feedback() for n in nets))]
-        b = [np.stack(bs) for bs in zip(*(n.biases() for n in nets))]
-        return W, B, b
-
-    def _sal_phase(self, phase) -> list[np.ndarray]:
-        sal = self.p["sal"]
-        W, B, b = self._stacked("sal")
-        phase.set_state(W, B, [self.input_bias] + b)
-        for _ in range(sal["iterations"]):
-            sums = phase.run(sal["iteration_steps"])
-            B = [x + sal["eta_sal"] * s / (2 * sal["tau_ref"]) for x, s in zip(B, sums)]
-            phase.set_feedback(B)
-        return B
-
-    def _rdd_phase(self, phase, epoch: int) -> list[np.ndarray]:
-        from salnest.networks.rdd_phase import forward_scale
-        from salnest.networks.weight_inference import rdd_feedback
-        from salnest.stimulus.trains import subset_trains
-
-        rdd = self.p["rdd"]
-        W, B, _ = self._stacked("rdd")
-        phase.set_forward([forward_scale(w, rdd["forward_scale"]) for w in W])
-        seed = self.p["experiment"]["seed"]
-        for second in range(rdd["seconds"]):
-            phase.second([np.hstack([subset_trains(np.random.default_rng([seed, k, l, epoch, second]), n, 1000,
-                                                   rdd["drive_period"], rdd["drive_fraction"], rdd["drive_rate"],
-                                                   poisson=True) for k in range(self.n_seeds)])
-                          for l, n in enumerate(self.sizes[:-1])])
-            if (second + 1) % rdd["rescale_every"] == 0:
-                beta, self.fits = phase.estimates()
-                B = [rdd_feedback(beta[l], B[l], self.B0_std[:, l]) for l in range(len(B))]
-        return B
-
-    def _train(self, c: str, k: int, epoch: int) -> float:
-        """One pass over the training images in the (seed, epoch) order; mean training loss."""
-        torch = self.torch
-        net, optimizer = self.nets[c, k], self.optimizers[c, k]
-        rng = np.random.default_rng([self.p["experiment"]["seed"], k, epoch])
-        order = rng.permutation(len(self.y_train))
-        batch = self.p["training"]["batch_size"]
-        starts = [s for s in range(0, len(order), batch) if len(order) - s >= 2]  # BatchNorm needs 2 images
-        flips = rng.random(len(order)) < 0.5
-        shifts = rng.integers(-4, 5, (len(order), 2))
-        y = torch.as_tensor(self.y_train, device=self.device)
-        net.train()
-        total = 0.0
-        for s in starts:
-            idx = order[s:s + batch]
-            x = augment(self.x_train[idx], self.augment, flips[s:s + batch], shifts[s:s + batch])
-            loss = torch.nn.functional.cross_entropy(net(x), y[idx])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += float(loss.detach()) * len(idx)
-        return total / sum(len(order[s:s + batch]) for s in starts)
 
     # ---- results -----------------------------------------------------------------------------
     def dataset(self, completed: int) -> xr.Dataset:
@@ -373,7 +263,8 @@ class DeepTraining(EpochRun):
         ds = xr.Dataset(data, coords={"condition": list(self.conditions), "seed": np.arange(self.n_seeds),
                                       "epoch": np.arange(self.epochs + 1), "fc": np.arange(len(self.sizes) - 1)},
                         attrs={"sizes": json.dumps(self.sizes), "dataset": self.dataset_name,
-                               "augment": self.augment, "n_train": len(self.y_train), "n_test": len(self.y_test)})
+                               "augment": self.augment, "n_train": len(self.images.y_train),
+                               "n_test": len(self.images.y_test)})
         ds.angle.attrs.update(units="degree", long_name="angle(B used, W^T), end of epoch")
         ds.angle_after_phase.attrs.update(units="degree", long_name="angle(B, W^T) right after the spiking phase")
         ds.test_accuracy.attrs["units"] = "%"
@@ -381,36 +272,16 @@ class DeepTraining(EpochRun):
         return ds
 
 
-def augment(x, mode: str, flips: np.ndarray, shifts: np.ndarray):
-    """A batch (n, c, h, w) flipped horizontally where ``flips``, and for ``crop_flip`` also shifted
-    by ``shifts`` (n, 2) pixels in [-4, 4] with zeros coming in (a random 32x32 crop of the image
-    padded by 4)."""
-    import torch
-
-    if mode == "none":
-        return x
-    x = torch.where(torch.as_tensor(flips, device=x.device)[:, None, None, None], x.flip(-1), x)
-    if mode == "crop_flip":
-        h, w = x.shape[-2:]
-        padded = torch.nn.functional.pad(x, (4, 4, 4, 4))
-        x = torch.stack([padded[j, :, 4 + dy:4 + dy + h, 4 + dx:4 + dx + w] for j, (dy, dx) in enumerate(shifts)])
-    return x
-
-
-def completed(ds: xr.Dataset) -> int:
-    return int(ds.attrs.get("completed_epochs", ds.epoch.values[-1]))
-
-
 def final_accuracy(ds: xr.Dataset) -> xr.DataArray:
     """Test accuracy averaged over the last :data:`LAST_EPOCHS` completed epochs, per condition and seed."""
-    done = completed(ds)
+    done = completed_epochs(ds)
     return ds.test_accuracy.sel(epoch=slice(max(1, done - LAST_EPOCHS + 1), done)).mean("epoch")
 
 
 def summary(ds: xr.Dataset) -> str:
     """Test accuracy (mean of the last epochs, mean +- s.d. over seeds), final angles per FC layer,
     wall time per epoch part, and BP's change of accuracy over the last epochs."""
-    done = completed(ds)
+    done = completed_epochs(ds)
     sizes = json.loads(ds.attrs.get("sizes", "[]"))
     acc = final_accuracy(ds)
     lines = [f"{ds.attrs.get('name', 'deep training')}: {ds.attrs.get('dataset')}, FC {sizes}, {done} epochs, "
@@ -436,7 +307,7 @@ def summary(ds: xr.Dataset) -> str:
 def plot_deep_training(ds, path):
     """Test accuracy and, per FC layer, the angle of the feedback used against epoch (mean +- s.d.)."""
     plt = pyplot()
-    done = completed(ds)
+    done = completed_epochs(ds)
     ds = ds.sel(epoch=slice(0, done))
     n = ds.sizes["fc"]
     sizes = json.loads(ds.attrs.get("sizes", "[]"))

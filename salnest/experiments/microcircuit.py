@@ -23,16 +23,18 @@ from __future__ import annotations
 
 import contextlib
 import json
-from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 
 from salnest.analysis.alignment import feedback_angle
+from salnest.analysis.microcircuit import opposed_to_learned
+from salnest.networks.teacher_student import Study, draw_study, pattern_order, teacher_targets, teacher_weights
 from salnest.study.driver import EpochRun, kernel_seed
 from salnest.study.figures import pyplot, quantile_band, save
 from salnest.study.protocol import REQUIRED, Field, ProtocolError, at_least, distinct_choices, pair_of_numbers, positive
 from salnest.study.registry import ExperimentKind, register
+from salnest.study.results import completed_epochs
 
 CONDITIONS = ("fa", "bp", "sal")
 
@@ -98,29 +100,6 @@ SCHEMA = {
 }
 
 
-@dataclass
-class Study:
-    """Everything fixed before training: replicas, initial weights, patterns, teacher."""
-
-    sizes: list[int]
-    conditions: list[str]
-    n_seeds: int
-    W0: list[np.ndarray]         # per layer (replica, post, pre); replica = seed * n_conditions + condition
-    B0: list[np.ndarray]         # per hidden layer (replica, post, pre)
-    biases: list[np.ndarray]     # per layer (replica, neuron)
-    teacher_W: list[np.ndarray]  # per layer (post, pre)
-    train_inputs: np.ndarray     # (pattern, n_in)
-    val_inputs: np.ndarray
-
-    @property
-    def n_replicas(self) -> int:
-        return self.n_seeds * len(self.conditions)
-
-    def condition_of(self, name: str) -> np.ndarray:
-        """Boolean per replica: is it in condition ``name``?"""
-        return np.tile(np.array(self.conditions) == name, self.n_seeds)
-
-
 def _inputs(values, n_in: int, where: str) -> np.ndarray:
     rows = [v if isinstance(v, list) else [v] for v in values]
     for i, row in enumerate(rows):
@@ -149,28 +128,9 @@ def make_study(protocol) -> Study:
                             f"schedule.pattern_length ({sched['pattern_length']})")
     train = _inputs(protocol["patterns"]["training"], sizes[0], f"{src}: patterns.training")
     val = _inputs(protocol["patterns"]["validation"], sizes[0], f"{src}: patterns.validation")
-    shapes = [(sizes[l + 1], sizes[l]) for l in range(len(sizes) - 1)]
-    if teacher["weights"] is not None:
-        teacher_W = [np.full(s, teacher["weights"]) for s in shapes]
-    else:
-        trng = np.random.default_rng(teacher["weight_seed"])
-        teacher_W = [trng.uniform(*teacher["weight_range"], s) for s in shapes]
-    conditions = protocol["learning"]["conditions"]
-    n_seeds, n_cond = student["n_seeds"], len(conditions)
-    # one stream per student seed: seed k starts the same whatever n_seeds is
-    W0 = [np.empty((n_seeds, *s)) for s in shapes]
-    B0 = [np.empty((n_seeds, shapes[l + 1][1], shapes[l + 1][0])) for l in range(len(sizes) - 2)]
-    for k in range(n_seeds):
-        rng = np.random.default_rng([protocol["experiment"]["seed"], k])
-        for w in W0 + B0:
-            w[k] = rng.uniform(lo, hi, w.shape[1:])
-
-    def per_replica(x):  # conditions of a seed start from the same weights
-        return np.repeat(x, n_cond, axis=0)
-
-    biases = [np.full((n_seeds * n_cond, n), student["bias"]) for n in sizes]
-    return Study(sizes, list(conditions), n_seeds, [per_replica(w) for w in W0], [per_replica(b) for b in B0],
-                 biases, teacher_W, train, val)
+    teacher_W = teacher_weights(sizes, teacher["weights"], teacher["weight_range"], teacher["weight_seed"])
+    return draw_study(sizes, protocol["learning"]["conditions"], student["n_seeds"], (lo, hi), student["bias"],
+                      teacher_W, train, val, protocol["experiment"]["seed"])
 
 
 def build_circuits(protocol, W, B, biases, seed: int):
@@ -187,29 +147,6 @@ def build_circuits(protocol, W, B, biases, seed: int):
 def teacher_seed(seed: int) -> int:
     """NEST seed of the kernel that measures the teacher's targets."""
     return seed * 7919 + 1
-
-
-def teacher_targets(protocol, study: Study) -> tuple[np.ndarray, np.ndarray]:
-    """The teacher's mean output potential for every training and validation input (one replica each)."""
-    patterns = np.vstack([study.train_inputs, study.val_inputs])
-    n = len(patterns)
-    sizes = study.sizes
-    W = [np.repeat(w[None], n, axis=0) for w in study.teacher_W]
-    B = [W[l + 1].transpose(0, 2, 1).copy() for l in range(len(sizes) - 2)]
-    biases = [np.full((n, s), protocol["teacher"]["bias"]) for s in sizes]
-    steps = protocol["teacher"]["target_steps"]
-    settle = protocol["schedule"]["settle_steps"]
-    with build_circuits(protocol, W, B, biases, teacher_seed(protocol["experiment"]["seed"])) as circuits:
-        mean_u = circuits.pattern(patterns, steps + settle, settle)
-    return mean_u[: len(study.train_inputs)], mean_u[len(study.train_inputs):]
-
-
-def pattern_order(protocol, seed_index: int, epoch: int) -> tuple[np.ndarray, np.ndarray]:
-    """Training-input indices of one epoch's learning and symmetrisation patterns for one student seed."""
-    sched = protocol["schedule"]
-    rng = np.random.default_rng([protocol["experiment"]["seed"], seed_index, epoch])
-    n = len(protocol["patterns"]["training"])
-    return rng.integers(n, size=sched["learning_patterns"]), rng.integers(n, size=sched["symmetrisation_patterns"])
 
 
 class Microcircuit(EpochRun):
@@ -232,7 +169,9 @@ class Microcircuit(EpochRun):
     def start(self) -> None:
         """The teacher's targets, then a validation of the untrained students, each in a kernel of its own."""
         study, sched = self.study, self.p["schedule"]
-        self.targets = teacher_targets(self.p, study)
+        self.targets = teacher_targets(
+            study, self.p["teacher"]["bias"], self.p["teacher"]["target_steps"], sched["settle_steps"],
+            lambda W, B, biases: build_circuits(self.p, W, B, biases, teacher_seed(self.p["experiment"]["seed"])))
         for l in range(len(self.W_hist)):
             self.W_hist[l][:, 0] = study.W0[l]
         for l in range(len(self.B_hist)):
@@ -264,7 +203,9 @@ class Microcircuit(EpochRun):
         study, learn, sched = self.study, self.p["learning"], self.p["schedule"]
         L, settle = sched["pattern_length"], sched["settle_steps"]
         train_target = self.targets[0]
-        orders = [pattern_order(self.p, s, epoch) for s in range(study.n_seeds)]
+        orders = [pattern_order(self.p["experiment"]["seed"], s, epoch, len(study.train_inputs),
+                                sched["learning_patterns"], sched["symmetrisation_patterns"])
+                  for s in range(study.n_seeds)]
         learn_idx = np.array([o[0] for o in orders])[self.seed_of]   # (replica, pattern)
         sym_idx = np.array([o[1] for o in orders])[self.seed_of]
         for k in range(learn_idx.shape[1]):
@@ -315,21 +256,9 @@ class Microcircuit(EpochRun):
                           attrs={"sizes": json.dumps(sizes)})
 
 
-def opposed_to_learned(ds: xr.Dataset) -> np.ndarray | None:
-    """Per seed: does the initial B point away (> 90 degrees) from the forward weights that BP
-    learns (the teacher's direction)? None without a BP condition."""
-    others = [c for c in ds.condition.values if c != "bp"]
-    if "bp" not in list(ds.condition.values) or not others:
-        return None
-    done = int(ds.attrs.get("completed_epochs", ds.epoch.values[-1]))
-    top = ds[f"W{ds.sizes['hidden_layer']}"]
-    B = ds[f"B{ds.sizes['hidden_layer'] - 1}"]  # as drawn: BP's own B starts as a copy
-    return feedback_angle(B.sel(condition=others[0], epoch=0).values, top.sel(condition="bp", epoch=done).values) > 90.0
-
-
 def summary(ds: xr.Dataset) -> str:
     """Median and IQR of the final validation loss per condition; the paper's comparisons."""
-    done = int(ds.attrs.get("completed_epochs", ds.epoch.values[-1]))
+    done = completed_epochs(ds)
     final = ds.loss.sel(epoch=done)
     wrong = ds.wrong_sign.isel(hidden_layer=0).values
     lines = [f"{ds.attrs.get('name', 'microcircuit')}: {done} epochs, {ds.sizes['seed']} seeds, "
@@ -345,7 +274,7 @@ def summary(ds: xr.Dataset) -> str:
         r = float(final.sel(condition="sal").median() / final.sel(condition="bp").median())
         lines.append(f"median final loss SAL / BP = {r:.3g}")
     groups = [("wrong-sign seeds (initial B vs initial W_up)", wrong)]
-    opposed = opposed_to_learned(ds)
+    opposed = opposed_to_learned(ds, done)
     if opposed is not None:
         groups.append(("seeds whose initial B opposes the W_up that BP learns", opposed))
     if "sal" in conds and "fa" in conds:
@@ -363,10 +292,10 @@ def plot_microcircuit(ds, path):
     (Fig. 6c); W_up versus B trajectories for one-neuron layers (Fig. 6b), else the angle between
     B and W_up^T over training."""
     plt = pyplot()
-    done = int(ds.attrs.get("completed_epochs", ds.epoch.values[-1]))
+    done = completed_epochs(ds)
     ds = ds.sel(epoch=slice(0, done))
     wrong = ds.wrong_sign.isel(hidden_layer=0).values
-    opposed = opposed_to_learned(ds)
+    opposed = opposed_to_learned(ds, done)
     groups = [("all seeds", np.ones_like(wrong))] + ([("B starts wrong-signed vs W_up", wrong)] if wrong.any() else [])
     if opposed is not None and opposed.any():
         groups.append(("B starts opposite to the learned W_up", opposed))

@@ -20,13 +20,15 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from salnest.analysis.pairs import phase_plane_agreement
+from salnest.experiments._shared import grid_values, kernel, reading_times, run_in_chunks, run_reading, window_of
 from salnest.networks.reciprocal_pair import BUILDERS
 from salnest.networks.sampling_network import BUILDERS_DOC
 from salnest.study.figures import pyplot, save
 from salnest.study.protocol import Field, at_least, distinct_choices, grid_spec, list_of_pairs, one_of, pair_of_numbers
 from salnest.study.registry import ExperimentKind, register
-from salnest.theory.pair_chain import drift_field, pair_statistics
-from salnest.theory.windows import restricted_nn_pairs, sal_window
+from salnest.theory.pair_chain import drift_field, mean_field_trajectory, pair_statistics
+from salnest.theory.windows import restricted_nn_pairs
 
 PLASTIC = {"both": "both directions plastic", "w12": "only W12 plastic"}
 
@@ -49,71 +51,22 @@ def _experiment(seed: int) -> dict[str, Field]:
     return {"seed": Field(int, seed, at_least(1), doc="seed of NEST's random streams")}
 
 
-def _window(protocol):
-    net = protocol["network"]
-    return lambda dt: sal_window(dt, float(net["tau_ref"]), net["window"])
-
-
-def _grid(spec) -> np.ndarray:
-    start, stop, step = spec
-    return np.round(np.arange(start, stop + step / 2, step), 10)
-
-
-def _kernel(protocol):
-    from salnest.networks.kernel import kernel
-
-    return kernel(protocol["experiment"]["seed"], protocol["experiment"]["threads"])
-
-
-def _simulate_recording(pairs, steps: int, interval: int, progress) -> tuple[np.ndarray, np.ndarray]:
-    """Run ``steps`` steps, reading the weights every ``interval``; returns (times, weights[time, pair, dir])."""
-    n = int(np.ceil(steps / interval))
-    times = np.minimum(np.arange(n + 1) * interval, steps).astype(float)
-    weights = np.empty((n + 1, pairs.n_pairs, 2))
-    weights[0] = pairs.read()
-    for k in progress(range(1, n + 1)):
-        pairs.run(times[k] - times[k - 1])
-        weights[k] = pairs.read()
-    return times, weights
-
-
-def _mean_field(w0, eta, times, protocol, plastic: str) -> np.ndarray:
-    """Deterministic prediction dW/dt = eta * exact drift(W), integrated on ``times`` (Euler, sub-stepped)."""
-    net = protocol["network"]
-    window = _window(protocol)
-    w = np.array(w0, float)
-    out = [w.copy()]
-    mask = np.array([1.0, 1.0 if plastic == "both" else 0.0])
-
-    def velocity(w):
-        return eta * mask * np.array(pair_statistics(w[0], w[1], *net["b"], net["tau_ref"]).drift(window))
-
-    for t0, t1 in zip(times[:-1], times[1:]):
-        # sub-steps keep each Euler step below 0.02 in weight
-        v = velocity(w)
-        n_sub = max(1, int(np.ceil(np.abs(v).max() * (t1 - t0) / 0.02)))
-        dt = (t1 - t0) / n_sub
-        for k in range(n_sub):
-            w = w + dt * (v if k == 0 else velocity(w))
-        out.append(w.copy())
-    return np.array(out)
-
-
 def run_trajectory(protocol, progress) -> xr.Dataset:
     """Weights over time of independent pairs per condition, with the mean-field prediction."""
     net, pl, run = protocol["network"], protocol["plasticity"], protocol["run"]
     conditions, reps = pl["plastic"], run["replicates"]
     # pair = condition * replicates + replicate
     eta21 = np.repeat([pl["eta_sal"] if c == "both" else 0.0 for c in conditions], reps)
-    with _kernel(protocol) as sim:
+    times = reading_times(run["steps"], run["record_interval"])
+    with kernel(protocol) as sim:
         pairs = BUILDERS[net["model"]](sim, np.full(len(conditions) * reps, net["w12"]), net["w21"], *net["b"],
                                        net["tau_ref"], eta12=pl["eta_sal"], eta21=eta21, window=net["window"])
-        times, weights = _simulate_recording(pairs, run["steps"], run["record_interval"], progress)
+        weights = run_reading(pairs.run, pairs.read, times, progress)
     weights = weights.reshape(len(times), len(conditions), reps, 2).transpose(1, 0, 2, 3)
     fixed = [[(net["w12"] + net["w21"]) / 2 if c == "both" else net["w21"]] * 2 for c in conditions]
     coarse = times[:: max(1, len(times) // 50)]
-    mean_field = np.stack([_mean_field([net["w12"], net["w21"]], pl["eta_sal"], coarse, protocol, c)
-                           for c in conditions])
+    mean_field = np.stack([mean_field_trajectory(net["w12"], net["w21"], *net["b"], net["tau_ref"], window_of(net),
+                                                 pl["eta_sal"], coarse, w21_plastic=c == "both") for c in conditions])
     return xr.Dataset(
         {"weight": (("condition", "time", "replicate", "direction"), weights),
          "mean_field_weight": (("condition", "time_mf", "direction"), mean_field),
@@ -174,26 +127,23 @@ def summary_trajectory(ds) -> str:
 def run_stdd(protocol, progress) -> xr.Dataset:
     """Frozen weights: measured spike-timing-difference distribution and mean SAL update per pair."""
     net, run = protocol["network"], protocol["run"]
-    with _kernel(protocol) as sim:
+    with kernel(protocol) as sim:
         pairs = BUILDERS[net["model"]](sim, np.full(run["replicates"], net["w12"]), net["w21"], *net["b"],
                                        net["tau_ref"], eta12=0.0, eta21=0.0, window=net["window"])
         pairs.record_spikes()
-        chunks = 20
-        for k in progress(range(chunks)):
-            pairs.run(run["steps"] * (k + 1) // chunks - run["steps"] * k // chunks)
+        run_in_chunks(pairs.run, run["steps"], progress)
         sal_sum, n_pairs = pairs.read("sal_sum"), pairs.read("n_pairs")
         trains = pairs.spike_trains()
     exact = pair_statistics(net["w12"], net["w21"], *net["b"], net["tau_ref"])
     dts = np.concatenate([restricted_nn_pairs(t2, t1) for t1, t2 in trains])  # dt = t1 - t2
     counts = np.array([np.sum(dts == d) for d in exact.dt])
-    window = _window(protocol)
     measured_per_pair = sal_sum.sum(axis=0) / n_pairs.sum(axis=0)
     tv = 0.5 * np.abs(counts / counts.sum() - exact.stdd).sum()
     return xr.Dataset(
         {"stdd_measured": (("dt",), counts / counts.sum()), "stdd_exact": (("dt",), exact.stdd),
          "pair_counts": (("dt",), counts),
          "update_per_pair_measured": (("direction",), measured_per_pair),
-         "update_per_pair_exact": (("direction",), list(exact.mean_update_per_pair(window))),
+         "update_per_pair_exact": (("direction",), list(exact.mean_update_per_pair(window_of(net)))),
          "pair_rate_measured": ((), len(dts) / (run["steps"] * run["replicates"])),
          "pair_rate_exact": ((), exact.pair_rate.sum())},
         coords={"dt": ("dt", exact.dt, {"units": "steps", "definition": "t1 - t2"}), "direction": ["W12", "W21"]},
@@ -229,44 +179,31 @@ def run_phase_plane(protocol, progress) -> xr.Dataset:
     """Measured SAL drift on a (W12, W21) grid (frozen weights), the exact field, and trajectories."""
     net, grid, traj = protocol["network"], protocol["grid"], protocol["trajectories"]
     build = BUILDERS[net["model"]]
-    w12s, w21s = _grid(grid["w12"]), _grid(grid["w21"])
+    w12s, w21s = grid_values(grid["w12"]), grid_values(grid["w21"])
     seeds = grid["seeds_per_point"]
     W12, W21, _ = np.meshgrid(w12s, w21s, np.arange(seeds), indexing="ij")
-    with _kernel(protocol) as sim:
+    with kernel(protocol) as sim:
         pairs = build(sim, W12.ravel(), W21.ravel(), *net["b"], net["tau_ref"], eta12=0.0, eta21=0.0,
                       window=net["window"])
-        chunks = 20
-        for k in progress(range(chunks)):
-            pairs.run(grid["steps"] * (k + 1) // chunks - grid["steps"] * k // chunks)
+        run_in_chunks(pairs.run, grid["steps"], progress)
         measured = pairs.read("sal_sum").reshape(len(w12s), len(w21s), seeds, 2) / grid["steps"]
-    window = _window(protocol)
-    d12, d21 = drift_field(w12s, w21s, *net["b"], net["tau_ref"], window)
+    d12, d21 = drift_field(w12s, w21s, *net["b"], net["tau_ref"], window_of(net))
     exact = np.stack([d12, d21], axis=-1)
     data = {"drift_measured": (("w12", "w21", "seed", "direction"), measured),
             "drift_exact": (("w12", "w21", "direction"), exact)}
     coords = {"w12": w12s, "w21": w21s, "seed": np.arange(seeds), "direction": ["W12", "W21"]}
     if traj["starts"]:
         starts = np.array(traj["starts"], float)
-        with _kernel(protocol) as sim:
+        times = reading_times(traj["steps"], traj["record_interval"])
+        with kernel(protocol) as sim:
             pairs = build(sim, starts[:, 0], starts[:, 1], *net["b"], net["tau_ref"], eta12=traj["eta_sal"],
                           eta21=traj["eta_sal"], window=net["window"])
-            times, weights = _simulate_recording(pairs, traj["steps"], traj["record_interval"], progress)
+            weights = run_reading(pairs.run, pairs.read, times, progress)
         data["trajectory"] = (("time", "start", "direction"), weights)
         coords.update(time=("time", times, {"units": "steps"}), start=np.arange(len(starts)))
     ds = xr.Dataset(data, coords=coords)
     ds.attrs.update(phase_plane_agreement(ds))
     return ds
-
-
-def phase_plane_agreement(ds: xr.Dataset, min_asymmetry: float = 0.5) -> dict[str, float]:
-    """Sign agreement (where |W12 - W21| >= ``min_asymmetry``) and correlation of measured and exact drift."""
-    measured = ds.drift_measured.mean("seed")
-    exact = ds.drift_exact
-    asym = np.abs(ds.w12 - ds.w21) >= min_asymmetry
-    signs = (np.sign(measured) == np.sign(exact)).where(asym)
-    corr = np.corrcoef(measured.values.ravel(), exact.values.ravel())[0, 1]
-    return {"sign_agreement": float(signs.mean()), "drift_correlation": float(corr),
-            "sign_agreement_min_asymmetry": min_asymmetry}
 
 
 def plot_phase_plane(ds, path):

@@ -18,11 +18,12 @@ import json
 import numpy as np
 import xarray as xr
 
-from salnest.analysis.alignment import correlation, feedback_angle, normalised_difference_variance, sign_agreement
+from salnest.analysis.alignment import METRICS
 from salnest.study.driver import EpochRun
 from salnest.study.figures import pyplot, quantile_band, save
 from salnest.study.protocol import Field, at_least, distinct_positive
 from salnest.study.registry import ExperimentKind, register
+from salnest.study.results import completed_epochs
 
 
 def _sizes(values):
@@ -58,8 +59,6 @@ def initial_network(seed: int, k: int, sizes: list[int]):
     return W, B, b
 
 
-METRICS = {"angle": feedback_angle, "sign_agreement": sign_agreement, "correlation": correlation,
-           "difference_variance": normalised_difference_variance}
 
 
 class SALAlignment(EpochRun):
@@ -111,11 +110,8 @@ class SALAlignment(EpochRun):
             yield phase
 
     def run_epoch(self, phase, epoch: int) -> None:
-        sums = phase.run(self.p["schedule"]["epoch_steps"])
         eta = np.repeat(self.rates, self.n_seeds)[:, None, None]
-        # the reference: B += eta mean_copies(sum of window values) / (its window length, 2 tau_ref)
-        self.B = [B + eta * s / (2 * self.p["network"]["tau_ref"]) for B, s in zip(self.B, sums)]
-        phase.set_feedback(self.B)
+        self.B = phase.update_feedback(self.B, self.p["schedule"]["epoch_steps"], eta)
         self._measure(epoch)
 
     def dataset(self, completed: int) -> xr.Dataset:
@@ -134,7 +130,7 @@ class SALAlignment(EpochRun):
 def decay_rate(ds: xr.Dataset) -> xr.DataArray:
     """Initial decay of the angle, degrees per epoch over the first tenth of the epochs (at least
     one), median over seeds, per rate and feedback matrix."""
-    done = int(ds.attrs.get("completed_epochs", ds.epoch.values[-1]))
+    done = completed_epochs(ds)
     k = max(1, done // 10)
     return ((ds.angle.isel(epoch=0) - ds.angle.sel(epoch=k)) / k).median("seed")
 
@@ -142,7 +138,7 @@ def decay_rate(ds: xr.Dataset) -> xr.DataArray:
 def summary(ds: xr.Dataset) -> str:
     """Final angle per rate and feedback matrix (median [IQR] over seeds), and the initial decay
     per unit of rate."""
-    done = int(ds.attrs.get("completed_epochs", ds.epoch.values[-1]))
+    done = completed_epochs(ds)
     sizes = json.loads(ds.attrs.get("sizes", "[]"))
     final = ds.angle.sel(epoch=done)
     decay = decay_rate(ds)
@@ -163,7 +159,7 @@ def summary(ds: xr.Dataset) -> str:
 def plot_sal_alignment(ds, path):
     """Angle between B and W^T over epochs, one panel per feedback matrix, one band per rate."""
     plt = pyplot()
-    done = int(ds.attrs.get("completed_epochs", ds.epoch.values[-1]))
+    done = completed_epochs(ds)
     ds = ds.sel(epoch=slice(0, done))
     sizes = json.loads(ds.attrs.get("sizes", "[]"))
     n = ds.sizes["feedback"]

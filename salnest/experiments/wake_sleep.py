@@ -25,25 +25,13 @@ import xarray as xr
 from salnest.networks.sampling_network import BUILDERS, BUILDERS_DOC
 from salnest.study.driver import EpochRun
 from salnest.study.figures import pyplot, quantile_band, save
-from salnest.study.protocol import Field, at_least, one_of, positive
+from salnest.study.protocol import Field, at_least, distinct_at_least, distinct_choices, one_of, positive
 from salnest.study.registry import ExperimentKind, register
+from salnest.study.results import completed_epochs
 from salnest.theory.boltzmann import all_states, boltzmann_distribution, kl_divergence
 
 CONDITIONS = ("no_sal", "sal", "kolen_pollack")
 NOISE_KINDS = ("synaptic", "plasticity")
-
-
-def _list_of(kind, check=None):
-    def validate(values):
-        if not values:
-            return "must not be empty"
-        for v in values:
-            if not isinstance(v, kind) or isinstance(v, bool):
-                return f"items must be {kind.__name__}, got {v!r}"
-            if check and check(v):
-                return check(v)
-        return None
-    return validate
 
 
 SCHEMA = {
@@ -55,13 +43,12 @@ SCHEMA = {
              "n_inits": Field(int, 4, at_least(1), doc="initialisations per target; runs = n_targets x n_inits")},
     "noise": {
         "kind": Field(str, "synaptic", one_of(*NOISE_KINDS), doc="synaptic: asymmetric initial weights; plasticity: per-synapse window gains"),
-        "levels": Field(list, [0.0, 0.8], _list_of(float, lambda v: None if v >= 0 else "levels must be >= 0"),
+        "levels": Field(list, [0.0, 0.8], distinct_at_least(0.0),
                         doc="sigma_init (synaptic) or sigma_plast (plasticity), one sweep dimension"),
         "sigma_init": Field(float, 0.2, at_least(0.0), doc="initial asymmetry in the plasticity scenario"),
     },
     "learning": {
-        "conditions": Field(list, ["no_sal", "sal"], _list_of(str, lambda v: None if v in CONDITIONS else
-                                                             f"unknown condition {v!r}; known {list(CONDITIONS)}"),
+        "conditions": Field(list, ["no_sal", "sal"], distinct_choices(CONDITIONS, "condition"),
                             doc=f"conditions compared run by run: {', '.join(CONDITIONS)}"),
         "eta_w": Field(float, 0.01, positive, doc="wake-sleep learning rate of the weights"),
         "eta_b": Field(float, 0.01, positive, doc="wake-sleep learning rate of the biases"),
@@ -179,7 +166,7 @@ class WakeSleep(EpochRun):
 
     def restore(self, checkpoint: xr.Dataset) -> None:
         self.start()
-        done = int(checkpoint.attrs["completed_epochs"])
+        done = completed_epochs(checkpoint)
         self.W, self.b = checkpoint.W.values.copy(), checkpoint.b.values.copy()
         self.asym[..., : done + 1] = checkpoint.asymmetry.values[..., : done + 1]
         self.dkl[:] = checkpoint.dkl.values
@@ -247,7 +234,7 @@ class WakeSleep(EpochRun):
 def summary(ds: xr.Dataset) -> str:
     """Medians and interquartile ranges over runs of the final asymmetry and D_KL, per level and condition,
     and the paper's reproduction ratios where both conditions are present."""
-    done = int(ds.attrs.get("completed_epochs", ds.epoch.values[-1]))
+    done = completed_epochs(ds)
     asym = ds.asymmetry.sel(epoch=done)
     valid = ds.validation_epoch.values[ds.validation_epoch.values <= done]
     dkl = ds.dkl.sel(validation_epoch=valid[-1])

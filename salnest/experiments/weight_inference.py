@@ -38,17 +38,13 @@ import xarray as xr
 from salnest.analysis.alignment import correlation, feedback_angle, normalised_difference_variance, sign_agreement
 from salnest.study.driver import EpochRun
 from salnest.study.figures import pyplot, quantile_band, save
-from salnest.study.protocol import Field, ProtocolError, at_least, distinct_choices, one_of, positive
+from salnest.study.protocol import Field, ProtocolError, at_least, distinct_choices, fraction, one_of, positive
 from salnest.study.registry import ExperimentKind, register
 
 METHODS = ("sal", "rdd", "stdwi")
 LABELS = {"sal": "SAL", "rdd": "RDD", "stdwi": "STDWI"}
 #: Entries of W counted as large for sign recovery: |W| above this many standard deviations of W.
 LARGE_WEIGHT = 0.5
-
-
-def _fraction(v):
-    return None if 0 < v <= 1 else f"must lie in (0, 1], got {v}"
 
 
 SCHEMA = {
@@ -74,7 +70,7 @@ SCHEMA = {
     },
     "rdd": {
         "forward_scale": Field(float, 0.2, positive, doc="forward weights forward_scale * n_in * W / std(W)"),
-        "drive_fraction": Field(float, 0.2, _fraction, doc="fraction of lower units driven in a period"),
+        "drive_fraction": Field(float, 0.2, fraction, doc="fraction of lower units driven in a period"),
         "drive_rate": Field(float, 0.2, positive, doc="mean driving spikes per ms of a driven unit (Poisson)"),
         "drive_weight": Field(float, 4.0, positive, doc="weight of a driving spike (the authors' alpha)"),
         "drive_period": Field(int, 100, at_least(1), doc="ms between draws of the driven units"),
@@ -83,7 +79,7 @@ SCHEMA = {
     },
     "stdwi": {
         "dt": Field(float, 0.25, positive, doc="resolution, ms"),
-        "stimulus_fraction": Field(float, 0.2, _fraction, doc="fraction of inputs stimulated in a period"),
+        "stimulus_fraction": Field(float, 0.2, fraction, doc="fraction of inputs stimulated in a period"),
         "stimulus_rate": Field(float, 0.2, positive, doc="stimulus spikes per ms of a stimulated input (Bernoulli)"),
         "stimulus_period": Field(float, 100.0, positive, doc="ms between draws of the stimulated inputs"),
         "stimulus_weight": Field(float, 10.0, positive, doc="weight of a stimulus spike onto its input neuron"),
@@ -191,9 +187,9 @@ class WeightInference(EpochRun):
                                            sal["pairing"])
         elif method == "rdd":
             rdd = self.p["rdd"]
-            W = rdd["forward_scale"] * self.W.shape[2] * self.W / self.W.std(axis=(1, 2), keepdims=True)
             with kernel(seed, threads) as sim:
-                yield net.build_rdd_layers(sim, W, fits=self.fits.reshape(-1, self.W.shape[1], 4),
+                yield net.build_rdd_layers(sim, net.forward_scale(self.W, rdd["forward_scale"]),
+                                           fits=self.fits.reshape(-1, self.W.shape[1], 4),
                                            drive_weight=rdd["drive_weight"], eta_rdd=rdd["eta_rdd"])
         else:
             stdwi = self.p["stdwi"]

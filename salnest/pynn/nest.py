@@ -12,8 +12,9 @@ Usage (the order of the two imports does not matter)::
 
 Importing this module, before or after ``pyNN.nest``, makes every later ``sim.setup()`` load
 salnest's module (and the type modules imported since, :mod:`salnest.pynn.microcircuit`), and
-installs the workarounds of :mod:`salnest.compat.pynn`; it changes no warning filter. The types also work after a ``nest.ResetKernel()`` outside
-PyNN: the module is loaded again the first time PyNN asks a type for its NEST model name.
+installs the workarounds of :mod:`salnest.compat.pynn`; it changes no warning filter. The types
+also work after a ``nest.ResetKernel()`` outside PyNN: the module is loaded again the first time
+PyNN asks a type for its NEST model name.
 Parameters are checked in the constructors, before any simulation; their defaults come from
 NEST (declared once, in the NESTML sources). Weights are in model units (the dimensionless
 coupling of ``u = b + sum_j W_j PSP_j``) on every projection onto a :class:`SamplingNeuron`,

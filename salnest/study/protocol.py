@@ -43,6 +43,11 @@ def positive(v):
     return None if v > 0 else f"must be > 0, got {v}"
 
 
+def fraction(v):
+    """A share of something: in (0, 1]."""
+    return None if 0 < v <= 1 else f"must lie in (0, 1], got {v}"
+
+
 def one_of(*options):
     return lambda v: None if v in options else f"must be one of {list(options)}, got {v!r}"
 
@@ -68,6 +73,28 @@ def distinct_positive(kind):
             return f"must be a non-empty list of positive {kind.__name__}s, got {values!r}"
         if len(set(values)) != len(values):
             return f"values must not repeat, got {values}"
+        return None
+    return check
+
+
+def distinct_at_least(lo):
+    """Check of a non-empty list of distinct numbers >= ``lo`` (noise levels, ...)."""
+    def check(values):
+        if not values or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= lo for v in values):
+            return f"must be a non-empty list of numbers >= {lo}, got {values!r}"
+        if len(set(values)) != len(values):
+            return f"values must not repeat, got {values}"
+        return None
+    return check
+
+
+def layer_sizes(min_length: int, form: str):
+    """Check of a list of at least ``min_length`` integers >= 1 (layer sizes); ``form`` spells it out,
+    e.g. ``"[n_in, n_hidden..., n_out]"``."""
+    def check(values):
+        if len(values) < min_length or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                                                for v in values):
+            return f"must be {form} (at least {min_length} integers >= 1), got {values!r}"
         return None
     return check
 

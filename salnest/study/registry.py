@@ -135,7 +135,8 @@ def _discover() -> None:
     import salnest.experiments as package
 
     for info in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{info.name}")
+        if not info.name.startswith("_"):  # helpers shared by experiment modules register nothing
+            importlib.import_module(f"{package.__name__}.{info.name}")
     for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
         entry.load()
 

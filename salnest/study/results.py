@@ -51,6 +51,14 @@ def read_dataset(path: str | Path, kind: str | None = None) -> xr.Dataset:
     return ds
 
 
+def completed_epochs(ds: xr.Dataset, total: int | None = None) -> int:
+    """Epochs of a run that a results dataset holds (its ``completed_epochs``, which the driver writes
+    with every checkpoint); for a dataset without it, ``total``, or else the last ``epoch``."""
+    if "completed_epochs" in ds.attrs:
+        return int(ds.attrs["completed_epochs"])
+    return int(total if total is not None else ds.epoch.values[-1])
+
+
 def previous_results(path: str | Path | None, kind: str, protocol_hash: str,
                      explain: Callable[[xr.Dataset], str] | None = None) -> xr.Dataset | None:
     """The checkpoint in ``path`` to resume from, or None when there is no file yet.

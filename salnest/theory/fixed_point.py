@@ -115,6 +115,40 @@ def sal_fixed_point(mean_weight: float, b1: float, b2: float, tau_ref: int, wind
     return FixedPoint(float(mean_weight), float(offset), bound[0], calls[0], float(other))
 
 
+def fixed_point_grid(biases, mean_weights, tau_ref: int, window, shape: str = "rectangular",
+                     tau_syn: float | None = None, history: int | None = None,
+                     xtol: float = 1e-4) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`sal_fixed_point` on every (b1, b2, m) of a grid, b1 and b2 both from ``biases``.
+
+    (b1, b2) and (b2, b1) are the same pair with the neurons swapped, so b1 > b2 is the mirror of
+    b1 < b2 with the offset's sign flipped and is not solved again; with b1 = b2 a nonzero offset
+    comes with its mirror (a pitchfork: the diagonal itself unstable).
+
+    Returns
+    -------
+    offset, other_offset, truncation_bound, evaluations
+        Arrays (len(biases), len(biases), len(mean_weights)) indexed (b1, b2, m): the stable offset
+        nearest the diagonal, a second stable one (NaN: none found), the chain's truncation bound
+        and the chain solutions each root search took (0 for mirrored points).
+    """
+    grid_shape = (len(biases), len(biases), len(mean_weights))
+    offset, other = np.full(grid_shape, np.nan), np.full(grid_shape, np.nan)
+    bound, calls = np.zeros(grid_shape), np.zeros(grid_shape, dtype=np.int64)
+    for i, b1 in enumerate(biases):
+        for j, b2 in enumerate(biases):
+            for k, m in enumerate(mean_weights):
+                if b1 > b2:
+                    continue
+                fp = sal_fixed_point(m, b1, b2, tau_ref, window, shape, tau_syn, history, xtol=xtol)
+                second = fp.other_offset
+                if b1 == b2 and np.isnan(second) and abs(fp.offset) > 10 * xtol:
+                    second = -fp.offset
+                offset[j, i, k], other[j, i, k], bound[j, i, k] = -fp.offset, -second, fp.truncation_bound
+                offset[i, j, k], other[i, j, k], bound[i, j, k] = fp.offset, second, fp.truncation_bound
+                calls[i, j, k] = fp.evaluations
+    return offset, other, bound, calls
+
+
 def relative_offset(offset: np.ndarray, mean_weight: np.ndarray, min_mean: float = 0.25) -> np.ndarray:
     """The reference's measure ``|delta| / |m|`` (``deviation_of_boa`` before its average along the
     nullcline), NaN where ``|m| < min_mean``, where it diverges."""

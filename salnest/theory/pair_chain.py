@@ -496,6 +496,46 @@ def drift_field(w12_values, w21_values, b1: float, b2: float, tau_ref: int, wind
     return d12, d21
 
 
+def mean_field_trajectory(w12: float, w21: float, b1: float, b2: float, tau_ref: int, window, eta: float,
+                          times: np.ndarray, w21_plastic: bool = True, max_step: float = 0.02) -> np.ndarray:
+    """The deterministic mean field ``dW/dt = eta * drift(W)`` of a plastic pair, with the exact drift
+    per step of :func:`pair_statistics`, integrated by Euler steps of at most ``max_step`` in weight.
+
+    Parameters
+    ----------
+    w12, w21
+        Weights at ``times[0]``.
+    b1, b2, tau_ref, window
+        As :func:`pair_statistics` and :meth:`PairStatistics.drift`.
+    eta
+        SAL's learning rate.
+    times
+        Times (steps) at which the weights are returned.
+    w21_plastic
+        False: only W12 learns, W21 stays where it is.
+
+    Returns
+    -------
+    numpy.ndarray
+        (len(times), 2): W12 and W21 at every time.
+    """
+    w = np.array([w12, w21], float)
+    out = [w.copy()]
+    mask = np.array([1.0, 1.0 if w21_plastic else 0.0])
+
+    def velocity(w):
+        return eta * mask * np.array(pair_statistics(w[0], w[1], b1, b2, tau_ref).drift(window))
+
+    for t0, t1 in zip(times[:-1], times[1:]):
+        v = velocity(w)
+        n_sub = max(1, int(np.ceil(np.abs(v).max() * (t1 - t0) / max_step)))
+        dt = (t1 - t0) / n_sub
+        for k in range(n_sub):
+            w = w + dt * (v if k == 0 else velocity(w))
+        out.append(w.copy())
+    return np.array(out)
+
+
 def all_to_all_drift(w12: float, w21: float, b1: float, b2: float, tau_ref: int, window, tau_window: float,
                      tau_syn: int | None = None, convention: str = "salnest",
                      tol: float = 1e-12) -> tuple[float, float]:

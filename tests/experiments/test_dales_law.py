@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from interruption import stop_at
 
-from salnest.experiments.dales_law import drift_toward_effective_diagonal, learning_offsets
+from salnest.analysis.ei_system import drift_toward_effective_diagonal, learning_offsets
 from salnest.resources import find_protocol
 from salnest.study.driver import run, run_protocol
 from salnest.study.protocol import ProtocolError, load_protocol

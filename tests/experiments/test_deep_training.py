@@ -106,7 +106,7 @@ def test_cuda_without_a_device_is_refused(monkeypatch):
 def test_augment_flips_and_shifts_as_drawn():
     import torch
 
-    from salnest.experiments.deep_training import augment
+    from salnest.deep.training import augment
 
     x = torch.arange(2 * 1 * 4 * 4, dtype=torch.float32).reshape(2, 1, 4, 4)
     flips, shifts = np.array([True, False]), np.array([[0, 0], [1, -2]])

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from salnest.networks.reciprocal_pair import BUILDERS
 
+from salnest.networks.reciprocal_pair import BUILDERS
 from salnest.study.driver import run_protocol
 from salnest.study.results import read_dataset
 

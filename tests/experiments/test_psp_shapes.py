@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from salnest.networks.reciprocal_pair import BUILDERS
 
+from salnest.networks.reciprocal_pair import BUILDERS
 from salnest.resources import find_protocol
 from salnest.study.driver import run_protocol
 from salnest.study.protocol import ProtocolError, load_protocol

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import tomllib
-from salnest.networks.sampling_network import BUILDERS
 
 from salnest.experiments.sampling_accuracy import draw_network
+from salnest.networks.sampling_network import BUILDERS
 from salnest.resources import find_protocol
 from salnest.study.driver import run
 from salnest.study.protocol import load_protocol

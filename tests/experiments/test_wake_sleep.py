@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 from interruption import stop_at
-from salnest.networks.sampling_network import BUILDERS
 
 from salnest.experiments.wake_sleep import asymmetry, make_sweep
+from salnest.networks.sampling_network import BUILDERS
 from salnest.study.driver import run
 from salnest.study.protocol import load_protocol
 from salnest.study.results import read_dataset

@@ -1,6 +1,7 @@
 """Replicas side by side: connection lists and the (replica, post, pre) index of a projection's connections."""
 
 import numpy as np
+
 from salnest.networks.blocks import BlockConnections, connect_blocks, connection_rows
 
 

@@ -8,6 +8,7 @@ from salnest.theory.ei_system import CONNECTIONS, NEURONS
 
 def test_systems_are_wired_post_pre_and_read_back_per_system(salnest_module):
     import nest
+
     from salnest.networks.ei_system import build_systems
     from salnest.networks.kernel import kernel
 

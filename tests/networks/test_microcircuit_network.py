@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from salnest.networks.microcircuit import build_microcircuits, check_sizes
 
 

@@ -2,6 +2,7 @@
 SAL synapses, and one two-neuron sampling_network node per pair."""
 
 import numpy as np
+
 from salnest.networks.reciprocal_pair import BUILDERS
 
 

@@ -6,8 +6,10 @@ import sys
 
 import numpy as np
 from checkout import REPO
+
 from salnest.networks.kernel import kernel
-from salnest.networks.rdd_phase import build_rdd_phase, forward_scale
+from salnest.networks.rdd_phase import build_rdd_phase
+from salnest.networks.weight_inference import forward_scale
 
 
 def test_script_infers_the_feedback_of_both_layers(salnest_module):
@@ -49,6 +51,7 @@ def test_fits_carried_to_a_new_kernel_continue_the_estimates(salnest_module):
 
 def test_a_frozen_sal_phase_stays_silent_while_rdd_runs(salnest_module):
     import nest
+
     from salnest.networks.sal_phase import build_sal_phase
 
     with kernel(6, 1) as sim:

@@ -1,6 +1,7 @@
 """The SAL-phase network of the deep-network study: wiring, and SAL's sums against the exact pair chain."""
 
 import numpy as np
+
 from salnest.networks.kernel import kernel
 from salnest.networks.sal_phase import build_sal_phase
 

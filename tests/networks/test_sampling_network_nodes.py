@@ -3,6 +3,7 @@ SAL synapses, and one sampling_network node per network; the same phases, the sa
 
 import numpy as np
 import pytest
+
 from salnest.networks.sampling_network import BUILDERS
 
 N, TAU, REPLICAS, STEPS = 5, 10, 24, 20_000
@@ -56,6 +57,7 @@ def test_both_forms_sample_the_same_process(pynn_sim):
 
 def test_nodes_need_a_kernel_without_connections_for_their_update_interval(pynn_sim):
     import nest
+
     from salnest.networks.kernel import kernel
     from salnest.networks.sampling_network import build_network_nodes
 

@@ -81,9 +81,9 @@ def test_rdd_layers_estimate_as_the_specification_on_the_recorded_feedback(salne
     after they fire, equals salnest.theory.rdd (itself equal to the authors' code), to 1e-12; the fits
     resume in a new kernel."""
     import nest
+
     from salnest.networks.kernel import kernel
     from salnest.networks.weight_inference import build_rdd_layers, he_uniform
-
     from salnest.parallel import node_values
     from salnest.theory.rdd import rdd_layer_run
 
@@ -119,7 +119,6 @@ def test_two_neuron_sal_layer_drifts_as_the_exact_pair_chain(salnest_module, pai
     against the exact drift of the pair chain, for both pairings."""
     from salnest.networks.kernel import kernel
     from salnest.networks.weight_inference import build_sal_layers
-
     from salnest.theory.pair_chain import all_to_all_drift, pair_statistics
     from salnest.theory.windows import sal_window
 

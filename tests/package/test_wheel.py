@@ -56,8 +56,8 @@ def user(dist, tmp_path_factory) -> dict:
     env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": os.environ.get("HOME", str(root)),
            "SALNEST_CACHE": str(root / "cache"), "PYNEST_QUIET": "1"}
     return {"python": venv / "bin" / "python", "salnest": venv / "bin" / "salnest", "work": work, "env": env,
-            "site": Path(_run([venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                              cwd=root).stdout.strip())}
+            "site": Path(_run([venv / "bin" / "python", "-c",
+                               "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=root).stdout.strip())}
 
 
 def test_the_sdist_is_the_repository_without_results(dist):
@@ -103,7 +103,8 @@ def test_outside_a_checkout_it_builds_runs_the_demo_and_bundled_protocols(user):
     demo = xr.load_dataset(work / "results" / "reciprocal_pair.nc")
     assert (work / "results" / "figures" / "reciprocal_pair.png").is_file()
     assert demo.attrs["salnest_version"] == VERSION
-    assert demo.attrs["git_commit"] == "unknown"  # a local wheel records no commit; an unrelated repository would be wrong
+    # a local wheel records no commit (an unrelated repository's would be wrong)
+    assert demo.attrs["git_commit"] == "unknown"
     w = demo.weight.sel(condition="both", replicate=0).isel(time=-1).values
     assert abs(w[0] - w[1]) < 0.25  # from 1.5 and 0.5: they met (the README's demo figure)
 
@@ -128,10 +129,14 @@ def test_outside_a_checkout_a_copied_protocol_runs_and_scripts_run_alone(user):
                              capture_output=True, text=True)
     assert refused.returncode == 2 and "exists" in refused.stderr  # never overwritten
 
-    # a network script, installed inside the package, runs on its own
+    # the network scripts, installed inside the package, run on their own
     _run([user["python"], "-m", "salnest.networks.reciprocal_pair", "--steps", "4000", "--record-interval", "2000",
           "--out", "script.nc"], work, env)
     assert (work / "script.nc").is_file()
+    scripts = [p.stem for p in (REPO / "pynn_networks").glob("*.py") if re.search(r"^def main\(", p.read_text(), re.M)]
+    assert len(scripts) >= 7
+    for name in scripts:
+        assert _run([user["python"], "-m", f"salnest.networks.{name}", "--help"], work, env).stdout.startswith("usage:")
     no_second_package = subprocess.run([user["python"], "-c", "import pynn_networks"], cwd=work, env=env,
                                        capture_output=True, text=True)
     assert no_second_package.returncode != 0 and "No module named 'pynn_networks'" in no_second_package.stderr
