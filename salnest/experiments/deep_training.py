@@ -30,19 +30,22 @@ from salnest.deep.phases import phase_kernel, rdd_feedback, sal_feedback
 from salnest.deep.training import Images, augment_mode, evaluate, train_pass
 from salnest.study.driver import EpochRun
 from salnest.study.figures import pyplot, save
-from salnest.study.protocol import Field, ProtocolError, at_least, distinct_choices, fraction, one_of, positive
+from salnest.study.protocol import (
+    Field,
+    ProtocolError,
+    at_least,
+    distinct_choices,
+    fraction,
+    layer_sizes,
+    one_of,
+    positive,
+)
 from salnest.study.registry import ExperimentKind, register
 from salnest.study.results import completed_epochs
 
 DATASETS = ("mnist5k", "digits", "mnist", "fashion_mnist", "cifar10", "svhn")
 #: Epochs over which the reported test accuracy is averaged (the paper: the last 5).
 LAST_EPOCHS = 5
-
-
-def _widths(values):
-    if not values or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in values):
-        return f"must be a non-empty list of integers >= 1, got {values!r}"
-    return None
 
 
 def _device(value):
@@ -63,7 +66,8 @@ SCHEMA = {
     },
     "network": {
         "channels": Field(int, 64, at_least(1), doc="channels of both conv layers (the paper: 64)"),
-        "hidden": Field(list, [384, 192], _widths, doc="hidden FC widths (the paper: 384, 192)"),
+        "hidden": Field(list, [384, 192], layer_sizes(1, "a non-empty list of widths"),
+                        doc="hidden FC widths (the paper: 384, 192)"),
     },
     "training": {
         "conditions": Field(list, list(CONDITIONS), distinct_choices(CONDITIONS, "condition"),

@@ -32,17 +32,20 @@ from salnest.analysis.microcircuit import opposed_to_learned
 from salnest.networks.teacher_student import Study, draw_study, pattern_order, teacher_targets, teacher_weights
 from salnest.study.driver import EpochRun, kernel_seed
 from salnest.study.figures import pyplot, quantile_band, save
-from salnest.study.protocol import REQUIRED, Field, ProtocolError, at_least, distinct_choices, pair_of_numbers, positive
+from salnest.study.protocol import (
+    REQUIRED,
+    Field,
+    ProtocolError,
+    at_least,
+    distinct_choices,
+    layer_sizes,
+    pair_of_numbers,
+    positive,
+)
 from salnest.study.registry import ExperimentKind, register
 from salnest.study.results import completed_epochs
 
 CONDITIONS = ("fa", "bp", "sal")
-
-
-def _sizes(values):
-    if len(values) < 3 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in values):
-        return f"must be [n_in, n_hidden..., n_out] (at least 3 integers >= 1), got {values!r}"
-    return None
 
 
 def _patterns(values):
@@ -57,7 +60,8 @@ def _patterns(values):
 
 SCHEMA = {
     "network": {
-        "sizes": Field(list, [1, 1, 1], _sizes, doc="layer sizes [n_in, n_hidden..., n_out]"),
+        "sizes": Field(list, [1, 1, 1], layer_sizes(3, "[n_in, n_hidden..., n_out]"),
+                       doc="layer sizes [n_in, n_hidden..., n_out]"),
         "tau_ref": Field(int, 10, at_least(1), doc="refractory period = PSP length, in steps"),
         "lambda_api": Field(float, 0.02, at_least(0.0), doc="weight of the apical potential in hidden neurons"),
         "lambda_nudge": Field(float, 0.6, at_least(0.0), doc="nudging of the output toward its target"),

@@ -21,20 +21,13 @@ import xarray as xr
 from salnest.analysis.alignment import METRICS
 from salnest.study.driver import EpochRun
 from salnest.study.figures import pyplot, quantile_band, save
-from salnest.study.protocol import Field, at_least, distinct_positive
+from salnest.study.protocol import Field, at_least, distinct_positive, layer_sizes
 from salnest.study.registry import ExperimentKind, register
 from salnest.study.results import completed_epochs
 
-
-def _sizes(values):
-    if len(values) < 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in values):
-        return f"must be [n_0, ..., n_L] (at least 2 integers >= 1), got {values!r}"
-    return None
-
-
 SCHEMA = {
     "network": {
-        "sizes": Field(list, [400, 96, 48, 10], _sizes,
+        "sizes": Field(list, [400, 96, 48, 10], layer_sizes(2, "[n_0, ..., n_L]"),
                        doc="fully connected layer sizes, input first (the paper: [1600, 384, 192, 10])"),
         "tau_ref": Field(int, 10, at_least(1), doc="refractory period = PSP length = SAL window tau, in steps"),
         "copies": Field(int, 1, at_least(1), doc="parallel copies of a network sharing its weights (the batch)"),

@@ -94,7 +94,8 @@ def layer_sizes(min_length: int, form: str):
     def check(values):
         if len(values) < min_length or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
                                                 for v in values):
-            return f"must be {form} (at least {min_length} integers >= 1), got {values!r}"
+            return (f"must be {form} (at least {min_length} integer{'s' if min_length > 1 else ''} >= 1), "
+                    f"got {values!r}")
         return None
     return check
 
