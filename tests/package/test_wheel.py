@@ -142,6 +142,15 @@ def test_outside_a_checkout_a_copied_protocol_runs_and_scripts_run_alone(user):
     assert no_second_package.returncode != 0 and "No module named 'pynn_networks'" in no_second_package.stderr
 
 
+def test_outside_a_checkout_the_sal_synapse_pairs_with_a_users_neuron(user):
+    """salnest cogen builds the SAL synapse from the wheel's NESTML source with the user's own neuron."""
+    neuron = user["work"] / "my_lif.nestml"
+    neuron.write_text((REPO / "examples" / "own_neuron" / "iaf_psc_delta_neuron.nestml").read_text())
+    out = _run([user["salnest"], "cogen", neuron.name], user["work"], user["env"]).stdout
+    assert "synapse: sal_synapse__with_iaf_psc_delta_neuron" in out, out
+    assert str(user["env"]["SALNEST_CACHE"]) in out  # built here, into the user's cache
+
+
 def test_outside_a_checkout_the_readme_pynest_example_runs(user):
     example = re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(), flags=re.DOTALL)[0]
     assert "salnest.install()" in example
