@@ -186,6 +186,13 @@ def _cmd_protocols(args) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a wrong command line refused in one line (exit 2) instead of the usage and a line."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 class _Terminated(KeyboardInterrupt):
     """SIGTERM (a cluster's time limit, a kill): stops a run like Ctrl-C."""
 
@@ -210,7 +217,7 @@ def _override(text: str) -> tuple[str, object]:
 def _cmd_run(args) -> int:
     from salnest import resources
     from salnest.parallel import is_root
-    from salnest.study.driver import run_protocol
+    from salnest.study.driver import check_run, figure_path, run_protocol
     from salnest.study.protocol import ProtocolError, load_protocol
     from salnest.study.results import ResultsFileError
 
@@ -218,33 +225,45 @@ def _cmd_run(args) -> int:
         print("salnest: --threads must be >= 1", file=sys.stderr)
         return 2
     overrides = dict(args.set)
-    # find and validate every file before the first simulation starts
+    if args.threads is not None:
+        overrides["experiment.threads"] = args.threads  # also validated as the file's would be
+    # find and check every protocol and results file before the first simulation starts
     try:
-        protocols = [resources.find_protocol(name) for name in args.protocols]
-        for path in protocols:
-            load_protocol(path, args.threads, overrides)
+        paths = [resources.find_protocol(name) for name in args.protocols]
+        protocols = [load_protocol(path, overrides=overrides) for path in paths]
+        if args.output and len(paths) > 1:
+            raise ProtocolError("--output needs a single protocol")
+        outputs = [Path(args.output or protocol["experiment"]["output"]) for protocol in protocols]
+        for path, protocol, out in zip(paths, protocols, outputs):
+            if outputs.count(out) > 1:
+                raise ResultsFileError(f"{out} is the output of {outputs.count(out)} of these protocols; give each "
+                                       f"its own (experiment.output)")
+            try:
+                check_run(protocol, out, None if args.no_plot else figure_path(out))
+            except ResultsFileError as exc:
+                raise ResultsFileError(f"cannot run {resources.shown_path(path)}: {exc}") from None
     except resources.ResourceError as exc:
         print(f"salnest: {exc}", file=sys.stderr)
         return 2
     except ProtocolError as exc:
         print(f"salnest: invalid protocol: {exc}", file=sys.stderr)
         return 2
-    if args.output and len(args.protocols) > 1:
-        print("salnest: --output needs a single protocol file", file=sys.stderr)
+    except ResultsFileError as exc:  # raised on every rank
+        if is_root():
+            print(f"salnest: {exc}", file=sys.stderr)
         return 2
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        for path in protocols:
+        for path in paths:
             try:
-                out = run_protocol(path, output=args.output, plot=not args.no_plot, threads=args.threads,
-                                   overrides=overrides)
+                out = run_protocol(path, output=args.output, plot=not args.no_plot, overrides=overrides)
             except ResultsFileError as exc:  # raised on every rank, before any simulation
                 if is_root():
-                    print(f"salnest: cannot run {path}: {exc}", file=sys.stderr)
+                    print(f"salnest: cannot run {resources.shown_path(path)}: {exc}", file=sys.stderr)
                 return 2
             except KeyboardInterrupt as exc:
                 if is_root():
-                    print(f"salnest: {path}: {exc or 'interrupted'}", file=sys.stderr)
+                    print(f"salnest: {resources.shown_path(path)}: {exc or 'interrupted'}", file=sys.stderr)
                 terminated = isinstance(exc, _Terminated) or isinstance(exc.__context__, _Terminated)
                 return 128 + signal.SIGTERM if terminated else EXIT_INTERRUPTED
             if is_root():
@@ -276,10 +295,12 @@ def _cmd_plot(args) -> int:
 
 def main(argv=None) -> int:
     """Entry point of the ``salnest`` console command."""
-    parser = argparse.ArgumentParser(prog="salnest", description="Spike-based alignment learning for NEST and PyNN")
+    parser = _Parser(prog="salnest", description="Spike-based alignment learning for NEST and PyNN")
     parser.add_argument("--version", action="version", version=f"salnest {salnest.__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of an unexpected error instead of a line and a log file")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("build", help="generate and compile the NEST module (cached; rebuilt when sources or NEST change)")
     p.add_argument("--force", action="store_true", help="rebuild even if the cache is up to date")
@@ -351,6 +372,41 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("salnest: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as exc:  # a defect of salnest or of what it runs: one line, the details in a log
+        if args.debug:
+            raise
+        return _unexpected(exc)
+
+
+def _unexpected(exc: Exception) -> int:
+    """Say in one line what went wrong and where the traceback is; under MPI end every rank."""
+    import datetime
+    import traceback
+
+    from salnest.models.build import cache_root
+
+    rank = 0
+    if "nest" in sys.modules:  # under MPI the other ranks would wait for this one forever
+        from salnest.parallel import num_processes, rank as mpi_rank
+
+        rank = mpi_rank() if num_processes() > 1 else 0
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    log = cache_root() / "logs" / f"salnest-{stamp}-{os.getpid()}.log"
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(f"salnest {salnest.__version__}: {' '.join(sys.argv)}\n"
+                       + "".join(traceback.format_exception(exc)))
+        where = f"the traceback is in {log}"
+    except OSError:
+        where = "the traceback could not be written to a log"
+    text = " ".join(str(exc).split()) or "no message"
+    print(f"salnest: unexpected error{f' on rank {rank}' if rank else ''}: {type(exc).__name__}: {text[:300]} "
+          f"({where}; salnest --debug ... shows it here)", file=sys.stderr)
+    if "nest" in sys.modules:
+        from salnest.parallel import abort_all
+
+        abort_all(1)
+    return 1
 
 
 if __name__ == "__main__":

@@ -246,3 +246,11 @@ def abort_on_error() -> None:
 
     hook._salnest_abort = True
     sys.excepthook = hook
+
+
+def abort_all(status: int = 1) -> None:
+    """Under MPI, end every rank of the job now (the others may be waiting in a collective call);
+    without MPI nothing happens and the caller goes on to exit."""
+    if num_processes() > 1:
+        sys.stderr.flush()
+        _comm().Abort(status)

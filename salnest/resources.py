@@ -61,7 +61,8 @@ def protocols() -> dict[str, Path]:
 
 
 def find_protocol(name_or_path: str | Path) -> Path:
-    """A protocol file: ``name_or_path`` itself if it is a file, else the bundled protocol of that
+    """A protocol file: ``name_or_path`` itself if something is there (whether it is a readable
+    protocol is :func:`salnest.study.protocol.read`'s to say), else the bundled protocol of that
     name (``fig2c_stdd`` or ``fig2c_stdd.toml``).
 
     Raises
@@ -70,16 +71,28 @@ def find_protocol(name_or_path: str | Path) -> Path:
         When it is neither, with the names of the bundled protocols.
     """
     path = Path(name_or_path)
-    if path.is_file():
-        return path
+    try:
+        if path.exists():
+            return path
+    except OSError as exc:  # a name too long, say
+        raise ResourceError(f"no protocol file {shown_path(path)}: {exc.strerror or exc}") from None
     bundled = protocols()
     name = path.name.removesuffix(".toml")
     if len(path.parts) == 1 and name in bundled:
         return bundled[name]
     if name in bundled:
         raise ResourceError(f"no protocol file {path}; salnest bundles one named {name}: salnest run {name}")
-    raise ResourceError(f"no protocol file {path}, and salnest bundles no protocol of that name "
+    raise ResourceError(f"no protocol file {shown_path(path)}, and salnest bundles no protocol of that name "
                         f"(salnest protocols lists them)")
+
+
+def shown_path(path: str | Path, width: int = 100) -> str:
+    """A file name for a one-line message: quoted if it holds characters that do not print (a
+    newline), and cut to ``width`` characters."""
+    text = str(path)
+    if not text.isprintable():
+        text = repr(text)
+    return text if len(text) <= width else text[: width - 4] + " ..."
 
 
 def copy_protocol(name: str, destination: str | Path | None = None) -> Path:

@@ -28,7 +28,16 @@ from salnest.analysis.ei_system import fixed_point_agreement, fixed_point_offset
 from salnest.experiments._shared import grid_values, kernel, reading_times, run_reading
 from salnest.study.driver import EpochRun
 from salnest.study.figures import pyplot, save
-from salnest.study.protocol import Field, ProtocolError, at_least, grid_spec, list_of_pairs, one_of, pair_of_numbers
+from salnest.study.protocol import (
+    Field,
+    ProtocolError,
+    at_least,
+    grid_spec,
+    list_of_pairs,
+    one_of,
+    pair_of_numbers,
+    shown,
+)
 from salnest.study.registry import ExperimentKind, register
 from salnest.theory.ei_system import CONNECTIONS, NEURONS, draw_system, effective_weights, pathway_weights
 
@@ -36,7 +45,7 @@ from salnest.theory.ei_system import CONNECTIONS, NEURONS, draw_system, effectiv
 def _mean_and_sd(v):
     problem = pair_of_numbers(v)
     if problem is None and v[1] < 0:
-        problem = f"needs a standard deviation >= 0, got {v!r}"
+        problem = f"needs a standard deviation >= 0, got {shown(v)}"
     return problem
 
 
@@ -247,10 +256,12 @@ register(ExperimentKind(
                  "steps": Field(int, 2_000_000, at_least(1), doc="frozen-weight measurement per point, in steps")},
         "learning": {"starts": Field(list, [], list_of_pairs, doc="starting points [[W_e1_e2, W_e2_e1], ...]"),
                      "eta_sal": Field(float, 0.01, at_least(0.0), doc="SAL learning rate of the learning runs"),
-                     "w_min": Field(float, 0.0, doc="lower bound of the E-E weights (0: Dale's law)"),
+                     "w_min": Field(float, 0.0, lambda v: None if v < float("inf") else "must be below inf",
+                                    doc="lower bound of the E-E weights (0: Dale's law; -inf: none)", finite=False),
                      "steps": Field(int, 1_000_000, at_least(1), doc="steps per learning run"),
                      "record_interval": Field(int, 10_000, at_least(1), doc="steps between weight readings")},
     },
     epochs=DriftField, plot=plot_drift_field, summary=summary_drift_field, check=_check_drift_field,
     experiment=experiment_fields(42),
+    simulated_ms=lambda p: float(max(p["grid"]["steps"], p["learning"]["steps"] if p["learning"]["starts"] else 0)),
 ))

@@ -39,6 +39,7 @@ from salnest.study.protocol import (
     layer_sizes,
     one_of,
     positive,
+    shown,
 )
 from salnest.study.registry import ExperimentKind, register
 from salnest.study.results import completed_epochs
@@ -50,7 +51,7 @@ LAST_EPOCHS = 5
 
 def _device(value):
     return None if value == "cpu" or value == "cuda" or value.startswith("cuda:") else \
-        f"must be 'cpu', 'cuda' or 'cuda:N', got {value!r}"
+        f"must be 'cpu', 'cuda' or 'cuda:N', got {shown(value)}"
 
 
 SCHEMA = {
@@ -126,7 +127,7 @@ def check(protocol) -> None:
         raise ProtocolError("deep_training needs PyTorch: pip install 'salnest[deep]'") from None
     device = protocol["training"]["device"]
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ProtocolError(f"training.device = {device!r}, but PyTorch sees no CUDA device here; use 'cpu'")
+        raise ProtocolError(f"training.device = {shown(device)}, but PyTorch sees no CUDA device here; use 'cpu'")
     try:
         data = _load_data(protocol)
     except DatasetError as err:
@@ -336,10 +337,17 @@ def plot_deep_training(ds, path):
     return save(fig, path)
 
 
+def simulated_ms(protocol) -> float:
+    """A segment of epochs, each with a SAL phase and an RDD phase (both share the kernel)."""
+    sal, rdd = protocol["sal"], protocol["rdd"]
+    return float(protocol["experiment"]["checkpoint_every"]
+                 * (sal["iterations"] * sal["iteration_steps"] + rdd["seconds"] * 1000))
+
 register(ExperimentKind(
     name="deep_training",
     description="a conv net trained under BP, FA, sign-concordant FA, Kolen-Pollack, SAL and RDD, with the SAL and "
                 "RDD phases in NEST (paper Fig. 8)",
     schema=SCHEMA, epochs=DeepTraining, check=check, plot=plot_deep_training, summary=summary,
     experiment={"checkpoint_every": 5, "seed": Field(int, 1, at_least(1), doc="networks, data order, NEST's streams")},
+    simulated_ms=simulated_ms,
 ))

@@ -113,4 +113,5 @@ register(ExperimentKind(
                   "replicates": Field(int, 4, at_least(2), doc="independent systems per weight (>= 2)")},
     },
     run=run_rates, plot=plot_rates, summary=summary_rates, check=_check_rates, experiment=experiment_fields(42),
+    simulated_ms=lambda p: float(p["rates"]["steps"]),
 ))

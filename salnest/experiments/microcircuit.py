@@ -41,6 +41,7 @@ from salnest.study.protocol import (
     layer_sizes,
     pair_of_numbers,
     positive,
+    shown,
 )
 from salnest.study.registry import ExperimentKind, register
 from salnest.study.results import completed_epochs
@@ -54,7 +55,8 @@ def _patterns(values):
     for i, v in enumerate(values):
         items = v if isinstance(v, list) else [v]
         if not items or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items):
-            return f"item {i} must be a number or a list of numbers (one input potential per input neuron), got {v!r}"
+            return (f"item {i} must be a number or a list of numbers (one input potential per input neuron), "
+                    f"got {shown(v)}")
     return None
 
 
@@ -256,7 +258,8 @@ class Microcircuit(EpochRun):
         data["angle"] = ((*dims, "hidden_layer"), shaped(angle))
         data["wrong_sign"] = (("seed", "hidden_layer"), shaped(angle[:, 0])[:, 0] > 90.0)
         return xr.Dataset(data, coords={"seed": np.arange(n_seeds), "condition": study.conditions,
-                                        "epoch": np.arange(self.epochs + 1), "hidden_layer": np.arange(n_hidden_layers)},
+                                        "epoch": np.arange(self.epochs + 1),
+                                        "hidden_layer": np.arange(n_hidden_layers)},
                           attrs={"sizes": json.dumps(sizes)})
 
 
@@ -338,6 +341,14 @@ def plot_microcircuit(ds, path):
     return save(fig, path)
 
 
+def simulated_ms(protocol) -> float:
+    """The longest kernel: the teacher's targets, the validation before training, or a segment."""
+    sched = protocol["schedule"]
+    validation = len(protocol["patterns"]["validation"])
+    per_epoch = sched["learning_patterns"] + sched["symmetrisation_patterns"] + validation
+    return float(max(protocol["teacher"]["target_steps"] + sched["settle_steps"], validation * sched["pattern_length"],
+                     protocol["experiment"]["checkpoint_every"] * per_epoch * sched["pattern_length"]))
+
 register(ExperimentKind(
     name="microcircuit",
     description="teacher-student learning in spiking dendritic microcircuits with FA, BP and SAL-aligned "
@@ -345,4 +356,5 @@ register(ExperimentKind(
     schema=SCHEMA, epochs=Microcircuit, check=make_study, plot=plot_microcircuit, summary=summary,
     experiment={"name": "microcircuit",
                 "seed": Field(int, 1, at_least(1), doc="student weights, pattern order and NEST streams")},
+    simulated_ms=simulated_ms,
 ))

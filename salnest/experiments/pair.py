@@ -25,9 +25,18 @@ from salnest.experiments._shared import grid_values, kernel, reading_times, run_
 from salnest.networks.reciprocal_pair import BUILDERS
 from salnest.networks.sampling_network import BUILDERS_DOC
 from salnest.study.figures import pyplot, save
-from salnest.study.protocol import Field, at_least, distinct_choices, grid_spec, list_of_pairs, one_of, pair_of_numbers
+from salnest.study.protocol import (
+    Field,
+    at_least,
+    distinct_choices,
+    grid_spec,
+    list_of_pairs,
+    one_of,
+    pair_of_numbers,
+    within,
+)
 from salnest.study.registry import ExperimentKind, register
-from salnest.theory.pair_chain import drift_field, mean_field_trajectory, pair_statistics
+from salnest.theory.pair_chain import MAX_CHAIN_TAU_REF, drift_field, mean_field_trajectory, pair_statistics
 from salnest.theory.windows import restricted_nn_pairs
 
 PLASTIC = {"both": "both directions plastic", "w12": "only W12 plastic"}
@@ -36,8 +45,10 @@ PLASTIC = {"both": "both directions plastic", "w12": "only W12 plastic"}
 def _network(with_weights: bool) -> dict[str, Field]:
     fields = {
         "b": Field(list, [0.0, 0.0], pair_of_numbers, doc="biases (b1, b2)"),
-        "tau_ref": Field(int, 25, at_least(1),
-                         doc="refractory period = PSP duration = SAL window time constant, in steps"),
+        "tau_ref": Field(int, 25, within(1, MAX_CHAIN_TAU_REF),
+                         doc="refractory period = PSP duration = SAL window time constant, in steps (at most "
+                             f"{MAX_CHAIN_TAU_REF}: the exact chain beside the measurement takes about 5 s at 300 and "
+                             "grows as tau_ref^3)"),
         "window": Field(str, "exponential", one_of("exponential", "triangular"), doc="shape of the SAL window"),
         "model": Field(str, "sampling_neuron", one_of(*BUILDERS), doc=BUILDERS_DOC),
     }
@@ -257,6 +268,7 @@ register(ExperimentKind(
                 "replicates": Field(int, 5, at_least(1), doc="independent pairs per condition")},
     },
     run=run_trajectory, plot=plot_trajectory, summary=summary_trajectory, experiment=_experiment(42),
+    simulated_ms=lambda p: float(p["run"]["steps"]),
 ))
 
 register(ExperimentKind(
@@ -269,6 +281,7 @@ register(ExperimentKind(
                 "replicates": Field(int, 20, at_least(1), doc="independent pairs")},
     },
     run=run_stdd, plot=plot_stdd, summary=summary_stdd, experiment=_experiment(42),
+    simulated_ms=lambda p: float(p["run"]["steps"]),
 ))
 
 register(ExperimentKind(
@@ -286,4 +299,6 @@ register(ExperimentKind(
                          "record_interval": Field(int, 2000, at_least(1), doc="steps between weight readings")},
     },
     run=run_phase_plane, plot=plot_phase_plane, summary=summary_phase_plane, experiment=_experiment(42),
+    simulated_ms=lambda p: float(max(p["grid"]["steps"],
+                                     p["trajectories"]["steps"] if p["trajectories"]["starts"] else 0)),
 ))

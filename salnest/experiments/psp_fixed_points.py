@@ -121,7 +121,8 @@ def summary_fixed_points(ds) -> str:
     for shape in _done(ds):
         a = fixed_point_agreement(ds, shape)
         lines.append(f"{shape:>12}: |offset| exact max {a['max_abs_offset']:.4f}, mean {a['mean_abs_offset']:.4f}; "
-                     f"two stable fixed points at {a['two_stable_points']} of {_points_per_shape(ds)} points (not compared); "
+                     f"two stable fixed points at {a['two_stable_points']} of {_points_per_shape(ds)} points "
+                     f"(not compared); "
                      f"reference-style |offset| / |m| (|m| >= 0.25) mean {a['mean_relative_offset']:.4f}; "
                      f"measured - exact RMS {a['rms_difference']:.4f}, max {a['max_abs_difference']:.4f} "
                      f"(median standard error {a['median_stderr']:.4f}; beyond 4 standard errors "
@@ -199,4 +200,5 @@ register(ExperimentKind(
     },
     epochs=FixedPoints, plot=plot_fixed_points, summary=summary_fixed_points, check=_check_fixed_points,
     experiment={"seed": 42, "checkpoint_every": 1},
+    simulated_ms=lambda p: float(p["simulation"]["steps"]),
 ))

@@ -33,9 +33,10 @@ from salnest.study.protocol import (
     distinct_choices,
     list_of_number_lists,
     one_of,
+    within,
 )
 from salnest.study.registry import ExperimentKind, register
-from salnest.theory.pair_chain import shaped_psp_statistics
+from salnest.theory.pair_chain import MAX_CHAIN_STATES, MAX_CHAIN_TAU_REF, history_states, shaped_psp_statistics
 from salnest.theory.windows import restricted_nn_pairs
 
 #: PSP shapes by name: ``sampling_neuron``'s ``psp_shape`` and ``tau_syn / tau_ref``.
@@ -44,7 +45,9 @@ SHAPES = {"rectangular": ("rectangular", 1.0), "alpha_short": ("alpha", 1.0 / 3.
 
 def network_fields() -> dict[str, Field]:
     return {
-        "tau_ref": Field(int, 10, at_least(2), doc="refractory period = SAL window time constant, in steps"),
+        "tau_ref": Field(int, 10, within(2, MAX_CHAIN_TAU_REF),
+                         doc=f"refractory period = SAL window time constant, in steps (at most {MAX_CHAIN_TAU_REF}: "
+                             f"the exact chains)"),
         "shapes": Field(list, list(SHAPES), distinct_choices(list(SHAPES), "PSP shape"),
                         doc="PSP shapes: rectangular (tau_syn = tau_ref), alpha_short (alpha PSP, tau_syn = "
                             "tau_ref / 3), alpha_long (tau_ref / 2)"),
@@ -65,11 +68,17 @@ def tau_syn(shape: str, tau_ref: int) -> float:
 
 
 def check_history(protocol) -> None:
-    """The chain must remember a whole refractory period; every alpha PSP of :data:`SHAPES` peaks by
-    tau_ref / 2 and falls beyond such a history, as the truncation bound needs."""
+    """The chain must remember a whole refractory period (every alpha PSP of :data:`SHAPES` peaks by
+    tau_ref / 2 and falls beyond such a history, as the truncation bound needs), and stay small enough
+    to solve (:data:`salnest.theory.pair_chain.MAX_CHAIN_STATES`)."""
     net, history = protocol["network"], protocol["chain"]["history"]
     if history < net["tau_ref"]:
         raise ProtocolError(f"chain.history = {history} must cover at least tau_ref = {net['tau_ref']} steps")
+    alpha = [s for s in net["shapes"] if SHAPES[s][0] != "rectangular"]
+    states = history_states(net["tau_ref"], history) ** 2 if alpha else 0
+    if states > MAX_CHAIN_STATES:
+        raise ProtocolError(f"chain.history = {history} at tau_ref = {net['tau_ref']} gives the alpha-PSP chain "
+                            f"{states:.3g} states, more than {MAX_CHAIN_STATES:,} that it solves: shorten the history")
 
 
 def exact_statistics(protocol, shape: str, w12: float, w21: float, b1: float, b2: float):
@@ -184,4 +193,5 @@ register(ExperimentKind(
         "chain": chain_fields(),
     },
     run=run_stdd, plot=plot_stdd, summary=summary_stdd, check=check_history, experiment={"seed": 42},
+    simulated_ms=lambda p: float(p["run"]["steps"]),
 ))

@@ -113,7 +113,8 @@ class SALAlignment(EpochRun):
         data = {name: (dims, values.reshape(*shape, *values.shape[1:])) for name, values in self.metrics.items()}
         data["angle"] = (dims, data["angle"][1], {"units": "degree", "long_name": "angle(B, W^T)"})
         for l in range(len(self.W)):
-            data[f"B{l}"] = (("rate", "seed", f"layer{l}", f"layer{l + 1}"), self.B[l].reshape(*shape, *self.B[l].shape[1:]))
+            data[f"B{l}"] = (("rate", "seed", f"layer{l}", f"layer{l + 1}"),
+                             self.B[l].reshape(*shape, *self.B[l].shape[1:]))
             data[f"W{l}"] = (("seed", f"layer{l + 1}", f"layer{l}"), self.W[l])
         return xr.Dataset(data, coords={"rate": self.rates, "seed": np.arange(self.n_seeds),
                                         "epoch": np.arange(self.epochs + 1), "feedback": np.arange(len(self.W))},
@@ -174,4 +175,5 @@ register(ExperimentKind(
                 "(paper Fig. 9)",
     schema=SCHEMA, epochs=SALAlignment, plot=plot_sal_alignment, summary=summary,
     experiment={"checkpoint_every": 10, "seed": Field(int, 1, at_least(1), doc="the networks and NEST's streams")},
+    simulated_ms=lambda p: float(p["experiment"]["checkpoint_every"] * p["schedule"]["epoch_steps"]),
 ))

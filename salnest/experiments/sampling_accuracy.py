@@ -32,9 +32,15 @@ from salnest.theory.boltzmann import boltzmann_distribution, kl_divergence
 CHUNK = 250_000
 
 
+def _network_sizes(values):
+    return distinct_positive(int)(values) or (None if max(values) <= 20 else
+                                              f"at most 20 neurons (all 2^n states are enumerated), got {max(values)}")
+
+
 SCHEMA = {
     "networks": {
-        "sizes": Field(list, [3, 6], distinct_positive(int), doc="numbers of neurons (all 2^n states are enumerated)"),
+        "sizes": Field(list, [3, 6], _network_sizes,
+                       doc="numbers of neurons (at most 20: all 2^n states are enumerated)"),
         "weight_scales": Field(list, [0.5, 1.5], distinct_positive(float),
                                doc="s of the symmetric weights W_ij = W_ji ~ U(-s, s)"),
         "b_range": Field(list, [-1.2, 0.8], pair_of_numbers, doc="biases ~ U(lo, hi)"),
@@ -172,4 +178,5 @@ register(ExperimentKind(
     schema=SCHEMA, epochs=SamplingAccuracy, plot=plot_sampling_accuracy, summary=summary,
     experiment={"checkpoint_every": 1,
                 "seed": Field(int, 1, at_least(1), doc="the networks and NEST's streams")},
+    simulated_ms=lambda p: float(p["experiment"]["checkpoint_every"] * p["sampling"]["steps"]),
 ))

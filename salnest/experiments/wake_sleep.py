@@ -25,7 +25,7 @@ import xarray as xr
 from salnest.networks.sampling_network import BUILDERS, BUILDERS_DOC
 from salnest.study.driver import EpochRun
 from salnest.study.figures import pyplot, quantile_band, save
-from salnest.study.protocol import Field, at_least, distinct_at_least, distinct_choices, one_of, positive
+from salnest.study.protocol import Field, at_least, distinct_at_least, distinct_choices, one_of, positive, within
 from salnest.study.registry import ExperimentKind, register
 from salnest.study.results import completed_epochs
 from salnest.theory.boltzmann import all_states, boltzmann_distribution, kl_divergence
@@ -35,14 +35,16 @@ NOISE_KINDS = ("synaptic", "plasticity")
 
 
 SCHEMA = {
-    "network": {"n_neurons": Field(int, 7, at_least(2), doc="neurons per network (all states are enumerated)"),
+    "network": {"n_neurons": Field(int, 7, within(2, 20),
+                                   doc="neurons per network (at most 20: all 2^n states are enumerated)"),
                 "tau_ref": Field(int, 50, at_least(1),
                                  doc="refractory period = PSP duration = window half widths, in steps"),
                 "model": Field(str, "sampling_neuron", one_of(*BUILDERS), doc=BUILDERS_DOC)},
     "runs": {"n_targets": Field(int, 5, at_least(1), doc="target distributions (W, b ~ U(-1, 1), symmetric)"),
              "n_inits": Field(int, 4, at_least(1), doc="initialisations per target; runs = n_targets x n_inits")},
     "noise": {
-        "kind": Field(str, "synaptic", one_of(*NOISE_KINDS), doc="synaptic: asymmetric initial weights; plasticity: per-synapse window gains"),
+        "kind": Field(str, "synaptic", one_of(*NOISE_KINDS),
+                      doc="synaptic: asymmetric initial weights; plasticity: per-synapse window gains"),
         "levels": Field(list, [0.0, 0.8], distinct_at_least(0.0),
                         doc="sigma_init (synaptic) or sigma_plast (plasticity), one sweep dimension"),
         "sigma_init": Field(float, 0.2, at_least(0.0), doc="initial asymmetry in the plasticity scenario"),
@@ -244,13 +246,15 @@ def summary(ds: xr.Dataset) -> str:
         for cond in ds.condition.values:
             a = asym.sel(level=level, condition=cond).quantile([0.25, 0.5, 0.75], dim="run").values
             d = dkl.sel(level=level, condition=cond).quantile([0.25, 0.5, 0.75], dim="run").values
-            lines.append(f"{level:6g} {cond:>14} {a[1]:12.3g} [{a[0]:.3g}, {a[2]:.3g}] {d[1]:10.4f} [{d[0]:.4f}, {d[2]:.4f}]")
+            lines.append(f"{level:6g} {cond:>14} {a[1]:12.3g} [{a[0]:.3g}, {a[2]:.3g}] "
+                         f"{d[1]:10.4f} [{d[0]:.4f}, {d[2]:.4f}]")
     conds = list(ds.condition.values)
     if "sal" in conds and "no_sal" in conds:
         for level in ds.level.values:
             a = asym.sel(level=level).median("run")
             d = dkl.sel(level=level).median("run")
-            lines.append(f"level {level:g}: asymmetry no_sal/sal = {float(a.sel(condition='no_sal') / a.sel(condition='sal')):.3g}, "
+            ratio = float(a.sel(condition="no_sal") / a.sel(condition="sal"))
+            lines.append(f"level {level:g}: asymmetry no_sal/sal = {ratio:.3g}, "
                          f"D_KL no_sal/sal = {float(d.sel(condition='no_sal') / d.sel(condition='sal')):.3g}")
     return "\n".join(lines)
 
@@ -287,6 +291,12 @@ def plot_wake_sleep(ds, path):
     return save(fig, path)
 
 
+def simulated_ms(protocol) -> float:
+    """At most a validation, then ``checkpoint_every`` epochs of a sleep phase and a validation each."""
+    sched = protocol["schedule"]
+    epoch = sched["epoch_length"] * protocol["network"]["tau_ref"]
+    return float((protocol["experiment"]["checkpoint_every"] + 1) * epoch * (1 + sched["validation_length"]))
+
 register(ExperimentKind(
     name="wake_sleep",
     description="wake-sleep training of spiking Boltzmann machines with and without SAL under synaptic or "
@@ -294,4 +304,5 @@ register(ExperimentKind(
     schema=SCHEMA, epochs=WakeSleep, plot=plot_wake_sleep, summary=summary,
     experiment={"name": "wake-sleep", "checkpoint_every": 100,
                 "seed": Field(int, 1, at_least(1), doc="targets, initial weights, noise gains and NEST streams")},
+    simulated_ms=simulated_ms,
 ))

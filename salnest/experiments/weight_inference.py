@@ -54,7 +54,8 @@ SCHEMA = {
         "n_seeds": Field(int, 5, at_least(1), doc="independent layers (W, B_0, biases), side by side in a kernel"),
     },
     "schedule": {
-        "methods": Field(list, list(METHODS), distinct_choices(METHODS, "method"), doc="rules to compare: sal, rdd, stdwi"),
+        "methods": Field(list, list(METHODS), distinct_choices(METHODS, "method"),
+                         doc="rules to compare: sal, rdd, stdwi"),
         "seconds": Field(int, 100, at_least(1), doc="simulated seconds per method (the paper: 100)"),
     },
     "sal": {
@@ -324,6 +325,13 @@ def plot_weight_inference(ds, path):
     return save(fig, path)
 
 
+def simulated_ms(protocol) -> float:
+    """A segment of the method with the longest second: SAL's network steps per copy (1 ms each), or
+    RDD's and STDWI's 1000 ms."""
+    sal = protocol["sal"]
+    second = max(sal["network_steps_per_second"] // sal["copies"], 1000)
+    return float(protocol["experiment"]["checkpoint_every"] * second)
+
 register(ExperimentKind(
     name="weight_inference",
     description="SAL, RDD and STDWI infer the forward weights of a layer head to head (paper Fig. 7)",
@@ -332,4 +340,5 @@ register(ExperimentKind(
                                           doc="simulated seconds per segment (a segment never spans two methods); "
                                               "part of the run's identity"),
                 "seed": Field(int, 1, at_least(1), doc="the layers, the stimuli and NEST's streams")},
+    simulated_ms=simulated_ms,
 ))

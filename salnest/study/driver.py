@@ -44,7 +44,7 @@ from typing import Any, Callable, ContextManager
 import xarray as xr
 
 from salnest.parallel import from_root, is_root, num_processes
-from salnest.study.results import ResultsLock, previous_results, write_dataset
+from salnest.study.results import ResultsLock, check_output, previous_results, write_dataset
 
 #: ``[experiment]`` fields that do not change the results: they are not part of a run's identity.
 NOT_IDENTITY = ("source", "output", "name", "threads")
@@ -226,6 +226,8 @@ def run_kind(kind, protocol: dict, output: str | Path | None, progress: Callable
         On Ctrl-C or SIGTERM, after saving what is complete.
     """
     output = Path(output) if output is not None else None
+    if output is not None:
+        from_root(lambda: check_output(output))  # before the lock, which writes beside it
     with _results_lock(output):
         if kind.runs_in_epochs:
             return _run_epochs(kind, protocol, output, progress)
@@ -239,6 +241,11 @@ def _write(ds: xr.Dataset, output: Path | None) -> None:
 
 def _run_once(kind, protocol, output, progress) -> xr.Dataset:
     identity = run_identity(protocol)
+    old = from_root(lambda: previous_results(output, kind.name, identity,
+                                             explain=lambda ds: _differences(ds, protocol)))
+    if old is not None:
+        _notify(f"{output} holds the results of this run already; nothing to do (delete it to run again)")
+        return old
     started = time.time()
     try:
         ds = kind.run(protocol, progress)
@@ -321,6 +328,25 @@ def _check_layout(sessions: list, protocol: dict, output: Path) -> None:
                 f"run goes on correctly but is no longer bit-identical to an uninterrupted one")
 
 
+def check_run(protocol: dict, output: str | Path, figure: str | Path | None = None) -> None:
+    """Everything about a run's files that would stop it, checked before it starts: the results
+    path and ``figure`` can be written (:func:`salnest.study.results.check_output`), and a results
+    file already there holds this very run (to resume, or complete), not another protocol's or
+    something that is not salnest's (:func:`salnest.study.results.previous_results`).
+
+    Raises
+    ------
+    salnest.study.results.ResultsFileError
+        One line naming the file; on every MPI rank.
+    """
+    from salnest.study import registry
+
+    kind = registry.get(protocol["experiment"]["kind"])
+    from_root(lambda: check_output(output, figure))
+    from_root(lambda: previous_results(output, kind.name, run_identity(protocol),
+                                       explain=lambda ds: _differences(ds, protocol)))
+
+
 def progress_bar(label: str, enabled: bool = True) -> Callable:
     """A progress display for the driver: wraps an iterable in a tqdm bar on MPI rank 0."""
     from tqdm import tqdm
@@ -354,6 +380,7 @@ def run_protocol(source: str | Path | dict, output: str | Path | None = None, pl
     git_commit()  # read now: the run records the code it started with
     exp = protocol["experiment"]
     out = Path(output or exp["output"])
+    check_run(protocol, out, figure_path(out) if plot else None)
     ds = run(protocol, out, progress_bar(exp["name"], show_progress))
     if plot and is_root():
         plot_results(ds, figure_path(out))

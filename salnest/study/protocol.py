@@ -5,11 +5,16 @@ parameters of its sections. Every field has a type, a default (or is
 required) and a check; unknown keys, wrong types and impossible values raise
 :class:`ProtocolError` naming the offending field, e.g.
 ``protocols/pair.toml: network.tau_ref: must be >= 1, got 0``.
+
+Every number in a protocol, also inside lists, must be finite (TOML allows ``nan`` and ``inf``)
+unless its field says infinity means something (``Field(finite=False)``, a weight bound), and
+every integer must lie within +-:data:`MAX_INTEGER`, so that no value overflows NumPy or NEST.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,14 +27,28 @@ class ProtocolError(ValueError):
     """An invalid protocol file; the message names the file and the field."""
 
 
+#: The largest integer a protocol may hold: the largest that a float (NEST's parameters, NumPy's
+#: arithmetic) still represents exactly.
+MAX_INTEGER = 2 ** 53
+
+#: The largest time NEST 3.10 can simulate in one kernel, ms: ``Time::max()``, 2^60 tics at its
+#: 1000 tics per ms (``nest.GetKernelStatus("T_max")``; tests/study/test_protocol.py compares).
+NEST_MAX_TIME_MS = 2 ** 60 / 1000
+
+
 @dataclass(frozen=True)
 class Field:
-    """One protocol field: expected type, default (``REQUIRED`` if none) and a check."""
+    """One protocol field: expected type, default (``REQUIRED`` if none) and a check.
+
+    ``finite=False``: infinities are meaningful here (a bound that may be absent), so they reach
+    ``check``; NaN never does.
+    """
 
     type: type | tuple[type, ...]
     default: Any
     check: Callable[[Any], str | None] | None = None
     doc: str = ""
+    finite: bool = True
 
 
 REQUIRED = object()
@@ -37,6 +56,18 @@ REQUIRED = object()
 
 def at_least(lo):
     return lambda v: None if v >= lo else f"must be >= {lo}, got {v}"
+
+
+def file_name(v):
+    """A path a file can have: not empty, no NUL character."""
+    if not v.strip():
+        return "must name a file, got an empty string"
+    return "must not contain a NUL character" if "\0" in v else None
+
+
+def within(lo, hi):
+    """Check of a number in [``lo``, ``hi``]."""
+    return lambda v: f"must be >= {lo}, got {v}" if v < lo else f"must be <= {hi}, got {v}" if v > hi else None
 
 
 def positive(v):
@@ -49,14 +80,14 @@ def fraction(v):
 
 
 def one_of(*options):
-    return lambda v: None if v in options else f"must be one of {list(options)}, got {v!r}"
+    return lambda v: None if v in options else f"must be one of {list(options)}, got {shown(v)}"
 
 
 def distinct_choices(options, what: str):
     """Check of a non-empty list of distinct values out of ``options`` (conditions, methods, ...)."""
     def check(values):
         if not values or not all(isinstance(v, str) for v in values):
-            return f"must be a non-empty list of {list(options)}, got {values!r}"
+            return f"must be a non-empty list of {list(options)}, got {shown(values)}"
         unknown = [v for v in values if v not in options]
         if unknown:
             return f"unknown {what} {', '.join(repr(v) for v in unknown)}; known {list(options)}"
@@ -70,7 +101,7 @@ def distinct_positive(kind):
     """Check of a non-empty list of distinct positive values of type ``kind`` (int or float)."""
     def check(values):
         if not values or not all(isinstance(v, kind) and not isinstance(v, bool) and v > 0 for v in values):
-            return f"must be a non-empty list of positive {kind.__name__}s, got {values!r}"
+            return f"must be a non-empty list of positive {kind.__name__}s, got {shown(values)}"
         if len(set(values)) != len(values):
             return f"values must not repeat, got {values}"
         return None
@@ -81,7 +112,7 @@ def distinct_at_least(lo):
     """Check of a non-empty list of distinct numbers >= ``lo`` (noise levels, ...)."""
     def check(values):
         if not values or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= lo for v in values):
-            return f"must be a non-empty list of numbers >= {lo}, got {values!r}"
+            return f"must be a non-empty list of numbers >= {lo}, got {shown(values)}"
         if len(set(values)) != len(values):
             return f"values must not repeat, got {values}"
         return None
@@ -95,14 +126,14 @@ def layer_sizes(min_length: int, form: str):
         if len(values) < min_length or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
                                                 for v in values):
             return (f"must be {form} (at least {min_length} integer{'s' if min_length > 1 else ''} >= 1), "
-                    f"got {values!r}")
+                    f"got {shown(values)}")
         return None
     return check
 
 
 def pair_of_numbers(v):
     if len(v) != 2 or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
-        return f"must be a list of two numbers, got {v!r}"
+        return f"must be a list of two numbers, got {shown(v)}"
     return None
 
 
@@ -116,7 +147,7 @@ def list_of_pairs(v):
 def distinct_numbers(v):
     """A non-empty list of distinct numbers (grid values of either sign)."""
     if not v or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
-        return f"must be a non-empty list of numbers, got {v!r}"
+        return f"must be a non-empty list of numbers, got {shown(v)}"
     if len(set(v)) != len(v):
         return f"values must not repeat, got {v}"
     return None
@@ -127,7 +158,7 @@ def list_of_number_lists(length: int, names: str):
     (``names`` spells one out in the message)."""
     def check(v):
         if not v:
-            return f"must be a non-empty list of {names}, got {v!r}"
+            return f"must be a non-empty list of {names}, got {shown(v)}"
         for i, item in enumerate(v):
             if (not isinstance(item, list) or len(item) != length
                     or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in item)):
@@ -139,9 +170,9 @@ def list_of_number_lists(length: int, names: str):
 def grid_spec(v):
     """[start, stop, step] with stop > start and step > 0."""
     if len(v) != 3 or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
-        return f"must be [start, stop, step], got {v!r}"
+        return f"must be [start, stop, step], got {shown(v)}"
     if not (v[1] > v[0] and v[2] > 0):
-        return f"needs stop > start and step > 0, got {v!r}"
+        return f"needs stop > start and step > 0, got {shown(v)}"
     return None
 
 
@@ -154,15 +185,41 @@ def _type_name(t) -> str:
     return {int: "integer", float: "number", str: "string", list: "list", bool: "boolean"}.get(t, t.__name__)
 
 
+def shown(value, width: int = 60) -> str:
+    """``repr(value)`` on one line of at most ``width`` characters, for messages."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 4] + " ..."
+
+
+def _bad_number(value, finite: bool) -> str | None:
+    """What is wrong with the first number of ``value`` (nested lists included) that a protocol
+    cannot hold: NaN, an infinity (unless ``finite`` is False), an integer beyond MAX_INTEGER."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and abs(value) > MAX_INTEGER:
+        return f"must lie within +-2**53 ({MAX_INTEGER:,}), got {shown(value)}"
+    if isinstance(value, float) and (math.isnan(value) or (finite and math.isinf(value))):
+        return f"must be a finite number, got {value}"
+    if isinstance(value, list):
+        for item in value:
+            problem = _bad_number(item, finite)
+            if problem:
+                return problem
+    return None
+
+
 def _check_value(where: str, value, spec: Field):
     expected = spec.type
     ok_types = expected if isinstance(expected, tuple) else (expected,)
     if float in ok_types and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)  # 1 is a fine number
     if isinstance(value, bool) and bool not in ok_types:
-        raise ProtocolError(f"{where}: expected {_type_name(expected)}, got boolean {value!r}")
+        raise ProtocolError(f"{where}: expected {_type_name(expected)}, got boolean {shown(value)}")
     if not isinstance(value, ok_types):
-        raise ProtocolError(f"{where}: expected {_type_name(expected)}, got {type(value).__name__} {value!r}")
+        raise ProtocolError(f"{where}: expected {_type_name(expected)}, got {type(value).__name__} {shown(value)}")
+    problem = _bad_number(value, spec.finite)
+    if problem:
+        raise ProtocolError(f"{where}: {problem}")
     if spec.check is not None:
         problem = spec.check(value)
         if problem:
@@ -173,16 +230,18 @@ def _check_value(where: str, value, spec: Field):
 def validate(raw: dict, schema: Schema, source: str = "protocol") -> dict[str, dict[str, Any]]:
     """Return the protocol with defaults filled in, or raise :class:`ProtocolError`."""
     out: dict[str, dict[str, Any]] = {}
+    from salnest.resources import shown_path as label
+
     for section in raw:
         if section not in schema:
-            raise ProtocolError(f"{source}: unknown section [{section}]; known: {sorted(schema)}")
+            raise ProtocolError(f"{source}: unknown section [{label(section, 40)}]; known: {sorted(schema)}")
         if not isinstance(raw[section], dict):
             raise ProtocolError(f"{source}: {section} must be a table [{section}]")
     for section, fields in schema.items():
         given = raw.get(section, {})
         for key in given:
             if key not in fields:
-                raise ProtocolError(f"{source}: {section}.{key}: unknown key; known keys: {sorted(fields)}")
+                raise ProtocolError(f"{source}: {section}.{label(key, 40)}: unknown key; known keys: {sorted(fields)}")
         values = {}
         for key, spec in fields.items():
             where = f"{source}: {section}.{key}"
@@ -197,14 +256,33 @@ def validate(raw: dict, schema: Schema, source: str = "protocol") -> dict[str, d
 
 
 def read(path: str | Path) -> dict:
-    """The raw content of a protocol file (not validated yet)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ProtocolError(f"protocol file not found: {path}")
+    """The raw content of a protocol file (not validated yet).
+
+    Raises
+    ------
+    ProtocolError
+        One line naming the file: missing, a directory, unreadable, not UTF-8, empty, not TOML.
+    """
+    from salnest.resources import shown_path
+
+    path, name = Path(path), shown_path(path)
     try:
-        return tomllib.loads(path.read_text())
+        if path.is_dir():
+            raise ProtocolError(f"{name}: is a directory, not a protocol file")
+        if not path.exists():
+            raise ProtocolError(f"protocol file not found: {name}")
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ProtocolError(f"{name}: cannot be read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        byte = exc.object[exc.start:exc.start + 1]
+        raise ProtocolError(f"{name}: not a text file in UTF-8 (byte {exc.start} is {byte!r})") from None
+    if not text.strip():
+        raise ProtocolError(f"{name}: is empty; a protocol needs at least [experiment] with its kind")
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ProtocolError(f"{path}: not valid TOML: {exc}") from exc
+        raise ProtocolError(f"{name}: not valid TOML: {exc}") from None
 
 
 def _default_text(spec: Field) -> str:
@@ -240,17 +318,20 @@ def load_protocol(source: str | Path | dict, threads: int | None = None,
     check come from :mod:`salnest.study.registry`. Raises :class:`ProtocolError` naming the file
     and the field, before anything is simulated.
     """
+    from salnest.resources import shown_path
     from salnest.study import registry
 
     if isinstance(source, dict):
-        raw, where = copy.deepcopy(source), str(source.get("experiment", {}).get("source", "protocol"))
-        raw.get("experiment", {}).pop("source", None)
+        raw = copy.deepcopy(source)
+        experiment = raw.get("experiment") if isinstance(raw.get("experiment"), dict) else {}
+        origin = str(experiment.pop("source", "protocol"))
     else:
-        raw, where = read(source), str(source)
+        raw, origin = read(source), str(source)
+    where = shown_path(origin)
     for key, value in (overrides or {}).items():
         section, dot, field = key.partition(".")
         if not dot or not section or not field or "." in field:
-            raise ProtocolError(f"{where}: an override names section.field, got {key!r}")
+            raise ProtocolError(f"{where}: an override names section.field, got {shown(key)}")
         if not isinstance(raw.setdefault(section, {}), dict):
             raise ProtocolError(f"{where}: {section} is not a section")
         raw[section][field] = value
@@ -259,11 +340,20 @@ def load_protocol(source: str | Path | dict, threads: int | None = None,
         kind = registry.get(name)
     except registry.UnknownKindError:
         raise ProtocolError(f"{where}: experiment.kind must be one of {sorted(registry.kinds())}, "
-                            f"got {name!r}") from None
+                            f"got {shown(name)}") from None
+    if threads is not None:  # checked as the file's own value would be
+        raw.setdefault("experiment", {})["threads"] = threads
     protocol = validate(raw, kind.protocol_schema(), where)
-    protocol["experiment"]["source"] = where
-    if threads is not None:
-        protocol["experiment"]["threads"] = threads
+    protocol["experiment"]["source"] = origin
     if kind.check is not None:
         kind.check(protocol)
+    if kind.simulated_ms is not None:
+        _check_simulated_time(kind.simulated_ms(protocol), kind, where)
     return protocol
+
+
+def _check_simulated_time(ms: float, kind, where: str) -> None:
+    if ms > NEST_MAX_TIME_MS:
+        segments = " or experiment.checkpoint_every" if kind.runs_in_epochs else ""
+        raise ProtocolError(f"{where}: one NEST kernel of this run would simulate {ms:.3g} ms, more than NEST can "
+                            f"({NEST_MAX_TIME_MS:.3g} ms): lower the steps{segments}")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, Callable
 
-from salnest.study.protocol import REQUIRED, Field, Schema, at_least, one_of
+from salnest.study.protocol import REQUIRED, Field, Schema, at_least, file_name, one_of, within
 
 #: Entry-point group under which installed packages name modules that register kinds.
 ENTRY_POINT_GROUP = "salnest.experiments"
@@ -52,6 +52,10 @@ class ExperimentKind:
     experiment
         ``[experiment]`` fields that differ from the common ones: a :class:`~salnest.study.protocol.Field`
         replaces one, a plain value is its new default.
+    simulated_ms
+        ``simulated_ms(protocol) -> float``: at least the NEST time (ms) that one kernel of the run
+        simulates, from its start (segments included); a protocol above NEST's largest time
+        (:data:`salnest.study.protocol.NEST_MAX_TIME_MS`) is refused on load.
     """
 
     name: str
@@ -63,6 +67,7 @@ class ExperimentKind:
     check: Callable | None = None
     summary: Callable | None = None
     experiment: dict[str, Any] = field(default_factory=dict)
+    simulated_ms: Callable | None = None
     module: str = ""
 
     def __post_init__(self):
@@ -81,9 +86,12 @@ class ExperimentKind:
         common = {
             "kind": Field(str, REQUIRED, one_of(self.name), doc="the kind of experiment (salnest describe lists them)"),
             "name": Field(str, self.name, doc="label in figures and summaries"),
-            "seed": Field(int, 1, at_least(1), doc="seed of everything random: the protocol's draws and NEST's streams"),
-            "output": Field(str, f"results/{self.name}.nc", doc="results file (netCDF); salnest run --output overrides"),
-            "threads": Field(int, 1, at_least(1),
+            "seed": Field(int, 1, at_least(1),
+                          doc="seed of everything random: the protocol's draws and NEST's streams"),
+            "output": Field(str, f"results/{self.name}.nc", file_name,
+                            doc="results file (netCDF), relative to the working directory; salnest run --output "
+                                "overrides"),
+            "threads": Field(int, 1, within(1, 4096),
                              doc="NEST threads per MPI rank; salnest run --threads overrides. Results depend on "
                                  "the number of virtual processes (ranks x threads)"),
         }

@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import sys
+import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -15,7 +16,11 @@ import xarray as xr
 
 
 class ResultsFileError(RuntimeError):
-    """Raised for a missing, truncated or foreign results file."""
+    """Raised for a missing, truncated or foreign results file, or one that cannot be written."""
+
+
+#: How netCDF files start: classic and 64-bit offset (``CDF``), netCDF-4 (HDF5's signature).
+NETCDF_SIGNATURES = (b"CDF\x01", b"CDF\x02", b"CDF\x05", b"\x89HDF\r\n\x1a\n")
 
 
 def write_dataset(ds: xr.Dataset, path: str | Path) -> Path:
@@ -35,15 +40,66 @@ def write_dataset(ds: xr.Dataset, path: str | Path) -> Path:
     return path
 
 
+def check_output(path: str | Path, figure: str | Path | None = None) -> None:
+    """Refuse, before anything runs, a results path that a run could not write.
+
+    The path must not be a directory or anything but a regular file; its folder (and that of
+    ``figure``, if given) must exist or be creatable, i.e. the nearest existing ancestor is a
+    writable directory. Whether a file already there may be resumed is :func:`previous_results`'s
+    to say. Creates nothing.
+
+    Raises
+    ------
+    ResultsFileError
+        One line naming the path and the problem.
+    """
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise ResultsFileError(f"results file {path} is a directory; name a file (for instance {path / 'x.nc'})")
+        if path.exists() and not path.is_file():
+            raise ResultsFileError(f"results file {path} exists and is not a regular file")
+        if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+            raise ResultsFileError(f"results file {path} exists but cannot be read and written")
+        for target in (path, *([Path(figure)] if figure is not None else [])):
+            _check_folder(target.parent, target)
+    except OSError as exc:  # a name too long, a loop of links, ...
+        raise ResultsFileError(f"results file {path}: {exc.strerror or exc}") from None
+
+
+def _check_folder(folder: Path, target: Path) -> None:
+    existing = folder
+    while not existing.exists():
+        if existing.is_symlink():
+            raise ResultsFileError(f"cannot write {target}: {existing} is a broken link")
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ResultsFileError(f"cannot write {target}: {existing} is not a directory")
+    what = "its folder" if existing == folder else f"{existing}, where its folder would be made,"
+    try:  # a probe, not os.access: root passes that test also where nothing can be made (/proc)
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        raise ResultsFileError(f"cannot write {target}: {what} is not writable ({exc.strerror or exc})") from None
+
+
 def read_dataset(path: str | Path, kind: str | None = None) -> xr.Dataset:
     """Open a salnest results file; ``kind`` checks its ``salnest_kind`` attribute."""
     path = Path(path)
     if not path.is_file():
         raise ResultsFileError(f"results file not found: {path}")
     try:
+        with open(path, "rb") as f:
+            magic = f.read(8)
+    except OSError as exc:
+        raise ResultsFileError(f"{path} cannot be read: {exc.strerror or exc}") from None
+    if not magic.startswith(NETCDF_SIGNATURES):
+        raise ResultsFileError(f"{path} is not a netCDF file, so not a salnest results file")
+    try:
         ds = xr.load_dataset(path)
     except Exception as exc:  # netCDF4/h5py raise many types for damaged files
-        raise ResultsFileError(f"{path} is not a readable netCDF file (truncated or damaged?): {exc}") from exc
+        first = " ".join(str(exc).split())[:200]
+        raise ResultsFileError(f"{path} is not a readable netCDF file (truncated or damaged?): {first}") from exc
     if "salnest_kind" not in ds.attrs:
         raise ResultsFileError(f"{path} was not written by salnest (no 'salnest_kind' attribute)")
     if kind is not None and ds.attrs["salnest_kind"] != kind:
@@ -99,8 +155,15 @@ class ResultsLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        """Take the lock, or raise :class:`ResultsLocked` naming the process that holds it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Take the lock, or raise :class:`ResultsLocked` naming the process that holds it
+        (:class:`ResultsFileError` if the lock file cannot be made)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._take()
+        except OSError as exc:
+            raise ResultsFileError(f"cannot write beside {self.results}: {exc.strerror or exc}") from None
+
+    def _take(self) -> None:
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             try:

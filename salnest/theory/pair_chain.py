@@ -321,6 +321,24 @@ def rectangular_chain(w12: float, w21: float, b1: float, b2: float, tau_ref: int
     return PairChain(P, a1 == 0, a2 == 0, a1 <= tau_ref - 1, a2 <= tau_ref - 1)
 
 
+#: The longest refractory period (steps) of a pair whose exact chain salnest's experiments solve: the
+#: age chain costs about tau_ref^3 (0.02 s at 25, 5 s at 300, 250 s at 1000 on one core).
+MAX_CHAIN_TAU_REF = 300
+
+#: The most states of a pair's history chain (:func:`history_chain`) salnest's experiments solve
+#: (212,521 take about 0.6 s).
+MAX_CHAIN_STATES = 2_000_000
+
+
+def history_states(isi: int, history: int) -> int:
+    """How many states one neuron has in :func:`history_chain`: the sets of spike ages in
+    [0, history) at least ``isi`` apart (the pair's chain has the square of it)."""
+    counts = [n + 1 for n in range(min(history, isi) + 1)]  # at most one spike fits in isi steps
+    for n in range(isi + 1, history + 1):
+        counts.append(counts[n - 1] + counts[n - isi])  # age n - 1 empty, or a spike there
+    return counts[history]
+
+
 def _spike_histories(isi: int, history: int) -> list[tuple[int, ...]]:
     """All sets of spike ages in [0, history) at least ``isi`` apart, youngest first."""
     out = [()]
