@@ -93,14 +93,19 @@ rdd_neuron::Parameters_::set( const Dictionary& d, nest::Node* node )
     nest::update_value_param( d, key, *value, node );
   }
   d.update_value( "feedback_sources", feedback_sources_ );
-  if ( not( g_L_ >= 0 and g_D_ >= 0 and eta_rdd_ >= 0 and init_window_ >= 0 and u_window_ >= 0 ) )
+  for ( const auto& [ key, value ] : std::initializer_list< std::pair< const char*, double > > { { "g_L", g_L_ },
+          { "g_D", g_D_ }, { "eta_rdd", eta_rdd_ }, { "init_window", init_window_ }, { "u_window", u_window_ } } )
   {
-    throw nest::BadProperty( "rdd_neuron: g_L, g_D, eta_rdd, init_window and u_window must be >= 0." );
+    require_non_negative( value, "rdd_neuron", key );
   }
-  if ( not( tau_L_ > 0 and tau_s_ > 0 and tau_L_ != tau_s_ ) )
+  require_positive( tau_L_, "rdd_neuron", "tau_L" );
+  require_positive( tau_s_, "rdd_neuron", "tau_s" );
+  if ( tau_L_ == tau_s_ )
   {
-    throw nest::BadProperty( "rdd_neuron: tau_L and tau_s must be > 0 ms and differ." );
+    throw nest::BadProperty( "rdd_neuron: tau_L and tau_s must differ (the PSP kernel divides by their difference)." );
   }
+  require_finite( theta_, "rdd_neuron", "theta" );
+  require_finite( v_reset_, "rdd_neuron", "v_reset" );
   if ( not( v_reset_ < theta_ ) )
   {
     throw nest::BadProperty( "rdd_neuron: v_reset must be below theta." );
@@ -142,6 +147,8 @@ rdd_neuron::State_::set( const Dictionary& d, const Parameters_& )
 {
   d.update_value( "v", v_ );
   d.update_value( "u", u_ );
+  require_finite( v_, "rdd_neuron", "v" );
+  require_finite( u_, "rdd_neuron", "u" );
 }
 
 rdd_neuron::Buffers_::Buffers_( rdd_neuron& n )
@@ -207,6 +214,10 @@ rdd_neuron::set_status( const Dictionary& d )
       throw nest::BadProperty( "rdd_neuron: rdd_fits needs 4 values (c0, c1, c2, c3) per feedback source, "
         + std::to_string( 4 * ptmp.feedback_sources_.size() ) + " in all; got " + std::to_string( fits.size() )
         + "." );
+    }
+    for ( const double value : fits )
+    {
+      require_finite( value, "rdd_neuron", "rdd_fits" );
     }
     stmp.fits_ = fits;
     for ( size_t j = 0; j < ptmp.feedback_sources_.size(); ++j )

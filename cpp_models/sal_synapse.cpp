@@ -34,7 +34,7 @@ SALWindows::get( Dictionary& d ) const
 }
 
 void
-SALWindows::set( const Dictionary& d )
+SALWindows::set( const Dictionary& d, const std::string& model )
 {
   SALWindows updated = *this;
   d.update_value( "sal_pairing", updated.sal_pairing );
@@ -49,40 +49,40 @@ SALWindows::set( const Dictionary& d )
   d.update_value( "Wmax", updated.Wmax );
   if ( updated.sal_window != 0 and updated.sal_window != 1 )
   {
-    throw nest::BadProperty( "sal_synapse: sal_window must be 0 (exponential) or 1 (triangular)." );
+    throw nest::BadProperty( model + ": sal_window must be 0 (exponential) or 1 (triangular)." );
   }
   if ( updated.sal_pairing != 0 and updated.sal_pairing != 1 )
   {
-    throw nest::BadProperty( "sal_synapse: sal_pairing must be 0 (restricted nearest neighbour) or 1 (all to all)." );
+    throw nest::BadProperty( model + ": sal_pairing must be 0 (restricted nearest neighbour) or 1 (all to all)." );
   }
   if ( updated.sal_pairing == 1 and ( updated.sal_window != 0 or updated.eta_ws != 0 ) )
   {
-    throw nest::BadProperty( "sal_synapse: all-to-all pairing (sal_pairing 1) needs the exponential SAL window "
+    throw nest::BadProperty( model + ": all-to-all pairing (sal_pairing 1) needs the exponential SAL window "
                              "(sal_window 0) and no wake-sleep window (eta_ws 0)." );
   }
-  if ( not( updated.tau_sal > 0 ) )
-  {
-    throw nest::BadProperty( "sal_synapse: tau_sal must be > 0 ms." );
-  }
-  if ( not( updated.tau_ws > 0 ) )
-  {
-    throw nest::BadProperty( "sal_synapse: tau_ws must be > 0 ms." );
-  }
-  if ( not( updated.eta_ws >= 0 ) )
-  {
-    throw nest::BadProperty( "sal_synapse: eta_ws must be >= 0." );
-  }
+  require_positive( updated.tau_sal, model, "tau_sal" );
+  require_positive( updated.tau_ws, model, "tau_ws" );
+  require_non_negative( updated.eta_ws, model, "eta_ws" );
   if ( updated.ws_phase != 1.0 and updated.ws_phase != -1.0 )
   {
-    throw nest::BadProperty( "sal_synapse: ws_phase must be +1 (wake) or -1 (sleep)." );
+    throw nest::BadProperty( model + ": ws_phase must be +1 (wake) or -1 (sleep)." );
   }
-  if ( std::isnan( updated.a_causal ) or std::isnan( updated.a_anticausal ) )
+  require_finite( updated.a_causal, model, "a_causal" );
+  require_finite( updated.a_anticausal, model, "a_anticausal" );
+  // infinite bounds mean no bound; a bound that excludes every weight means nothing
+  if ( std::isnan( updated.Wmin ) or updated.Wmin == std::numeric_limits< double >::infinity() )
   {
-    throw nest::BadProperty( "sal_synapse: a_causal and a_anticausal must not be NaN." );
+    throw nest::BadProperty( model + ": Wmin must be a number or -inf (no bound), got "
+      + std::to_string( updated.Wmin ) + "." );
+  }
+  if ( std::isnan( updated.Wmax ) or updated.Wmax == -std::numeric_limits< double >::infinity() )
+  {
+    throw nest::BadProperty( model + ": Wmax must be a number or inf (no bound), got "
+      + std::to_string( updated.Wmax ) + "." );
   }
   if ( not( updated.Wmin <= updated.Wmax ) )
   {
-    throw nest::BadProperty( "sal_synapse: Wmin must be <= Wmax." );
+    throw nest::BadProperty( model + ": Wmin must be <= Wmax." );
   }
   *this = updated;
 }
@@ -104,32 +104,29 @@ SALState::get( Dictionary& d ) const
 void
 SALState::set( const Dictionary& d )
 {
-  d.update_value( nest::names::weight, weight );
-  d.update_value( "sal_sum", sal_sum );
-  d.update_value( "ws_sum", ws_sum );
-  d.update_value( "n_pairs", n_pairs );
+  SALState updated = *this;
+  d.update_value( nest::names::weight, updated.weight );
+  d.update_value( "sal_sum", updated.sal_sum );
+  d.update_value( "ws_sum", updated.ws_sum );
+  d.update_value( "n_pairs", updated.n_pairs );
+  require_finite( updated.sal_sum, "sal_synapse", "sal_sum" );
+  require_finite( updated.ws_sum, "sal_synapse", "ws_sum" );
+  require_non_negative( updated.n_pairs, "sal_synapse", "n_pairs" );
+  *this = updated;
 }
 
 void
 check_connection_values( double weight, double eta_sal, double sal_gain, double ws_gain, const SALWindows& p,
-  bool check_bounds )
+  bool check_bounds, const std::string& model )
 {
   // NEST's Connect takes a NaN weight for "no weight given"; one set later is refused here
-  if ( std::isnan( weight ) )
-  {
-    throw nest::BadProperty( "sal_synapse: the weight must not be NaN." );
-  }
-  if ( not( eta_sal >= 0 ) )
-  {
-    throw nest::BadProperty( "sal_synapse: eta_sal must be >= 0." );
-  }
-  if ( std::isnan( sal_gain ) or std::isnan( ws_gain ) )
-  {
-    throw nest::BadProperty( "sal_synapse: sal_gain and ws_gain must not be NaN." );
-  }
+  require_finite( weight, model, "the weight" );
+  require_non_negative( eta_sal, model, "eta_sal" );
+  require_finite( sal_gain, model, "sal_gain" );
+  require_finite( ws_gain, model, "ws_gain" );
   if ( check_bounds and not( p.Wmin <= weight and weight <= p.Wmax ) )
   {
-    throw nest::BadProperty( "sal_synapse: the weight must lie within [Wmin, Wmax]." );
+    throw nest::BadProperty( model + ": the weight must lie within [Wmin, Wmax]." );
   }
 }
 

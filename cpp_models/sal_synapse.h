@@ -107,7 +107,8 @@ a_anticausal  real   amplitude for dt < 0 (default +1)                      comm
 eta_ws        real   wake-sleep learning rate (>= 0; 0 switches it off)     common in _hom
 tau_ws        ms     wake-sleep window half width (> 0)                     common in _hom
 ws_phase      real   +1 (wake) or -1 (sleep)                                common in _hom
-Wmin, Wmax    real   bounds of online updates (Wmin <= weight <= Wmax)      common in _hom
+Wmin, Wmax    real   bounds of online updates (Wmin <= weight <= Wmax;     common in _hom
+                     -inf and inf: no bound, the defaults)
 ============= ====== ======================================================= ==============
 
 State (per connection): ``weight``, ``sal_sum``, ``ws_sum``, ``n_pairs`` (set to 0 to
@@ -157,8 +158,8 @@ struct SALWindows
   double Wmax = std::numeric_limits< double >::infinity();
 
   void get( Dictionary& d ) const;
-  //! Read new values; on a bad one throw BadProperty and keep the old values.
-  void set( const Dictionary& d );
+  //! Read new values; on a bad one throw BadProperty, naming `model`, and keep the old values.
+  void set( const Dictionary& d, const std::string& model = "sal_synapse" );
 };
 
 /**
@@ -281,9 +282,9 @@ private:
   }
 };
 
-//! Throw BadProperty unless eta_sal, the gains and the weight are valid.
+//! Throw BadProperty, naming `model`, unless eta_sal, the gains and the weight are valid.
 void check_connection_values( double weight, double eta_sal, double sal_gain, double ws_gain, const SALWindows& p,
-  bool check_bounds );
+  bool check_bounds, const std::string& model = "sal_synapse" );
 
 /**
  * On a conductance-based target (NEST's ``*_cond_*`` models, where the sign of a weight selects

@@ -35,6 +35,46 @@ steps_of( const double duration, const std::string& model, const std::string& na
   return steps;
 }
 
+namespace
+{
+[[noreturn]] void
+refuse( double value, const std::string& model, const std::string& name, const std::string& needed )
+{
+  throw nest::BadProperty( model + ": " + name + " must be " + needed + ", got " + std::to_string( value ) + "." );
+}
+}  // namespace
+
+void
+require_finite( const double value, const std::string& model, const std::string& name )
+{
+  if ( std::isnan( value ) )
+  {
+    throw nest::BadProperty( model + ": " + name + " must not be NaN." );
+  }
+  if ( not std::isfinite( value ) )
+  {
+    refuse( value, model, name, "a finite number" );
+  }
+}
+
+void
+require_non_negative( const double value, const std::string& model, const std::string& name )
+{
+  if ( not( std::isfinite( value ) and value >= 0 ) )
+  {
+    refuse( value, model, name, "finite and >= 0" );
+  }
+}
+
+void
+require_positive( const double value, const std::string& model, const std::string& name )
+{
+  if ( not( std::isfinite( value ) and value > 0 ) )
+  {
+    refuse( value, model, name, "finite and > 0" );
+  }
+}
+
 void
 register_history_reader( nest::Node& target, const double t_first_read, const double delay, const std::string& model )
 {

@@ -29,6 +29,18 @@ namespace salnest
 long steps_of( double duration, const std::string& model, const std::string& name );
 
 /**
+ * Throw BadProperty, naming the model and the parameter and the value, unless ``value`` is a
+ * finite number (a value that NaN or an infinity in the equations would make meaningless).
+ */
+void require_finite( double value, const std::string& model, const std::string& name );
+
+//! As require_finite, and ``value >= 0``.
+void require_non_negative( double value, const std::string& model, const std::string& name );
+
+//! As require_finite, and ``value > 0``.
+void require_positive( double value, const std::string& model, const std::string& name );
+
+/**
  * Register a synapse of ``model`` as a reader of ``target``'s spike history from
  * ``t_first_read`` on (NEST's ArchivingNode, which every NEST neuron and salnest's are);
  * throws IllegalConnection for a target that keeps none.

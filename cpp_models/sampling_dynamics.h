@@ -60,9 +60,9 @@ struct SamplingSteps
     {
       n_syn = steps_of( tau_syn, model, "tau_syn" );
     }
-    else if ( not( tau_syn > 0.0 ) )
+    else
     {
-      throw nest::BadProperty( model + ": tau_syn must be positive." );
+      require_positive( tau_syn, model, "tau_syn" );
     }
     log_n_ref = std::log( n_ref );
     const double h = nest::Time::get_resolution().get_ms();

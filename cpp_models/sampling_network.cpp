@@ -197,10 +197,7 @@ sampling_network::set_status( const Dictionary& d )
   }
   for ( double bias : p.b_ )
   {
-    if ( std::isnan( bias ) )
-    {
-      throw nest::BadProperty( "sampling_network: b must not be NaN." );
-    }
+    require_finite( bias, "sampling_network", "b" );
   }
   std::vector< double > weights;
   if ( read_array( d, "weights", n * n, false, weights ) )
@@ -210,10 +207,10 @@ sampling_network::set_status( const Dictionary& d )
       for ( size_t j = 0; j < n; ++j )
       {
         const double w = weights[ i * n + j ];
-        if ( std::isnan( w ) or ( i == j and w != 0.0 ) )
+        require_finite( w, "sampling_network", "weights" );
+        if ( i == j and w != 0.0 )
         {
-          throw nest::BadProperty( "sampling_network: weights must not be NaN, and the diagonal (no "
-                                   "self-connections) must be 0." );
+          throw nest::BadProperty( "sampling_network: the diagonal of weights (no self-connections) must be 0." );
         }
         s.synapses_[ i * n + j ].weight = w;
       }
@@ -222,7 +219,7 @@ sampling_network::set_status( const Dictionary& d )
   d.update_value( "tau_ref", p.tau_ref_ );
   d.update_value( "tau_syn", p.tau_syn_ );
   d.update_integer_value( "psp_shape", p.psp_shape_ );
-  p.windows_.set( d );
+  p.windows_.set( d, "sampling_network" );
   for ( const auto& [ key, values ] : { std::pair{ "eta_sal", &p.eta_sal_ }, std::pair{ "sal_gain", &p.sal_gain_ },
           std::pair{ "ws_gain", &p.ws_gain_ } } )
   {
@@ -235,7 +232,7 @@ sampling_network::set_status( const Dictionary& d )
   {
     check_connection_values( s.synapses_[ k ].weight, p.eta_sal_.values[ k ], p.sal_gain_.values[ k ],
       p.ws_gain_.values[ k ], p.windows_,
-      k % ( n + 1 ) != 0 );  // the diagonal has no connection, so no bounds
+      k % ( n + 1 ) != 0, "sampling_network" );  // the diagonal has no connection, so no bounds
   }
   if ( p.record_states_ and n > MAX_STATE_NEURONS )
   {

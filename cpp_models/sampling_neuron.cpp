@@ -79,10 +79,7 @@ sampling_neuron::Parameters_::set( const Dictionary& d, nest::Node* node )
   nest::update_value_param( d, "tau_ref", tau_ref_, node );
   nest::update_value_param( d, "tau_syn", tau_syn_, node );
   nest::update_value_param( d, "psp_shape", psp_shape_, node );
-  if ( std::isnan( b_ ) )
-  {
-    throw nest::BadProperty( "sampling_neuron: b must not be NaN." );
-  }
+  require_finite( b_, "sampling_neuron", "b" );
   SamplingSteps( tau_ref_, tau_syn_, psp_shape_, "sampling_neuron" );  // throws for impossible values
 }
 
@@ -120,6 +117,12 @@ sampling_neuron::State_::set( const Dictionary& d, nest::Node* node )
   {
     throw nest::BadProperty( "sampling_neuron: refr_steps_left must be >= 0." );
   }
+  require_finite( u_, "sampling_neuron", "u" );
+  if ( z_ != 0.0 and z_ != 1.0 )
+  {
+    throw nest::BadProperty( "sampling_neuron: z must be 0 or 1, got " + std::to_string( z_ ) + "." );
+  }
+  require_non_negative( spike_count_, "sampling_neuron", "spike_count" );
 }
 
 sampling_neuron::Buffers_::Buffers_( sampling_neuron& n )

@@ -42,18 +42,16 @@ STDWIState::set( const Dictionary& d )
   d.update_value( "tau_slow", updated.tau_slow );
   d.update_value( "x_fast", updated.x_fast );
   d.update_value( "x_slow", updated.x_slow );
-  if ( not std::isfinite( updated.w_inferred ) or not std::isfinite( updated.x_fast )
-    or not std::isfinite( updated.x_slow ) )
+  require_finite( updated.w_inferred, "stdwi_synapse", "w_inferred" );
+  require_finite( updated.x_fast, "stdwi_synapse", "x_fast" );
+  require_finite( updated.x_slow, "stdwi_synapse", "x_slow" );
+  require_non_negative( updated.eta_stdwi, "stdwi_synapse", "eta_stdwi" );
+  require_non_negative( updated.decay, "stdwi_synapse", "decay" );
+  require_positive( updated.tau_fast, "stdwi_synapse", "tau_fast" );
+  require_positive( updated.tau_slow, "stdwi_synapse", "tau_slow" );
+  if ( not( updated.tau_slow > updated.tau_fast ) )
   {
-    throw nest::BadProperty( "stdwi_synapse: w_inferred, x_fast and x_slow must be finite." );
-  }
-  if ( not( updated.eta_stdwi >= 0 ) or not( updated.decay >= 0 ) )
-  {
-    throw nest::BadProperty( "stdwi_synapse: eta_stdwi and decay must be >= 0." );
-  }
-  if ( not( updated.tau_fast > 0 ) or not( updated.tau_slow > updated.tau_fast ) )
-  {
-    throw nest::BadProperty( "stdwi_synapse: need 0 ms < tau_fast < tau_slow." );
+    throw nest::BadProperty( "stdwi_synapse: need tau_fast < tau_slow." );
   }
   *this = updated;
 }

@@ -229,8 +229,12 @@ stdwi_synapse< targetidentifierT >::set_status( const Dictionary& d, nest::Conne
 {
   STDWIState state = state_;
   state.set( d );
+  double weight = weight_;
+  d.update_value( nest::names::weight, weight );
+  // NEST's Connect takes a NaN weight for "no weight given"; one set later is refused here
+  require_finite( weight, "stdwi_synapse", "weight" );
   ConnectionBase::set_status( d, cm );
-  d.update_value( nest::names::weight, weight_ );
+  weight_ = weight;
   state_ = state;
 }
 

@@ -1,4 +1,4 @@
-"""The ``salnest`` command: build, info, cogen, describe, protocols, run, plot, demo.
+"""The ``salnest`` command: build, info, cogen, describe, protocols, check, run, plot, demo.
 
 It works the same from a checkout and from an installed wheel, in any directory: protocols are
 files or the names of bundled ones (:mod:`salnest.resources`), and results go where the protocol
@@ -120,7 +120,13 @@ def demo(output: str | Path, overrides: dict[str, object] | None = None) -> int:
 
 
 def _cmd_demo(args) -> int:
-    return demo(args.out)
+    from salnest.study.results import ResultsFileError
+
+    try:
+        return demo(args.out)
+    except ResultsFileError as exc:  # before anything ran
+        print(f"salnest: cannot run the demo: {exc}", file=sys.stderr)
+        return 2
 
 
 def _cmd_describe(args) -> int:
@@ -173,6 +179,9 @@ def _cmd_protocols(args) -> int:
     except (resources.ResourceError, FileExistsError) as exc:
         print(f"salnest: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a destination that cannot be written
+        print(f"salnest: cannot copy {args.name} to {args.destination}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     bundled = resources.protocols()
     print(f"bundled protocols ({resources.folder('protocols')}):")
     for name, path in bundled.items():
@@ -214,20 +223,29 @@ def _override(text: str) -> tuple[str, object]:
         return key.strip(), value
 
 
-def _cmd_run(args) -> int:
+class _Refused(Exception):
+    """A protocol or results file that salnest run would refuse: exit 2 and this one line."""
+
+
+def _prepare(args) -> tuple[list, dict, list]:
+    """Find, load and check every protocol of ``salnest run`` / ``check`` and its results file, as
+    a run would before its first simulation; returns the paths, the overrides and the outputs.
+
+    Raises
+    ------
+    _Refused
+        With the one line to print (on MPI rank 0).
+    """
     from salnest import resources
-    from salnest.parallel import is_root
-    from salnest.study.driver import check_run, figure_path, run_protocol
+    from salnest.study.driver import check_run, figure_path
     from salnest.study.protocol import ProtocolError, load_protocol
     from salnest.study.results import ResultsFileError
 
     if args.threads is not None and args.threads < 1:
-        print("salnest: --threads must be >= 1", file=sys.stderr)
-        return 2
+        raise _Refused("--threads must be >= 1")
     overrides = dict(args.set)
     if args.threads is not None:
         overrides["experiment.threads"] = args.threads  # also validated as the file's would be
-    # find and check every protocol and results file before the first simulation starts
     try:
         paths = [resources.find_protocol(name) for name in args.protocols]
         protocols = [load_protocol(path, overrides=overrides) for path in paths]
@@ -243,15 +261,43 @@ def _cmd_run(args) -> int:
             except ResultsFileError as exc:
                 raise ResultsFileError(f"cannot run {resources.shown_path(path)}: {exc}") from None
     except resources.ResourceError as exc:
-        print(f"salnest: {exc}", file=sys.stderr)
-        return 2
+        raise _Refused(str(exc)) from None
     except ProtocolError as exc:
-        print(f"salnest: invalid protocol: {exc}", file=sys.stderr)
-        return 2
+        raise _Refused(f"invalid protocol: {exc}") from None
     except ResultsFileError as exc:  # raised on every rank
-        if is_root():
-            print(f"salnest: {exc}", file=sys.stderr)
-        return 2
+        raise _Refused(str(exc)) from None
+    return paths, overrides, outputs
+
+
+def _refuse(exc: _Refused) -> int:
+    from salnest.parallel import is_root
+
+    if "nest" not in sys.modules or is_root():
+        print(f"salnest: {exc}", file=sys.stderr)
+    return 2
+
+
+def _cmd_check(args) -> int:
+    try:
+        paths, _, outputs = _prepare(args)
+    except _Refused as exc:
+        return _refuse(exc)
+    for path, out in zip(paths, outputs):
+        print(f"{path}: valid; results -> {out}")
+    return 0
+
+
+def _cmd_run(args) -> int:
+    from salnest import resources
+    from salnest.parallel import is_root
+    from salnest.study.driver import run_protocol
+    from salnest.study.results import ResultsFileError
+
+    # every protocol and results file is checked before the first simulation starts
+    try:
+        paths, overrides, _ = _prepare(args)
+    except _Refused as exc:
+        return _refuse(exc)
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         for path in paths:
@@ -279,14 +325,17 @@ def _cmd_plot(args) -> int:
     from salnest.study.registry import UnknownKindError, kind_of
     from salnest.study.results import ResultsFileError, read_dataset
 
+    from salnest.study.results import check_output
+
     for path in args.results:
+        figure = args.figure if args.figure and len(args.results) == 1 else figure_path(path)
         try:
             ds = read_dataset(path)
             kind = kind_of(ds)
+            check_output(figure)
         except (ResultsFileError, UnknownKindError) as exc:
             print(f"salnest: {exc}", file=sys.stderr)
             return 2
-        figure = args.figure if args.figure and len(args.results) == 1 else figure_path(path)
         print(plot_results(ds, figure))
         if kind.summary is not None:
             print(kind.summary(ds))
@@ -327,19 +376,22 @@ def main(argv=None) -> int:
                    help="copy: the new file, or a folder for it (default: ./NAME.toml); never overwritten")
     p.set_defaults(func=_cmd_protocols)
 
-    p = sub.add_parser("run", help="run protocols, given as files or by the names of bundled ones "
-                                   "(salnest protocols); results and figures go where the protocol's output says "
-                                   "(results/ of the working directory); started again, a run resumes from its last "
-                                   "checkpoint")
-    p.add_argument("protocols", nargs="+", metavar="PROTOCOL", help="a protocol file, or a bundled protocol's name")
-    p.add_argument("--output", type=Path, default=None, help="results file (default: the protocol's output)")
-    p.add_argument("--no-plot", action="store_true", help="do not write the figure")
-    p.add_argument("--threads", type=int, default=None,
-                   help="NEST threads, overriding the protocol's experiment.threads (e.g. on a cluster node)")
-    p.add_argument("--set", type=_override, action="append", default=[], metavar="SECTION.FIELD=VALUE",
-                   help="override a protocol field (a TOML value; a bare word is a string), e.g. "
-                        "--set network.model=sampling_network; repeatable")
-    p.set_defaults(func=_cmd_run)
+    for name, func, text in (
+            ("run", _cmd_run, "run protocols, given as files or by the names of bundled ones (salnest protocols); "
+                              "results and figures go where the protocol's output says (results/ of the working "
+                              "directory); started again, a run resumes from its last checkpoint"),
+            ("check", _cmd_check, "check protocols and their results files as salnest run does before it "
+                                  "simulates, and run nothing (for instance before a cluster job)")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("protocols", nargs="+", metavar="PROTOCOL", help="a protocol file, or a bundled protocol's name")
+        p.add_argument("--output", type=Path, default=None, help="results file (default: the protocol's output)")
+        p.add_argument("--no-plot", action="store_true", help="do not write the figure")
+        p.add_argument("--threads", type=int, default=None,
+                       help="NEST threads, overriding the protocol's experiment.threads (e.g. on a cluster node)")
+        p.add_argument("--set", type=_override, action="append", default=[], metavar="SECTION.FIELD=VALUE",
+                       help="override a protocol field (a TOML value; a bare word is a string), e.g. "
+                            "--set network.model=sampling_network; repeatable")
+        p.set_defaults(func=func)
 
     p = sub.add_parser("plot", help="draw the figure of results files")
     p.add_argument("results", nargs="+", type=Path)
@@ -387,7 +439,8 @@ def _unexpected(exc: Exception) -> int:
 
     rank = 0
     if "nest" in sys.modules:  # under MPI the other ranks would wait for this one forever
-        from salnest.parallel import num_processes, rank as mpi_rank
+        from salnest.parallel import num_processes
+        from salnest.parallel import rank as mpi_rank
 
         rank = mpi_rank() if num_processes() > 1 else 0
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from checkout import REPO
 
 from salnest.resources import find_protocol
@@ -271,3 +272,64 @@ def test_set_overrides_protocol_fields_and_is_validated_as_the_file(salnest_modu
         proc = run("run", str(protocol), "--output", str(bad), "--set", override)
         assert proc.returncode == 2 and message in proc.stderr, (override, proc.stderr[-1000:])
         assert not bad.exists()
+
+
+@pytest.mark.parametrize("case", ["not utf-8", "empty", "directory", "not toml", "output a directory",
+                                  "output folder a file", "output not salnest's", "output of another kind"])
+def test_run_refuses_bad_files_in_one_line_and_writes_nothing(salnest_module, tmp_path, case):
+    """Issue #29's table: each refused before anything runs, in one line naming the file, exit 2, and a file
+    already where the results would go is left as it was."""
+    import xarray as xr
+
+    from salnest.study.results import write_dataset
+
+    good = find_protocol("fig2c_stdd").read_text().replace("replicates = 20", "replicates = 1")
+    protocol, out, named = tmp_path / "p.toml", tmp_path / "out.nc", None
+    protocol.write_text(good)
+    if case == "not utf-8":
+        protocol.write_bytes(b"\xff\xfe" + good.encode())
+    elif case == "empty":
+        protocol.write_text("  \n")
+    elif case == "directory":
+        protocol = tmp_path / "folder.toml"
+        protocol.mkdir()
+    elif case == "not toml":
+        protocol.write_text("[experiment\nkind = 1")
+    elif case == "output a directory":
+        out.mkdir()
+    elif case == "output folder a file":
+        (tmp_path / "plain").write_text("x")
+        out, named = tmp_path / "plain" / "out.nc", tmp_path / "plain"
+    elif case == "output not salnest's":
+        out.write_bytes(b"my own data")
+    else:
+        write_dataset(xr.Dataset(attrs={"salnest_kind": "wake_sleep", "protocol_hash": "0"}), out)
+    before = sorted((p.name, p.stat().st_size if p.is_file() else None) for p in tmp_path.rglob("*"))
+    proc = run("run", str(protocol), "--output", str(out))
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert str(named or (protocol if case in ("not utf-8", "empty", "directory", "not toml") else out)) in proc.stderr
+    assert sorted((p.name, p.stat().st_size if p.is_file() else None) for p in tmp_path.rglob("*")) == before
+
+
+def test_an_unexpected_error_is_one_line_and_a_log(tmp_path, monkeypatch, capsys):
+    """A defect reaches the user as one line naming the error and a log with the traceback; --debug
+    shows the traceback instead."""
+    from salnest import cli
+
+    monkeypatch.setenv("SALNEST_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(cli, "_cmd_info", lambda args: 1 / 0)
+    assert cli.main(["info"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "ZeroDivisionError: division by zero" in err and "Traceback" not in err
+    log = next((tmp_path / "cache" / "logs").glob("salnest-*.log"))
+    assert str(log) in err and "Traceback" in log.read_text() and "ZeroDivisionError" in log.read_text()
+    with pytest.raises(ZeroDivisionError):
+        cli.main(["--debug", "info"])
+
+
+def test_set_goes_through_the_same_checks_as_the_file(tmp_path):
+    proc = run("check", "fig2c_stdd", "--set", "network.w12=nan", "--output", str(tmp_path / "x.nc"))
+    assert proc.returncode == 2 and "network.w12: must be a finite number, got nan" in proc.stderr
+    proc = run("check", "fig2c_stdd", "--output", str(tmp_path / "x.nc"))
+    assert proc.returncode == 0 and "valid" in proc.stdout and not (tmp_path / "x.nc").exists()

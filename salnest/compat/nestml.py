@@ -6,6 +6,9 @@
 - :func:`mark_continuous_history_read`: NESTML 9.0 keeps a neuron's continuous-variable history
   until *every* plastic synapse onto it has read it, but only synapses with continuous post
   ports ever do (see its docstring); salnest inserts the read into the others before compiling.
+- :func:`restore_on_refused_invariants`: NESTML 9.0 writes a model's new values before it checks
+  the invariants, so a refused value stays set; salnest puts the old values back before the
+  refusal.
 """
 
 from __future__ import annotations
@@ -79,17 +82,61 @@ def mark_continuous_history_read(target: Path) -> list[str]:
             symptom="a neuron's continuous-variable history grows by one entry per step when a synapse "
                     "without continuous ports (the SAL synapse) is paired with it: memory and time grow without bound",
             upstream="tests/compat/test_nestml.py::test_nestml_synapses_without_continuous_ports_never_read_it")
+def continuous_history_read(target: Path) -> list[str]:
+    """:func:`mark_continuous_history_read` on the generated code in ``target``."""
+    return mark_continuous_history_read(target)
+
+
+#: How NESTML 9.0 refuses a value: a throw per invariant, after the values were written.
+_INVARIANT_THROW = ("throw nest::BadProperty(\"The constraint", "throw BadProperty(\"The constraint")
+_NEURON_WRITE_BACK = "  // if we get here, temporaries contain consistent set of properties\n"
+_SYNAPSE_BASE_SET = "  ConnectionBase::set_status( __d, cm );\n"
+
+
+@workaround("nestml-invariants-keep-refused-values", *NESTML, once=False,
+            symptom="a value that violates a model's invariant is refused with BadProperty but stays set: NESTML's "
+                    "set_status writes every value before it checks the invariants",
+            upstream="tests/compat/test_nestml.py::test_nestml_checks_invariants_after_writing_the_values")
+def restore_on_refused_invariants(target: Path) -> list[str]:
+    """Make a refused ``set_status`` change nothing: keep the model's values before NESTML writes the
+    new ones, and put them back before a violated invariant throws (a neuron's parameters and
+    state; a synapse's whole connection, which NEST copies anyway). Returns the patched files."""
+    patched = []
+    for header in sorted(target.glob("*.h")):
+        code = header.read_text()
+        if not any(throw in code for throw in _INVARIANT_THROW) or "__salnest_before" in code:
+            continue
+        if _SYNAPSE_BASE_SET in code:  # a synapse: copy the connection before its base class is set
+            keep = "  const auto __salnest_before = *this;  // salnest: see salnest.compat.nestml\n"
+            code = code.replace(_SYNAPSE_BASE_SET, keep + _SYNAPSE_BASE_SET, 1)
+            restore = "*this = __salnest_before; "
+        elif _NEURON_WRITE_BACK in code:
+            keep = ("  const Parameters_ __salnest_before_P = P_;  // salnest: see salnest.compat.nestml\n"
+                    "  const State_ __salnest_before_S = S_;\n")
+            code = code.replace(_NEURON_WRITE_BACK, _NEURON_WRITE_BACK + keep, 1)
+            restore = "P_ = __salnest_before_P; S_ = __salnest_before_S; "
+        else:
+            continue
+        for throw in _INVARIANT_THROW:
+            code = code.replace(throw, restore + throw)
+        header.write_text(code)
+        patched.append(header.name)
+    return patched
+
+
 @contextlib.contextmanager
-def history_fix_before_compiling(target: Path):
-    """Apply :func:`mark_continuous_history_read` between NESTML's code generation and compilation."""
+def patches_before_compiling(target: Path):
+    """Apply the workarounds of generated code (:func:`continuous_history_read`,
+    :func:`restore_on_refused_invariants`) between NESTML's code generation and compilation."""
     from pynestml.codegeneration.nest_builder import NESTBuilder
 
     original = NESTBuilder.build
 
     def build(self):
-        patched = mark_continuous_history_read(target)
-        if patched:
-            log.info("patched continuous-history pruning in %s", ", ".join(patched))
+        for patch in (continuous_history_read, restore_on_refused_invariants):
+            patched = patch(target)
+            if patched:
+                log.info("%s: patched %s", patch.__name__, ", ".join(patched))
         return original(self)
 
     NESTBuilder.build = build

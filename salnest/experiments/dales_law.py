@@ -32,6 +32,7 @@ from salnest.study.protocol import (
     Field,
     ProtocolError,
     at_least,
+    grid_points,
     grid_spec,
     list_of_pairs,
     one_of,
@@ -264,4 +265,6 @@ register(ExperimentKind(
     epochs=DriftField, plot=plot_drift_field, summary=summary_drift_field, check=_check_drift_field,
     experiment=experiment_fields(42),
     simulated_ms=lambda p: float(max(p["grid"]["steps"], p["learning"]["steps"] if p["learning"]["starts"] else 0)),
+    neurons=lambda p: 4 * max(grid_points(p["grid"]["w_e2_e1"]) * p["grid"]["seeds_per_point"],
+                              len(p["learning"]["starts"])),
 ))

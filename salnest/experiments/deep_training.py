@@ -343,6 +343,13 @@ def simulated_ms(protocol) -> float:
     return float(protocol["experiment"]["checkpoint_every"]
                  * (sal["iterations"] * sal["iteration_steps"] + rdd["seconds"] * 1000))
 
+def neurons(protocol) -> int:
+    """The SAL phase's copies of the FC layers and the RDD phase's pairs of layers, for every seed; the
+    input layer is at most 25 values per channel (two conv blocks on images of up to 32x32)."""
+    n = protocol["training"]["n_seeds"]
+    layers = 25 * protocol["network"]["channels"] + sum(protocol["network"]["hidden"]) + 10
+    return n * layers * (protocol["sal"]["copies"] + 2)
+
 register(ExperimentKind(
     name="deep_training",
     description="a conv net trained under BP, FA, sign-concordant FA, Kolen-Pollack, SAL and RDD, with the SAL and "
@@ -350,4 +357,5 @@ register(ExperimentKind(
     schema=SCHEMA, epochs=DeepTraining, check=check, plot=plot_deep_training, summary=summary,
     experiment={"checkpoint_every": 5, "seed": Field(int, 1, at_least(1), doc="networks, data order, NEST's streams")},
     simulated_ms=simulated_ms,
+    neurons=neurons,
 ))

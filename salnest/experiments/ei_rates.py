@@ -15,7 +15,7 @@ from salnest.analysis.ei_system import rate_agreement
 from salnest.experiments._shared import grid_values, kernel, run_in_chunks
 from salnest.experiments.dales_law import draw, experiment_fields, system_data, system_fields
 from salnest.study.figures import pyplot, save
-from salnest.study.protocol import Field, ProtocolError, at_least, grid_spec
+from salnest.study.protocol import Field, ProtocolError, at_least, grid_points, grid_spec
 from salnest.study.registry import ExperimentKind, register
 from salnest.theory.ei_system import NEURONS, exact_rate, pathway_weights
 
@@ -114,4 +114,5 @@ register(ExperimentKind(
     },
     run=run_rates, plot=plot_rates, summary=summary_rates, check=_check_rates, experiment=experiment_fields(42),
     simulated_ms=lambda p: float(p["rates"]["steps"]),
+    neurons=lambda p: 8 * grid_points(p["rates"]["w_e2_e1"]) * p["rates"]["replicates"],
 ))

@@ -349,6 +349,13 @@ def simulated_ms(protocol) -> float:
     return float(max(protocol["teacher"]["target_steps"] + sched["settle_steps"], validation * sched["pattern_length"],
                      protocol["experiment"]["checkpoint_every"] * per_epoch * sched["pattern_length"]))
 
+def neurons(protocol) -> int:
+    """Every replica's pyramidal neurons and interneurons (at most twice the layers), or the teacher's
+    replicas, one per pattern."""
+    per_replica = 2 * sum(protocol["network"]["sizes"])
+    patterns = len(protocol["patterns"]["training"]) + len(protocol["patterns"]["validation"])
+    return per_replica * max(protocol["student"]["n_seeds"] * len(protocol["learning"]["conditions"]), patterns)
+
 register(ExperimentKind(
     name="microcircuit",
     description="teacher-student learning in spiking dendritic microcircuits with FA, BP and SAL-aligned "
@@ -357,4 +364,5 @@ register(ExperimentKind(
     experiment={"name": "microcircuit",
                 "seed": Field(int, 1, at_least(1), doc="student weights, pattern order and NEST streams")},
     simulated_ms=simulated_ms,
+    neurons=neurons,
 ))

@@ -29,6 +29,7 @@ from salnest.study.protocol import (
     Field,
     at_least,
     distinct_choices,
+    grid_points,
     grid_spec,
     list_of_pairs,
     one_of,
@@ -269,6 +270,7 @@ register(ExperimentKind(
     },
     run=run_trajectory, plot=plot_trajectory, summary=summary_trajectory, experiment=_experiment(42),
     simulated_ms=lambda p: float(p["run"]["steps"]),
+    neurons=lambda p: 2 * len(p["plasticity"]["plastic"]) * p["run"]["replicates"],
 ))
 
 register(ExperimentKind(
@@ -282,6 +284,7 @@ register(ExperimentKind(
     },
     run=run_stdd, plot=plot_stdd, summary=summary_stdd, experiment=_experiment(42),
     simulated_ms=lambda p: float(p["run"]["steps"]),
+    neurons=lambda p: 2 * p["run"]["replicates"],
 ))
 
 register(ExperimentKind(
@@ -301,4 +304,6 @@ register(ExperimentKind(
     run=run_phase_plane, plot=plot_phase_plane, summary=summary_phase_plane, experiment=_experiment(42),
     simulated_ms=lambda p: float(max(p["grid"]["steps"],
                                      p["trajectories"]["steps"] if p["trajectories"]["starts"] else 0)),
+    neurons=lambda p: 2 * max(grid_points(p["grid"]["w12"]) * grid_points(p["grid"]["w21"])
+                              * p["grid"]["seeds_per_point"], len(p["trajectories"]["starts"])),
 ))

@@ -201,4 +201,6 @@ register(ExperimentKind(
     epochs=FixedPoints, plot=plot_fixed_points, summary=summary_fixed_points, check=_check_fixed_points,
     experiment={"seed": 42, "checkpoint_every": 1},
     simulated_ms=lambda p: float(p["simulation"]["steps"]),
+    neurons=lambda p: (2 * len(p["grid"]["biases"]) ** 2 * len(p["grid"]["mean_weights"])
+                       * p["simulation"]["replicates"]),
 ))

@@ -75,10 +75,10 @@ def check_history(protocol) -> None:
     if history < net["tau_ref"]:
         raise ProtocolError(f"chain.history = {history} must cover at least tau_ref = {net['tau_ref']} steps")
     alpha = [s for s in net["shapes"] if SHAPES[s][0] != "rectangular"]
-    states = history_states(net["tau_ref"], history) ** 2 if alpha else 0
+    states = history_states(net["tau_ref"], history, limit=MAX_CHAIN_STATES) ** 2 if alpha else 0
     if states > MAX_CHAIN_STATES:
         raise ProtocolError(f"chain.history = {history} at tau_ref = {net['tau_ref']} gives the alpha-PSP chain "
-                            f"{states:.3g} states, more than {MAX_CHAIN_STATES:,} that it solves: shorten the history")
+                            f"more than the {MAX_CHAIN_STATES:,} states it solves: shorten the history")
 
 
 def exact_statistics(protocol, shape: str, w12: float, w21: float, b1: float, b2: float):
@@ -194,4 +194,5 @@ register(ExperimentKind(
     },
     run=run_stdd, plot=plot_stdd, summary=summary_stdd, check=check_history, experiment={"seed": 42},
     simulated_ms=lambda p: float(p["run"]["steps"]),
+    neurons=lambda p: 2 * len(p["network"]["shapes"]) * len(p["points"]["points"]) * p["run"]["replicates"],
 ))

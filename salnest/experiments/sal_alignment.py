@@ -176,4 +176,6 @@ register(ExperimentKind(
     schema=SCHEMA, epochs=SALAlignment, plot=plot_sal_alignment, summary=summary,
     experiment={"checkpoint_every": 10, "seed": Field(int, 1, at_least(1), doc="the networks and NEST's streams")},
     simulated_ms=lambda p: float(p["experiment"]["checkpoint_every"] * p["schedule"]["epoch_steps"]),
+    neurons=lambda p: (sum(p["network"]["sizes"]) * p["network"]["copies"] * len(p["study"]["rates"])
+                       * p["study"]["n_seeds"]),
 ))

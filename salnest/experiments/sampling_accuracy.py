@@ -179,4 +179,5 @@ register(ExperimentKind(
     experiment={"checkpoint_every": 1,
                 "seed": Field(int, 1, at_least(1), doc="the networks and NEST's streams")},
     simulated_ms=lambda p: float(p["experiment"]["checkpoint_every"] * p["sampling"]["steps"]),
+    neurons=lambda p: p["experiment"]["checkpoint_every"] * p["sampling"]["replicas"] * max(p["networks"]["sizes"]),
 ))

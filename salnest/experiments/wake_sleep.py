@@ -305,4 +305,6 @@ register(ExperimentKind(
     experiment={"name": "wake-sleep", "checkpoint_every": 100,
                 "seed": Field(int, 1, at_least(1), doc="targets, initial weights, noise gains and NEST streams")},
     simulated_ms=simulated_ms,
+    neurons=lambda p: (p["network"]["n_neurons"] * len(p["noise"]["levels"]) * len(p["learning"]["conditions"])
+                       * p["runs"]["n_targets"] * p["runs"]["n_inits"]),
 ))

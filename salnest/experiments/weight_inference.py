@@ -332,6 +332,11 @@ def simulated_ms(protocol) -> float:
     second = max(sal["network_steps_per_second"] // sal["copies"], 1000)
     return float(protocol["experiment"]["checkpoint_every"] * second)
 
+def neurons(protocol) -> int:
+    """The largest method's layers: SAL's copies, or STDWI's inputs, lower and upper layer."""
+    layer = protocol["layer"]
+    return (layer["n_in"] + layer["n_out"]) * layer["n_seeds"] * max(protocol["sal"]["copies"], 3)
+
 register(ExperimentKind(
     name="weight_inference",
     description="SAL, RDD and STDWI infer the forward weights of a layer head to head (paper Fig. 7)",
@@ -341,4 +346,5 @@ register(ExperimentKind(
                                               "part of the run's identity"),
                 "seed": Field(int, 1, at_least(1), doc="the layers, the stimuli and NEST's streams")},
     simulated_ms=simulated_ms,
+    neurons=neurons,
 ))

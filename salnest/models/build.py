@@ -21,14 +21,14 @@ import tempfile
 from pathlib import Path
 
 from salnest.compat.nest_wheel import nest_path_for_nestml
-from salnest.compat.nestml import history_fix_before_compiling, only_paired_neurons
+from salnest.compat.nestml import only_paired_neurons, patches_before_compiling
 from salnest.models.catalogue import CORE_MODULE, CppModuleSpec, ModuleSpec
 from salnest.models.nest_install import NestInstall, find_nest
 
 log = logging.getLogger(__name__)
 
 #: Bump when the build procedure changes in a way that changes the binary.
-BUILD_RECIPE_VERSION = "3"
+BUILD_RECIPE_VERSION = "4"
 
 
 class BuildError(RuntimeError):
@@ -210,7 +210,7 @@ def _generate_and_compile(spec: ModuleSpec, nest: NestInstall, cxx: str, work: P
     opts["build_output_dir"] = str(work)
     opts["max_n_compiler_processes"] = jobs or os.cpu_count() or 1
     try:
-        with only_paired_neurons({neuron for neuron, _ in spec.pairs}), history_fix_before_compiling(work / "target"):
+        with only_paired_neurons({neuron for neuron, _ in spec.pairs}), patches_before_compiling(work / "target"):
             generate_nest_target(
                 input_path=[str(src_dir / s.name) for s in spec.sources],
                 target_path=str(work / "target"),

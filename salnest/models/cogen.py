@@ -34,7 +34,10 @@ class CogenModels:
 
 def neuron_model_name(neuron_file: Path) -> str:
     """The name after ``model`` in a NESTML file (exactly one model per file)."""
-    text = Path(neuron_file).read_text()
+    try:
+        text = Path(neuron_file).read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BuildError(f"{neuron_file}: cannot be read as a NESTML file ({exc})") from None
     names = re.findall(r"^model\s+(\w+)\s*:", text, flags=re.MULTILINE)
     if len(names) != 1:
         raise BuildError(f"{neuron_file}: expected exactly one 'model NAME:' declaration, found {names or 'none'}")

@@ -13,7 +13,8 @@ from pyNN.standardmodels import StandardSynapseType, build_translations
 
 from salnest.compat.pynn import NEST_PER_PYNN_WEIGHT, register_model_unit_cell_type, register_module_for_setup
 from salnest.models import MICROCIRCUIT_MODULE
-from salnest.pynn.nest import DefaultsFromNest, InstallOnUse, ModelUnitCell, SALSynapse, _check_scalar_or_array
+from salnest.models.parameters import POSITIVE, check
+from salnest.pynn.nest import DefaultsFromNest, InstallOnUse, ModelUnitCell, SALSynapse
 
 register_module_for_setup(MICROCIRCUIT_MODULE)
 
@@ -33,12 +34,7 @@ class PyramidalNeuron(ModelUnitCell):
     standard_receptor_type = False
 
     def __init__(self, **parameters):
-        for name in ("tau_ref", "tau_syn", "tau_avg"):
-            if name in parameters:
-                _check_scalar_or_array(name, parameters[name], positive=True)
-        for name in ("b", "lambda_api", "lambda_nudge", "u_target"):
-            if name in parameters:
-                _check_scalar_or_array(name, parameters[name])
+        check("pyramidal_neuron", parameters)
         super().__init__(**parameters)
 
     def get_receptor_type(self, name):
@@ -59,10 +55,7 @@ class DendriticPredictionSynapse(StandardSynapseType, NESTSynapseMixin):
                                       ("tau_ref", "tau_ref"))
 
     def __init__(self, **parameters):
-        if "eta" in parameters:
-            _check_scalar_or_array("eta", parameters["eta"], non_negative=True)
-        if "weight" in parameters:
-            _check_scalar_or_array("weight", parameters["weight"])
+        check("us_synapse", parameters, also={"delay": POSITIVE})
         super().__init__(**parameters)
 
 

@@ -24,9 +24,6 @@ also with PyNN's own ``StaticSynapse``, and round-trip through ``Projection.get`
 
 from __future__ import annotations
 
-import numbers
-
-import numpy as np
 from pyNN.nest.cells import NativeCellType
 from pyNN.nest.synapses import NESTSynapseMixin
 from pyNN.standardmodels import StandardSynapseType, build_translations
@@ -41,6 +38,7 @@ from salnest.compat.pynn import (
 )
 from salnest.models import DEFAULT_MODULES, MODELS, PSP_SHAPES, SAL_WINDOWS
 from salnest.models.loading import install
+from salnest.models.parameters import POSITIVE, check
 
 
 class InstallOnUse:
@@ -84,18 +82,6 @@ class DefaultsFromNest:
         return dict(self._values)
 
 
-def _check_scalar_or_array(name: str, value, positive: bool = False, non_negative: bool = False) -> None:
-    if callable(value) or value is None or not isinstance(value, (numbers.Number, np.ndarray, list, tuple)):
-        return  # random distributions and lazy arrays are checked by NEST when set
-    arr = np.asarray(value, dtype=float)
-    if np.any(np.isnan(arr)):
-        raise ValueError(f"{name} must not be NaN")
-    if positive and np.any(arr <= 0):
-        raise ValueError(f"{name} must be positive, got {value!r}")
-    if non_negative and np.any(arr < 0):
-        raise ValueError(f"{name} must be >= 0, got {value!r}")
-
-
 class ModelUnitCell(NativeCellType):
     """What salnest's cell types share: weights in model units (see :mod:`salnest.compat.pynn`), no
     current injection, current-based, distributed over ranks, no parrot in front."""
@@ -128,18 +114,12 @@ class SamplingNeuron(ModelUnitCell):
     standard_receptor_type = True
 
     def __init__(self, **parameters):
-        for name in ("tau_ref", "tau_syn"):
-            if name in parameters:
-                _check_scalar_or_array(name, parameters[name], positive=True)
-        if "b" in parameters:
-            _check_scalar_or_array("b", parameters["b"])
         shape = parameters.get("psp_shape", 0)
         if isinstance(shape, str):
             if shape not in PSP_SHAPES:
                 raise ValueError(f"unknown PSP shape {shape!r}; choose one of {sorted(PSP_SHAPES)}")
             parameters["psp_shape"] = PSP_SHAPES[shape]
-        elif shape not in PSP_SHAPES.values():
-            raise ValueError(f"psp_shape must be one of {PSP_SHAPES}, got {shape!r}")
+        check("sampling_neuron", parameters)
         super().__init__(**parameters)
 
     def get_receptor_type(self, name):
@@ -202,19 +182,10 @@ class SALSynapse(StandardSynapseType, WeightUnitSynapse):
             if window not in SAL_WINDOWS:
                 raise ValueError(f"unknown SAL window shape {window!r}; choose one of {sorted(SAL_WINDOWS)}")
             parameters["sal_window"] = SAL_WINDOWS[window]
-        if "sal_window" in parameters and parameters["sal_window"] not in SAL_WINDOWS.values():
-            raise ValueError(f"sal_window must be one of {SAL_WINDOWS}, got {parameters['sal_window']!r}")
-        for name in ("weight", "a_causal", "a_anticausal", "sal_gain", "ws_gain"):
-            if name in parameters:
-                _check_scalar_or_array(name, parameters[name])
-        for name in ("eta_sal", "eta_ws"):
-            if name in parameters:
-                _check_scalar_or_array(name, parameters[name], non_negative=True)
-        for name in ("tau_sal", "tau_ws", "delay"):
-            if name in parameters:
-                _check_scalar_or_array(name, parameters[name], positive=True)
-        if parameters.get("ws_phase", 1.0) not in (1.0, -1.0):
-            raise ValueError(f"ws_phase must be +1 (wake) or -1 (sleep), got {parameters['ws_phase']!r}")
+        check("sal_synapse", parameters, also={"delay": POSITIVE})
+        bounds = [parameters.get(name) for name in ("Wmin", "Wmax")]
+        if all(isinstance(b, (int, float)) for b in bounds) and bounds[0] > bounds[1]:
+            raise ValueError(f"Wmin must be <= Wmax, got {bounds[0]} and {bounds[1]}")
         super().__init__(**parameters)
 
 
@@ -240,12 +211,7 @@ class RDDNeuron(ModelUnitCell):
     standard_receptor_type = False
 
     def __init__(self, **parameters):
-        for name in ("tau_L", "tau_s", "kernel_length", "t_ref", "window"):
-            if name in parameters:
-                _check_scalar_or_array(name, parameters[name], positive=True)
-        for name in ("g_L", "g_D", "init_window", "u_window", "eta_rdd"):
-            if name in parameters:
-                _check_scalar_or_array(name, parameters[name], non_negative=True)
+        check("rdd_neuron", parameters)
         super().__init__(**parameters)
 
     def get_receptor_type(self, name):
@@ -268,12 +234,7 @@ class STDWISynapse(StandardSynapseType, NESTSynapseMixin):
                                       *_translations(parameters + state_variables, ()))
 
     def __init__(self, **parameters):
-        for name in ("eta_stdwi", "decay"):
-            if name in parameters:
-                _check_scalar_or_array(name, parameters[name], non_negative=True)
-        for name in ("tau_fast", "tau_slow", "delay"):
-            if name in parameters:
-                _check_scalar_or_array(name, parameters[name], positive=True)
+        check("stdwi_synapse", parameters, also={"delay": POSITIVE})
         super().__init__(**parameters)
 
 

@@ -31,6 +31,11 @@ class ProtocolError(ValueError):
 #: arithmetic) still represents exactly.
 MAX_INTEGER = 2 ** 53
 
+#: The most neurons a protocol may put into one NEST kernel: a node of NEST takes about 1 kB beside
+#: its connections, so 10^7 neurons ask about 10 GB of one machine (split a larger study into
+#: several protocols, or run it on more MPI ranks with fewer replicas each).
+MAX_NEURONS = 10_000_000
+
 #: The largest time NEST 3.10 can simulate in one kernel, ms: ``Time::max()``, 2^60 tics at its
 #: 1000 tics per ms (``nest.GetKernelStatus("T_max")``; tests/study/test_protocol.py compares).
 NEST_MAX_TIME_MS = 2 ** 60 / 1000
@@ -167,12 +172,24 @@ def list_of_number_lists(length: int, names: str):
     return check
 
 
+#: The most values a grid of a protocol may have along one axis.
+MAX_GRID_POINTS = 10_000
+
+
+def grid_points(v) -> int:
+    """How many values a valid ``[start, stop, step]`` grid has (``stop`` included, as
+    :func:`salnest.experiments._shared.grid_values` makes it)."""
+    return math.ceil((v[1] + v[2] / 2 - v[0]) / v[2])
+
+
 def grid_spec(v):
-    """[start, stop, step] with stop > start and step > 0."""
+    """[start, stop, step] with stop > start, step > 0 and at most :data:`MAX_GRID_POINTS` values."""
     if len(v) != 3 or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
         return f"must be [start, stop, step], got {shown(v)}"
     if not (v[1] > v[0] and v[2] > 0):
         return f"needs stop > start and step > 0, got {shown(v)}"
+    if (v[1] - v[0]) / v[2] >= MAX_GRID_POINTS:
+        return f"would have more than {MAX_GRID_POINTS:,} values, got {shown(v)}"
     return None
 
 
@@ -337,7 +354,7 @@ def load_protocol(source: str | Path | dict, threads: int | None = None,
         raw[section][field] = value
     name = raw.get("experiment", {}).get("kind") if isinstance(raw.get("experiment"), dict) else None
     try:
-        kind = registry.get(name)
+        kind = registry.get(name if isinstance(name, str) else None)
     except registry.UnknownKindError:
         raise ProtocolError(f"{where}: experiment.kind must be one of {sorted(registry.kinds())}, "
                             f"got {shown(name)}") from None
@@ -345,10 +362,19 @@ def load_protocol(source: str | Path | dict, threads: int | None = None,
         raw.setdefault("experiment", {})["threads"] = threads
     protocol = validate(raw, kind.protocol_schema(), where)
     protocol["experiment"]["source"] = origin
-    if kind.check is not None:
-        kind.check(protocol)
+    # the sizes first: a kind's own check may draw what a run would
     if kind.simulated_ms is not None:
         _check_simulated_time(kind.simulated_ms(protocol), kind, where)
+    if kind.neurons is not None and kind.neurons(protocol) > MAX_NEURONS:
+        raise ProtocolError(f"{where}: one NEST kernel of this run would hold {kind.neurons(protocol):.3g} neurons, "
+                            f"more than {MAX_NEURONS:.0e}: fewer replicates, seeds, copies or smaller layers")
+    if kind.check is not None:
+        try:
+            kind.check(protocol)
+        except ProtocolError as exc:  # the kind's own checks need not know the file
+            if not str(exc).startswith(where):
+                raise ProtocolError(f"{where}: {exc}") from None
+            raise
     return protocol
 
 

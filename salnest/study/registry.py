@@ -56,6 +56,9 @@ class ExperimentKind:
         ``simulated_ms(protocol) -> float``: at least the NEST time (ms) that one kernel of the run
         simulates, from its start (segments included); a protocol above NEST's largest time
         (:data:`salnest.study.protocol.NEST_MAX_TIME_MS`) is refused on load.
+    neurons
+        ``neurons(protocol) -> int``: at least the number of neurons one kernel of the run holds; a
+        protocol above :data:`salnest.study.protocol.MAX_NEURONS` is refused on load.
     """
 
     name: str
@@ -68,6 +71,7 @@ class ExperimentKind:
     summary: Callable | None = None
     experiment: dict[str, Any] = field(default_factory=dict)
     simulated_ms: Callable | None = None
+    neurons: Callable | None = None
     module: str = ""
 
     def __post_init__(self):

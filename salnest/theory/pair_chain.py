@@ -330,12 +330,15 @@ MAX_CHAIN_TAU_REF = 300
 MAX_CHAIN_STATES = 2_000_000
 
 
-def history_states(isi: int, history: int) -> int:
+def history_states(isi: int, history: int, limit: int | None = None) -> int:
     """How many states one neuron has in :func:`history_chain`: the sets of spike ages in
-    [0, history) at least ``isi`` apart (the pair's chain has the square of it)."""
+    [0, history) at least ``isi`` apart (the pair's chain has the square of it). With ``limit``,
+    the count stops as soon as it exceeds it (the number then returned is only known to be larger)."""
     counts = [n + 1 for n in range(min(history, isi) + 1)]  # at most one spike fits in isi steps
     for n in range(isi + 1, history + 1):
         counts.append(counts[n - 1] + counts[n - isi])  # age n - 1 empty, or a spike there
+        if limit is not None and counts[-1] > limit:
+            return counts[-1]
     return counts[history]
 
 

@@ -88,3 +88,51 @@ def test_shipped_protocols_are_valid():
                 assert any(reason in str(err) for reason in needs[path.name]), err
             continue
         load_protocol(path)  # also the checks across fields
+
+
+def test_every_kind_declares_the_time_one_kernel_simulates():
+    from salnest.study import registry
+
+    bundled = [kind for kind in registry.kinds().values() if kind.module.startswith("salnest.experiments.")]
+    assert len(bundled) == 13 and all(kind.simulated_ms is not None for kind in bundled)
+
+
+#: Per kind, a field that makes one NEST kernel simulate beyond NEST's largest time when huge.
+LONG = {"pair_trajectory": "run.steps", "pair_stdd": "run.steps", "pair_phase_plane": "grid.steps",
+        "psp_stdd": "run.steps", "psp_fixed_points": "simulation.steps", "ei_drift_field": "grid.steps",
+        "ei_rates": "rates.steps", "sampling_accuracy": "sampling.steps", "wake_sleep": "schedule.epoch_length",
+        "microcircuit": "schedule.pattern_length", "sal_alignment": "schedule.epoch_steps",
+        "weight_inference": "sal.network_steps_per_second", "deep_training": "sal.iteration_steps"}
+
+
+@pytest.mark.parametrize("kind", sorted(LONG))
+def test_a_run_longer_than_nest_can_simulate_is_refused_on_load(kind):
+    """2**52 steps pass the check of integers, but not NEST's largest time (2**60 tics, 1.15e15 ms)."""
+    from salnest.resources import protocols
+    from salnest.study.protocol import read
+
+    name = next(n for n, p in protocols().items() if read(p)["experiment"]["kind"] == kind
+                and (kind != "deep_training" or n.endswith("smoke")))
+    with pytest.raises(ProtocolError, match="more than NEST can"):
+        load_protocol(protocols()[name], overrides={LONG[kind]: 2 ** 52})
+    load_protocol(protocols()[name], overrides={LONG[kind]: 10 ** 6})  # long, but NEST can
+
+
+#: Per kind, a count that puts more neurons into one NEST kernel than a protocol may when huge.
+MANY = {"pair_trajectory": "run.replicates", "pair_stdd": "run.replicates", "pair_phase_plane": "grid.seeds_per_point",
+        "psp_stdd": "run.replicates", "psp_fixed_points": "simulation.replicates",
+        "ei_drift_field": "grid.seeds_per_point", "ei_rates": "rates.replicates", "sampling_accuracy": "sampling.replicas",
+        "wake_sleep": "runs.n_inits", "microcircuit": "student.n_seeds", "sal_alignment": "network.copies",
+        "weight_inference": "layer.n_seeds", "deep_training": "sal.copies"}
+
+
+@pytest.mark.parametrize("kind", sorted(MANY))
+def test_a_kernel_of_more_neurons_than_a_machine_holds_is_refused_on_load(kind):
+    from salnest.resources import protocols
+    from salnest.study.protocol import MAX_NEURONS, read
+
+    assert set(MANY) == set(LONG)
+    name = next(n for n, p in protocols().items() if read(p)["experiment"]["kind"] == kind
+                and (kind != "deep_training" or n.endswith("smoke")))
+    with pytest.raises(ProtocolError, match="neurons, more than"):
+        load_protocol(protocols()[name], overrides={MANY[kind]: MAX_NEURONS})
