@@ -74,7 +74,8 @@ def _cmd_info(args) -> int:
 
         print(f"{'spike exchange':16s} " + ("compressed (NEST has salnest's fix, nest_patches/)"
                                            if nest_has_target_data_fix() else
-                                           "uncompressed under MPI: NEST lacks salnest's fix (nest_patches/; README: MPI)"))
+                                           "uncompressed under MPI: NEST lacks salnest's fix "
+                                           "(nest_patches/; README: MPI)"))
     print(f"{'GSL':16s} {'yes' if info.get('have_gsl') else 'no'}")
     import importlib
 
@@ -323,9 +324,7 @@ def _cmd_plot(args) -> int:
     from salnest.study.driver import figure_path
     from salnest.study.figures import plot_results
     from salnest.study.registry import UnknownKindError, kind_of
-    from salnest.study.results import ResultsFileError, read_dataset
-
-    from salnest.study.results import check_output
+    from salnest.study.results import ResultsFileError, check_output, read_dataset
 
     for path in args.results:
         figure = args.figure if args.figure and len(args.results) == 1 else figure_path(path)
@@ -351,7 +350,8 @@ def main(argv=None) -> int:
                         help="show the traceback of an unexpected error instead of a line and a log file")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("build", help="generate and compile the NEST module (cached; rebuilt when sources or NEST change)")
+    p = sub.add_parser("build", help="generate and compile the NEST module (cached; rebuilt when sources or NEST "
+                                     "change)")
     p.add_argument("--force", action="store_true", help="rebuild even if the cache is up to date")
     p.add_argument("--jobs", type=int, default=os.cpu_count(), help="parallel compile jobs")
     p.set_defaults(func=_cmd_build)

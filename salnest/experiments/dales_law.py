@@ -39,6 +39,9 @@ from salnest.study.protocol import (
     pair_of_numbers,
     shown,
 )
+from salnest.study.protocol import (
+    seed as seed_range,
+)
 from salnest.study.registry import ExperimentKind, register
 from salnest.theory.ei_system import CONNECTIONS, NEURONS, draw_system, effective_weights, pathway_weights
 
@@ -73,7 +76,7 @@ def _sal() -> dict[str, Field]:
 
 
 def experiment_fields(seed: int) -> dict[str, Field]:
-    return {"seed": Field(int, seed, at_least(1), doc="seed of NEST's random streams (the E-I draw has its own, "
+    return {"seed": Field(int, seed, seed_range, doc="seed of NEST's random streams (the E-I draw has its own, "
                                                       "system.draw_seed)")}
 
 

@@ -41,6 +41,9 @@ from salnest.study.protocol import (
     positive,
     shown,
 )
+from salnest.study.protocol import (
+    seed as seed_range,
+)
 from salnest.study.registry import ExperimentKind, register
 from salnest.study.results import completed_epochs
 
@@ -355,7 +358,7 @@ register(ExperimentKind(
     description="a conv net trained under BP, FA, sign-concordant FA, Kolen-Pollack, SAL and RDD, with the SAL and "
                 "RDD phases in NEST (paper Fig. 8)",
     schema=SCHEMA, epochs=DeepTraining, check=check, plot=plot_deep_training, summary=summary,
-    experiment={"checkpoint_every": 5, "seed": Field(int, 1, at_least(1), doc="networks, data order, NEST's streams")},
+    experiment={"checkpoint_every": 5, "seed": Field(int, 1, seed_range, doc="networks, data order, NEST's streams")},
     simulated_ms=simulated_ms,
     neurons=neurons,
 ))

@@ -30,7 +30,7 @@ import xarray as xr
 from salnest.analysis.alignment import feedback_angle
 from salnest.analysis.microcircuit import opposed_to_learned
 from salnest.networks.teacher_student import Study, draw_study, pattern_order, teacher_targets, teacher_weights
-from salnest.study.driver import EpochRun, kernel_seed
+from salnest.study.driver import EpochRun, kernel_seed, nest_seed
 from salnest.study.figures import pyplot, quantile_band, save
 from salnest.study.protocol import (
     REQUIRED,
@@ -42,6 +42,9 @@ from salnest.study.protocol import (
     pair_of_numbers,
     positive,
     shown,
+)
+from salnest.study.protocol import (
+    seed as seed_range,
 )
 from salnest.study.registry import ExperimentKind, register
 from salnest.study.results import completed_epochs
@@ -152,7 +155,7 @@ def build_circuits(protocol, W, B, biases, seed: int):
 
 def teacher_seed(seed: int) -> int:
     """NEST seed of the kernel that measures the teacher's targets."""
-    return seed * 7919 + 1
+    return nest_seed(seed * 7919 + 1, seed, 7919)
 
 
 class Microcircuit(EpochRun):
@@ -362,7 +365,7 @@ register(ExperimentKind(
                 "feedback (paper Fig. 6)",
     schema=SCHEMA, epochs=Microcircuit, check=make_study, plot=plot_microcircuit, summary=summary,
     experiment={"name": "microcircuit",
-                "seed": Field(int, 1, at_least(1), doc="student weights, pattern order and NEST streams")},
+                "seed": Field(int, 1, seed_range, doc="student weights, pattern order and NEST streams")},
     simulated_ms=simulated_ms,
     neurons=neurons,
 ))

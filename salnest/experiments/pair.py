@@ -36,6 +36,9 @@ from salnest.study.protocol import (
     pair_of_numbers,
     within,
 )
+from salnest.study.protocol import (
+    seed as seed_range,
+)
 from salnest.study.registry import ExperimentKind, register
 from salnest.theory.pair_chain import MAX_CHAIN_TAU_REF, drift_field, mean_field_trajectory, pair_statistics
 from salnest.theory.windows import restricted_nn_pairs
@@ -60,7 +63,7 @@ def _network(with_weights: bool) -> dict[str, Field]:
 
 
 def _experiment(seed: int) -> dict[str, Field]:
-    return {"seed": Field(int, seed, at_least(1), doc="seed of NEST's random streams")}
+    return {"seed": Field(int, seed, seed_range, doc="seed of NEST's random streams")}
 
 
 def run_trajectory(protocol, progress) -> xr.Dataset:

@@ -22,6 +22,7 @@ from salnest.analysis.alignment import METRICS
 from salnest.study.driver import EpochRun
 from salnest.study.figures import pyplot, quantile_band, save
 from salnest.study.protocol import Field, at_least, distinct_positive, layer_sizes
+from salnest.study.protocol import seed as seed_range
 from salnest.study.registry import ExperimentKind, register
 from salnest.study.results import completed_epochs
 
@@ -174,7 +175,7 @@ register(ExperimentKind(
     description="SAL alone aligns the feedback weights of a deep network's fully connected layers in NEST "
                 "(paper Fig. 9)",
     schema=SCHEMA, epochs=SALAlignment, plot=plot_sal_alignment, summary=summary,
-    experiment={"checkpoint_every": 10, "seed": Field(int, 1, at_least(1), doc="the networks and NEST's streams")},
+    experiment={"checkpoint_every": 10, "seed": Field(int, 1, seed_range, doc="the networks and NEST's streams")},
     simulated_ms=lambda p: float(p["experiment"]["checkpoint_every"] * p["schedule"]["epoch_steps"]),
     neurons=lambda p: (sum(p["network"]["sizes"]) * p["network"]["copies"] * len(p["study"]["rates"])
                        * p["study"]["n_seeds"]),

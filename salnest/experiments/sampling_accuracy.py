@@ -25,6 +25,7 @@ from salnest.networks.sampling_network import BUILDERS, BUILDERS_DOC
 from salnest.study.driver import EpochRun
 from salnest.study.figures import pyplot, save
 from salnest.study.protocol import Field, at_least, distinct_positive, one_of, pair_of_numbers
+from salnest.study.protocol import seed as seed_range
 from salnest.study.registry import ExperimentKind, register
 from salnest.theory.boltzmann import boltzmann_distribution, kl_divergence
 
@@ -177,7 +178,7 @@ register(ExperimentKind(
                 "weight scale, with the sampling-noise floor (docs/models.md)",
     schema=SCHEMA, epochs=SamplingAccuracy, plot=plot_sampling_accuracy, summary=summary,
     experiment={"checkpoint_every": 1,
-                "seed": Field(int, 1, at_least(1), doc="the networks and NEST's streams")},
+                "seed": Field(int, 1, seed_range, doc="the networks and NEST's streams")},
     simulated_ms=lambda p: float(p["experiment"]["checkpoint_every"] * p["sampling"]["steps"]),
     neurons=lambda p: p["experiment"]["checkpoint_every"] * p["sampling"]["replicas"] * max(p["networks"]["sizes"]),
 ))

@@ -26,6 +26,7 @@ from salnest.networks.sampling_network import BUILDERS, BUILDERS_DOC
 from salnest.study.driver import EpochRun
 from salnest.study.figures import pyplot, quantile_band, save
 from salnest.study.protocol import Field, at_least, distinct_at_least, distinct_choices, one_of, positive, within
+from salnest.study.protocol import seed as seed_range
 from salnest.study.registry import ExperimentKind, register
 from salnest.study.results import completed_epochs
 from salnest.theory.boltzmann import all_states, boltzmann_distribution, kl_divergence
@@ -303,7 +304,7 @@ register(ExperimentKind(
                 "plasticity noise (paper Figs. 4, 5)",
     schema=SCHEMA, epochs=WakeSleep, plot=plot_wake_sleep, summary=summary,
     experiment={"name": "wake-sleep", "checkpoint_every": 100,
-                "seed": Field(int, 1, at_least(1), doc="targets, initial weights, noise gains and NEST streams")},
+                "seed": Field(int, 1, seed_range, doc="targets, initial weights, noise gains and NEST streams")},
     simulated_ms=simulated_ms,
     neurons=lambda p: (p["network"]["n_neurons"] * len(p["noise"]["levels"]) * len(p["learning"]["conditions"])
                        * p["runs"]["n_targets"] * p["runs"]["n_inits"]),

@@ -39,6 +39,7 @@ from salnest.analysis.alignment import correlation, feedback_angle, normalised_d
 from salnest.study.driver import EpochRun
 from salnest.study.figures import pyplot, quantile_band, save
 from salnest.study.protocol import Field, ProtocolError, at_least, distinct_choices, fraction, one_of, positive
+from salnest.study.protocol import seed as seed_range
 from salnest.study.registry import ExperimentKind, register
 
 METHODS = ("sal", "rdd", "stdwi")
@@ -344,7 +345,7 @@ register(ExperimentKind(
     experiment={"checkpoint_every": Field(int, 10, at_least(1),
                                           doc="simulated seconds per segment (a segment never spans two methods); "
                                               "part of the run's identity"),
-                "seed": Field(int, 1, at_least(1), doc="the layers, the stimuli and NEST's streams")},
+                "seed": Field(int, 1, seed_range, doc="the layers, the stimuli and NEST's streams")},
     simulated_ms=simulated_ms,
     neurons=neurons,
 ))

@@ -1,8 +1,9 @@
 """Build NEST extension modules, from NESTML sources or hand-written C++, with a cache.
 
 A module is identified by a key made of its sources, the neuron-synapse pairs to
-co-generate (NESTML), the NEST installation, the NESTML version and the compiler. ``build_module`` returns at once when a module with that key exists,
-so it is cheap to call before every simulation; it rebuilds only when a source
+co-generate (NESTML), the NEST installation, the NESTML version and the compiler.
+``build_module`` returns at once when a module with that key exists, so it is cheap to call
+before every simulation; it rebuilds only when a source
 or the installed NEST changes. Concurrent builds of the same key (several MPI
 ranks, parallel test workers) wait for each other through a file lock.
 """

@@ -44,6 +44,7 @@ from typing import Any, Callable, ContextManager
 import xarray as xr
 
 from salnest.parallel import from_root, is_root, num_processes
+from salnest.study.protocol import NEST_MAX_SEED
 from salnest.study.results import ResultsLock, check_output, previous_results, write_dataset
 
 #: ``[experiment]`` fields that do not change the results: they are not part of a run's identity.
@@ -119,10 +120,22 @@ class RunInterrupted(KeyboardInterrupt):
         super().__init__(f"interrupted: {text}")
 
 
+def nest_seed(value: int, *parts: int) -> int:
+    """``value`` as NEST's ``rng_seed`` where it fits NEST's range; else a well-spread seed in that
+    range drawn from ``parts`` (non-negative integers that identify the kernel)."""
+    if 1 <= value <= NEST_MAX_SEED:
+        return value
+    import numpy as np
+
+    return int(np.random.SeedSequence(list(parts)).generate_state(1)[0]) or 1
+
+
 def kernel_seed(seed: int, epoch: int) -> int:
     """NEST ``rng_seed`` of the kernel that simulates the epochs after ``epoch`` of a run with
-    protocol seed ``seed`` (``epoch = -1``: a kernel that runs before the first epoch)."""
-    return seed * 1_000_003 + epoch + 1
+    protocol seed ``seed`` (``epoch = -1``: a kernel that runs before the first epoch):
+    ``seed * 1000003 + epoch + 1``, and for protocol seeds above about 4,294, where that overflows
+    NEST's 32 bits, :func:`nest_seed` of (seed, epoch + 1)."""
+    return nest_seed(seed * 1_000_003 + epoch + 1, seed, epoch + 1)
 
 
 def run_identity(protocol: dict) -> str:
@@ -277,7 +290,7 @@ def _run_epochs(kind, protocol, output, progress) -> xr.Dataset:
             return old
         _check_layout(sessions, protocol, output)
     sessions.append(_session(protocol, completed))
-    seeds = {"seed": exp["seed"], "kernel_seed": "seed * 1000003 + first epoch of the segment + 1",
+    seeds = {"seed": exp["seed"], "kernel_seed": "seed * 1000003 + first epoch of the segment + 1 (driver.kernel_seed)",
              "resumed_at_epochs": resumed}
 
     def checkpoint(done: int) -> xr.Dataset:

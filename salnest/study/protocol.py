@@ -31,6 +31,9 @@ class ProtocolError(ValueError):
 #: arithmetic) still represents exactly.
 MAX_INTEGER = 2 ** 53
 
+#: NEST's random seeds are 32-bit: ``rng_seed`` lies in 1 ... 2**32 - 1.
+NEST_MAX_SEED = 2 ** 32 - 1
+
 #: The most neurons a protocol may put into one NEST kernel: a node of NEST takes about 1 kB beside
 #: its connections, so 10^7 neurons ask about 10 GB of one machine (split a larger study into
 #: several protocols, or run it on more MPI ranks with fewer replicas each).
@@ -73,6 +76,11 @@ def file_name(v):
 def within(lo, hi):
     """Check of a number in [``lo``, ``hi``]."""
     return lambda v: f"must be >= {lo}, got {v}" if v < lo else f"must be <= {hi}, got {v}" if v > hi else None
+
+
+def seed(v):
+    """A protocol seed: 1 ... :data:`NEST_MAX_SEED`, as NEST's seeds are 32-bit."""
+    return within(1, NEST_MAX_SEED)(v)
 
 
 def positive(v):

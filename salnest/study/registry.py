@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, Callable
 
-from salnest.study.protocol import REQUIRED, Field, Schema, at_least, file_name, one_of, within
+from salnest.study.protocol import REQUIRED, Field, Schema, at_least, file_name, one_of, seed, within
 
 #: Entry-point group under which installed packages name modules that register kinds.
 ENTRY_POINT_GROUP = "salnest.experiments"
@@ -90,8 +90,9 @@ class ExperimentKind:
         common = {
             "kind": Field(str, REQUIRED, one_of(self.name), doc="the kind of experiment (salnest describe lists them)"),
             "name": Field(str, self.name, doc="label in figures and summaries"),
-            "seed": Field(int, 1, at_least(1),
-                          doc="seed of everything random: the protocol's draws and NEST's streams"),
+            "seed": Field(int, 1, seed,
+                          doc="seed of everything random: the protocol's draws and NEST's streams (NEST's "
+                              "seeds are 32-bit)"),
             "output": Field(str, f"results/{self.name}.nc", file_name,
                             doc="results file (netCDF), relative to the working directory; salnest run --output "
                                 "overrides"),

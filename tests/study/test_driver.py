@@ -34,6 +34,18 @@ def test_identity_is_what_changes_results(tmp_path):
 def test_kernel_seeds_follow_seed_and_epoch():
     assert kernel_seed(3, 0) == 3 * 1_000_003 + 1 and kernel_seed(3, 10) == kernel_seed(3, 0) + 10
     assert kernel_seed(3, -1) == 3 * 1_000_003  # a kernel before the first epoch
+    # a seed whose formula would overflow NEST's 32-bit seeds: distinct seeds in NEST's range
+    big = [kernel_seed(4_000_000_000, epoch) for epoch in range(-1, 50)]
+    assert all(1 <= s <= 2 ** 32 - 1 for s in big) and len(set(big)) == len(big)
+    assert kernel_seed(4_000_000_000, 7) == kernel_seed(4_000_000_000, 7)  # reproducible
+
+
+def test_a_seed_beyond_the_formulas_32_bits_runs(salnest_module, tmp_path):
+    """Seed 4e9 makes seed * 1000003 overflow NEST's 32-bit seeds; the kernels get seeds in range."""
+    ds = run(_protocol(tmp_path, seed=4_000_000_000), tmp_path / "big.nc")
+    assert ds.attrs["completed_epochs"] == 6 and ds.counts.values.sum() > 0
+    with pytest.raises(Exception, match="must be <= 4294967295"):
+        _protocol(tmp_path, seed=2 ** 32)
 
 
 def test_segments_restart_the_kernel_so_the_interval_matters(salnest_module, tmp_path):
