@@ -81,9 +81,21 @@ eta_rdd          1       LMS learning rate (0.001)
 feedback_sources         node ids of the units above, in the order of beta
 ================ ======= ================================================
 
-State: ``v``, ``u``, ``rdd_fits`` (c0, c1, c2, c3 per source, flat in that order per
-source; setting them, after ``feedback_sources`` in the same call, resumes an estimate and
-sets ``beta``); read only: ``beta``. Recordables: ``v``, ``u``, ``basal``.
+State:
+
+================ ======= ================================================
+v                1       somatic potential (recordable)
+u                1       follows ``v`` without resets while an integration
+                         window is open (recordable)
+rdd_fits         1       c0, c1, c2, c3 of each source's piecewise-linear
+                         fit, flat in that order per source; setting them,
+                         after ``feedback_sources`` in the same call,
+                         resumes an estimate and sets ``beta``
+beta             1       the feedback weight estimates, one per source
+                         (read only)
+================ ======= ================================================
+
+Recordables: ``v``, ``u``, ``basal``.
 
 References
 ++++++++++

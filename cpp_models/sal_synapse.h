@@ -66,7 +66,7 @@ Both are 0 at :math:`\Delta t = 0`. Every pair adds ``sal_gain * K_sal`` to ``sa
 ``eta_sal * sal_gain * K_sal + eta_ws * ws_gain * K_ws``, clipped to ``[Wmin, Wmax]``.
 ``eta_sal = eta_ws = 0`` only accumulates the sums (batch updates by a protocol).
 
-Pairing is restricted nearest neighbour (as ``stdp_nn_restr_synapse``; ``sal_pairing`` 0):
+Pairing is restricted nearest neighbour (as ``stdp_nn_restr_synapse`` [2]_; ``sal_pairing`` 0):
 a spike is paired with the partner's most recent earlier spike only if that one came after
 its own previous spike; simultaneous spikes form no pair. With ``sal_pairing`` 1 every
 spike pairs with all earlier spikes of the partner (all to all, by traces as
@@ -97,23 +97,33 @@ Parameters
 
 ============= ====== ======================================================= ==============
 eta_sal       real   SAL learning rate (>= 0)                                per connection
-sal_gain      real   per-synapse factor on the SAL window                   per connection
-ws_gain       real   per-synapse factor on the wake-sleep window            per connection
-sal_pairing   int    0: restricted nearest neighbour, 1: all to all             common in _hom
-sal_window    int    0: exponential, 1: triangular                          common in _hom
-tau_sal       ms     SAL window time constant (> 0)                         common in _hom
-a_causal      real   amplitude for dt > 0 (default -1)                      common in _hom
-a_anticausal  real   amplitude for dt < 0 (default +1)                      common in _hom
-eta_ws        real   wake-sleep learning rate (>= 0; 0 switches it off)     common in _hom
-tau_ws        ms     wake-sleep window half width (> 0)                     common in _hom
-ws_phase      real   +1 (wake) or -1 (sleep)                                common in _hom
-Wmin, Wmax    real   bounds of online updates (Wmin <= weight <= Wmax;     common in _hom
+sal_gain      real   per-synapse factor on the SAL window                    per connection
+ws_gain       real   per-synapse factor on the wake-sleep window             per connection
+sal_pairing   int    0: restricted nearest neighbour, 1: all to all          common in _hom
+sal_window    int    0: exponential, 1: triangular                           common in _hom
+tau_sal       ms     SAL window time constant (> 0)                          common in _hom
+a_causal      real   amplitude for dt > 0 (default -1)                       common in _hom
+a_anticausal  real   amplitude for dt < 0 (default +1)                       common in _hom
+eta_ws        real   wake-sleep learning rate (>= 0; 0 switches it off)      common in _hom
+tau_ws        ms     wake-sleep window half width (> 0)                      common in _hom
+ws_phase      real   +1 (wake) or -1 (sleep)                                 common in _hom
+Wmin, Wmax    real   bounds of online updates (Wmin <= weight <= Wmax;       common in _hom
                      -inf and inf: no bound, the defaults)
 ============= ====== ======================================================= ==============
 
-State (per connection): ``weight``, ``sal_sum``, ``ws_sum``, ``n_pairs`` (set to 0 to
-reset), ``t_pre_last``, ``t_pre_before``, ``t_post_last`` (ms); with all-to-all pairing the
-traces ``x_pre``, ``y_post`` (read only).
+State (per connection; the sums and ``n_pairs`` are set to 0 to reset them):
+
+============= ====== ==============================================================
+weight        real   the synaptic weight (signed)
+sal_sum       real   sum of ``sal_gain * K_sal`` over the pairs so far
+ws_sum        real   sum of ``ws_gain * K_ws`` over the pairs so far
+n_pairs       int    number of pairs so far
+t_pre_last    ms     time of the last presynaptic spike
+t_pre_before  ms     time of the presynaptic spike before it
+t_post_last   ms     time of the last postsynaptic spike paired
+x_pre, y_post real   presynaptic and postsynaptic traces of all-to-all pairing
+                     (read only)
+============= ====== ==============================================================
 
 Transmits
 +++++++++

@@ -40,9 +40,9 @@ Description
 
 ``sampling_network`` simulates :math:`N` ``sampling_neuron`` neurons, all-to-all
 connected (no self-connections) by ``sal_synapse`` connections with a delay of one
-step, inside a single NEST node, as ``gif_pop_psc_exp`` simulates a population. It is
-the fast path for sampling experiments (spiking Boltzmann machines, wake-sleep with
-SAL): NEST's per-node and per-step machinery (update calls, spike gathering and
+step, inside a single NEST node, as ``gif_pop_psc_exp`` [3]_ simulates a population. It is
+the fast path for sampling experiments (spiking Boltzmann machines [1]_, wake-sleep with
+SAL [2]_): NEST's per-node and per-step machinery (update calls, spike gathering and
 delivery with one-step delays, ring buffers) is paid once per network instead of once
 per neuron and synapse.
 
@@ -72,23 +72,44 @@ Parameters
 ++++++++++
 
 ============== ======= ==========================================================
-b              real    Biases, length N
-weights        real    Weights W_ij, length N^2 (post-major)
-tau_ref        ms      Absolute refractory period (spike step included)
+b              real    biases, length N
+weights        real    weights W_ij, length N^2 (post-major)
+tau_ref        ms      absolute refractory period (spike step included)
 tau_syn        ms      PSP duration (rectangular) or time constant
 psp_shape      integer 0: rectangular, 1: exponential, 2: alpha
 eta_sal        real    SAL learning rate per connection (>= 0), length N^2
-sal_gain       real    Per-connection factor on the SAL window, length N^2
-ws_gain        real    Per-connection factor on the wake-sleep window, length N^2
-sal_pairing, sal_window, tau_sal, a_causal, a_anticausal, eta_ws, tau_ws, ws_phase, Wmin, Wmax
-               ...     The windows and bounds of every connection, as in ``sal_synapse``
-record_spikes  boolean Keep every spike (default false)
-record_states  boolean Count the steps spent in each state (default false)
+sal_gain       real    per-connection factor on the SAL window, length N^2
+ws_gain        real    per-connection factor on the wake-sleep window, length N^2
+sal_pairing    integer 0: restricted nearest neighbour, 1: all to all
+sal_window     integer 0: exponential, 1: triangular
+tau_sal        ms      SAL window time constant (> 0)
+a_causal       real    SAL amplitude for dt > 0 (default -1)
+a_anticausal   real    SAL amplitude for dt < 0 (default +1)
+eta_ws         real    wake-sleep learning rate (>= 0; 0 switches it off)
+tau_ws         ms      wake-sleep window half width (> 0)
+ws_phase       real    +1 (wake) or -1 (sleep)
+Wmin, Wmax     real    bounds of online updates, common to all connections
+record_spikes  boolean keep every spike (default false)
+record_states  boolean count the steps spent in each state (default false)
 ============== ======= ==========================================================
 
-State: ``u``, ``z``, ``spike_count`` (length N; ``spike_count`` settable),
-``sal_sum``, ``ws_sum``, ``n_pairs`` (length N^2, settable), ``spike_times``,
-``spike_senders``, ``n_events``, ``state_counts``.
+The windows and bounds act on every connection as in ``sal_synapse``.
+
+State:
+
+============== ======= ==========================================================
+n              integer number of neurons N (read only; set by ``b`` and ``weights``)
+u              real    membrane potentials, length N
+z              real    1 while refractory, the spike step included, length N
+spike_count    integer spikes per neuron so far, length N (settable)
+sal_sum        real    SAL window sums per connection, length N^2 (settable)
+ws_sum         real    wake-sleep window sums per connection, length N^2 (settable)
+n_pairs        integer pairs per connection, length N^2 (settable)
+spike_times    ms      times of the recorded spikes
+spike_senders  integer neuron index of each recorded spike
+n_events       integer number of recorded spikes (set to 0 to clear them)
+state_counts   integer steps spent in each of the 2^N states (set to [] to clear)
+============== ======= ==========================================================
 
 Receives
 ++++++++

@@ -84,10 +84,17 @@ psp_shape   integer 0: rectangular, 1: exponential, 2: alpha
 ``tau_ref`` and a rectangular PSP's ``tau_syn`` must be positive multiples of the
 resolution; other PSPs take any positive ``tau_syn``.
 
-State variables: ``u`` (membrane potential), ``z`` (1 while refractory),
-``refr_steps_left`` (remaining refractory steps), ``psp`` (summed PSPs), ``psp_rise``
-(alpha PSPs' exponential factor),
-``spike_count`` (spikes since it was last set to 0).
+State
++++++
+
+================ ======= ======================================================
+u                real    Membrane potential (recordable; finite)
+z                real    1 while refractory, the spike step included (recordable)
+refr_steps_left  integer Refractory steps left (>= 0)
+psp              real    Summed postsynaptic potentials
+psp_rise         real    Alpha PSPs' exponential factor (psp_shape 2)
+spike_count      real    Spikes since it was last set to 0 (rates without a recorder)
+================ ======= ======================================================
 
 Receives
 ++++++++
