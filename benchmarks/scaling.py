@@ -15,7 +15,7 @@ STDP) or ``static_synapse`` (the floor). Every configuration runs in its own pro
 Then it prints the ratios measured side by side in this one run: SAL against stdp_synapse
 (speed, memory), 1 -> 2 threads and 1 -> 2 ranks, the cost of the uncompressed spike exchange
 that salnest falls back to on a NEST without its fix (:func:`salnest.compat.nest.use_safe_spike_exchange`),
-and the weak-scaling model of the README ("Scaling") fitted to these numbers, extrapolated to
+and the weak-scaling model of docs/performance.md ("Scaling") fitted to these numbers, extrapolated to
 cluster sizes.
 
     python benchmarks/scaling.py                       # 10^4 neurons, 10^6 synapses

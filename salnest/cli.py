@@ -67,7 +67,7 @@ def _cmd_info(args) -> int:
     info = nest.build_info
     print(f"{'OpenMP threads':16s} {'yes' if info.get('have_threads') else 'no'}"
           f" (threads default {nest.local_num_threads}, {os.cpu_count()} CPUs here)")
-    print(f"{'MPI':16s} {'yes' if info.get('have_mpi') else 'no (NEST built without MPI; see README: clusters)'}"
+    print(f"{'MPI':16s} {'yes' if info.get('have_mpi') else 'no (NEST built without MPI; see docs/clusters.md)'}"
           f"{f', {nest.NumProcesses()} ranks in this run' if info.get('have_mpi') else ''}")
     if info.get("have_mpi"):
         from salnest.compat.nest import nest_has_target_data_fix
@@ -75,17 +75,12 @@ def _cmd_info(args) -> int:
         print(f"{'spike exchange':16s} " + ("compressed (NEST has salnest's fix, nest_patches/)"
                                            if nest_has_target_data_fix() else
                                            "uncompressed under MPI: NEST lacks salnest's fix "
-                                           "(nest_patches/; README: MPI)"))
+                                           "(nest_patches/; docs/clusters.md, MPI)"))
     print(f"{'GSL':16s} {'yes' if info.get('have_gsl') else 'no'}")
-    import importlib
-
-    from salnest.compat import WORKAROUNDS
-
-    for module in ("salnest.compat.nest_wheel", "salnest.compat.nestml", "salnest.compat.torch", "salnest.pynn.nest"):
-        importlib.import_module(module)  # each declares its workarounds
+    from salnest.compat import declared
 
     print("workarounds of upstream defects (salnest/compat; 'check' where the installed version differs):")
-    for w in WORKAROUNDS.values():
+    for w in declared().values():
         state = "" if w.matches() else f"  check: {w.installed()} installed"
         print(f"  {w.name:38s} {w.package} {w.version}{state}")
     return 0
@@ -341,8 +336,9 @@ def _cmd_plot(args) -> int:
     return 0
 
 
-def main(argv=None) -> int:
-    """Entry point of the ``salnest`` console command."""
+def build_parser() -> argparse.ArgumentParser:
+    """The ``salnest`` command line: every subcommand with its options (the documentation's command
+    reference is generated from it)."""
     parser = _Parser(prog="salnest", description="Spike-based alignment learning for NEST and PyNN")
     parser.add_argument("--version", action="version", version=f"salnest {salnest.__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
@@ -402,7 +398,12 @@ def main(argv=None) -> int:
                                     "(the bundled protocol demo; writes results/ in the working directory)")
     p.add_argument("--out", type=Path, default=Path("results/reciprocal_pair.nc"))
     p.set_defaults(func=_cmd_demo)
+    return parser
 
+
+def main(argv=None) -> int:
+    """Entry point of the ``salnest`` console command."""
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "protocols" and args.action != "list" and args.name is None:
         parser.error(f"salnest protocols {args.action} needs the NAME of a bundled protocol")

@@ -1,4 +1,4 @@
-"""The package's layers import only what stands below them (README, "Architecture").
+"""The package's layers import only what stands below them (docs/developer/architecture.md).
 
 Every import in every module counts, those inside functions too; the only exception is a network
 script's ``main()``, an entry point like the ``salnest`` command, which may run protocols.

@@ -10,7 +10,7 @@ from salnest.theory.fixed_point import relative_offset
 
 
 def phase_plane_agreement(ds: xr.Dataset, min_asymmetry: float = 0.5) -> dict[str, float]:
-    """Sign agreement (where |W12 - W21| >= ``min_asymmetry``) and correlation of measured and exact drift."""
+    """Sign agreement (where ``|W12 - W21| >= min_asymmetry``) and correlation of measured and exact drift."""
     measured = ds.drift_measured.mean("seed")
     exact = ds.drift_exact
     asym = np.abs(ds.w12 - ds.w21) >= min_asymmetry

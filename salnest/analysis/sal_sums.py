@@ -55,7 +55,7 @@ class AllToAllSums:
         return x, current
 
     def add(self, z_pre: np.ndarray, z_post: np.ndarray) -> None:
-        """Add the pairs of the next steps: spike counts (*batch, steps, n_pre) and (*batch, steps, n_post)."""
+        """Add the pairs of the next steps: spike counts of shapes ``(*batch, steps, n_pre)`` and ``(*batch, steps, n_post)``."""
         z_pre, z_post = np.asarray(z_pre, dtype=float), np.asarray(z_post, dtype=float)
         x_pre, self._x_pre = self._traces(z_pre, self._x_pre)
         y_post, self._x_post = self._traces(z_post, self._x_post)

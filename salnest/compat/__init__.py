@@ -88,3 +88,14 @@ def workaround(name: str, package: str, version: str, symptom: str, upstream: st
         return wrapper
 
     return decorate
+
+
+def declared() -> dict[str, Workaround]:
+    """Every workaround, by name: imports the modules that declare them (none imports PyTorch or
+    runs a patch by being imported)."""
+    import importlib
+
+    for module in ("salnest.compat.nest", "salnest.compat.nest_wheel", "salnest.compat.nestml",
+                   "salnest.compat.torch", "salnest.compat.pynn"):
+        importlib.import_module(module)
+    return dict(WORKAROUNDS)

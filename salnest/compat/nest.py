@@ -50,7 +50,7 @@ def use_safe_spike_exchange() -> None:
     ``nest_patches/`` fixes NEST itself, and ``bash setup.sh mpi`` builds NEST with it; on such
     a NEST (:func:`nest_has_target_data_fix`) this does nothing. Otherwise the uncompressed
     exchange is correct but slower for networks with many targets per neuron and rank
-    (README, "Scaling"). Without MPI nothing changes: one process reads only its own,
+    (docs/performance.md, "Scaling"). Without MPI nothing changes: one process reads only its own,
     complete data. It must come before the first ``Connect`` after a reset.
     """
     import nest

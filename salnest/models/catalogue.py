@@ -10,7 +10,7 @@ module's models in the kernel (``nest.CopyModel``).
 
 The default values of the models' parameters are declared once, in the NESTML sources
 (``nestml_models/``); ``nest.GetDefaults(name)`` shows them, and the tests check that the PyNN
-types and the README agree with them. The sources are found by :mod:`salnest.resources`, in an
+types and the documentation's model pages agree with them. The sources are found by :mod:`salnest.resources`, in an
 installed wheel or in a checkout alike.
 """
 

@@ -8,7 +8,8 @@ neuron). This module makes that one call::
     names = install_sal_for("my_neuron.nestml")   # builds once, then cached
     nest.Create(names.neuron); nest.Connect(..., syn_spec={"synapse_model": names.synapse})
 
-Built-in NEST neurons cannot be targets of the SAL synapse (see README).
+A co-generated synapse connects only to the neuron it was generated with; on NEST's built-in
+neurons use the C++ ``sal_synapse`` (docs/tutorials/pynest.md).
 The generated names follow :mod:`salnest.models`.
 """
 

@@ -72,7 +72,7 @@ def _nest_package_dir() -> Path:
         raise NestNotFoundError(
             "NEST is not installed in this Python environment "
             f"({sys.executable}). Install it with 'pip install nest-simulator==3.10.0' "
-            "or build it from source (see the README)."
+            "or build it from source (see docs/install.md)."
         )
     return Path(list(spec.submodule_search_locations)[0])
 

@@ -1,5 +1,5 @@
 """Every benchmark runs at a tiny size and prints its ratios, so that none rots between the
-measurements in the README (the numbers themselves are measured by hand on an idle machine)."""
+measurements in docs/performance.md (the numbers themselves are measured by hand on an idle machine)."""
 
 import os
 import subprocess
