@@ -6,6 +6,7 @@
 #   bash setup.sh test      # the test suite (about 7 minutes after the build)
 #   bash setup.sh test-package  # the package itself: sdist and wheel, installed into a fresh environment
 #                               # outside the checkout, build the module and run protocols (a few minutes)
+#   bash setup.sh docs      # the documentation site (docs/_build/html; runs the gallery) and its tests
 #   bash setup.sh          # only install
 # MPI (a second environment, .venv-mpi, with NEST built from its PyPI source with MPI and the
 # fixes in nest_patches/; the first build takes about 20 minutes on 2 cores, then the wheel is
@@ -23,6 +24,7 @@ APT_PACKAGES=(python3 python3-venv python3-dev g++ make cmake libboost-dev liblt
 EXTRAS="test,bench,deep"
 [ "$ACTION" = demo ] && EXTRAS=""
 [ "$ACTION" = test-package ] && EXTRAS="test"
+[ "$ACTION" = docs ] && EXTRAS="test,docs"
 case "$ACTION" in
   mpi|test-mpi) MPI=1; VENV=.venv-mpi; APT_PACKAGES+=(openmpi-bin libopenmpi-dev patch) ;;
   *) MPI=0; VENV=.venv ;;
@@ -90,6 +92,9 @@ case "$ACTION" in
   test) exec "$VENV/bin/python" -m pytest -q "$@" ;;
   test-mpi) exec "$VENV/bin/python" -m pytest -q -m mpi tests/mpi "$@" ;;
   test-package) exec "$VENV/bin/python" -m pytest -q -m package tests/package "$@" ;;
+  # the site in docs/_build/html, every warning an error; then the checks of what it says
+  docs) "$VENV/bin/python" -m sphinx -W --keep-going -q -b html docs docs/_build/html "$@"
+        exec "$VENV/bin/python" -m pytest -q -m docs tests/docs ;;
   ""|mpi) echo "== done: activate with 'source $VENV/bin/activate', then try 'salnest info'" ;;
-  *) echo "unknown action '$ACTION' (use: demo, test, test-package, mpi, test-mpi, or nothing)" >&2; exit 2 ;;
+  *) echo "unknown action '$ACTION' (use: demo, test, test-package, docs, mpi, test-mpi, or nothing)" >&2; exit 2 ;;
 esac

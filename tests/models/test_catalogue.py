@@ -1,11 +1,9 @@
 """The models catalogue: every name maps to a model that is built, and each default value is
-declared once (in the NESTML sources), with the PyNN types and the README agreeing."""
+declared once (in the NESTML sources), with the PyNN types agreeing."""
 
 import re
 
-import numpy as np
 import pytest
-from checkout import REPO
 
 from salnest.models import CORE_MODULE, CPP_MODULE, MICROCIRCUIT_MODULE, MODELS, nest_model
 from salnest.models.catalogue import NESTML_MODELS_DIR
@@ -78,34 +76,6 @@ def test_pynn_types_have_every_nestml_parameter_with_nests_default(both_modules,
     reported = both_modules.GetDefaults(nest_model(model))
     for name in set(defaults) - weight_and_delay:
         assert defaults[name] == reported[name], name
-
-
-def _readme_tables() -> list[dict[str, str]]:
-    """The parameter tables of the README's model reference: name -> default, per table."""
-    text = (REPO / "README.md").read_text()
-    section = text[text.index("## Model reference"):text.index("## Paper Fig. 2")]
-    tables = []
-    for table in re.findall(r"\| parameter \| default \|.*?\n((?:\|.*\n)+)", section):
-        rows = {}
-        for line in table.splitlines():
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            names, values = re.findall(r"`(\w+)`", cells[0]), [v.strip() for v in cells[1].split(",")]
-            if cells[1] and not set(cells[1]) <= {"-"}:
-                rows.update(zip(names, values))
-        tables.append(rows)
-    return tables
-
-
-def test_readme_model_reference_states_nests_defaults(both_modules):
-    tables = _readme_tables()
-    models = ("sampling_neuron", "sal_synapse", "stdwi_synapse", "rdd_neuron", "pyramidal_neuron")
-    assert len(tables) == len(models)
-    for model, table in zip(models, tables):
-        assert table, model
-        reported = both_modules.GetDefaults(model)
-        for name, value in table.items():
-            assert float(value) == pytest.approx(float(reported[name])) or np.isinf(float(value)) and \
-                float(value) == float(reported[name]), (model, name, value, reported[name])
 
 
 @pytest.mark.parametrize("type_name, model, state, plain", [

@@ -68,9 +68,11 @@ def test_the_sdist_is_the_repository_without_results(dist):
         assert files and files <= names, files - names
     for path in ("README.md", "CHANGELOG.md", "LICENSE", "environment.yml", "setup.sh", "tests/conftest.py",
                  "tests/package/test_wheel.py", "examples/own_neuron/iaf_psc_delta_neuron.nestml",
-                 "nest_patches", "benchmarks/sampling_throughput.py", "results/figures/reciprocal_pair.png"):
+                 "nest_patches", "benchmarks/sampling_throughput.py", "results/figures/reciprocal_pair.png",
+                 "docs/conf.py", "docs/_ext/salnest_docs.py", "examples/plot_pynest_pair.py"):
         assert any(n == path or n.startswith(path + "/") for n in names), path
     assert not [n for n in names if n.endswith(".nc") or "__pycache__" in n]
+    assert not [n for n in names if n.startswith(("docs/_build", "docs/gallery/", "docs/reference/models/sal"))]
 
 
 def test_the_wheel_has_one_import_package_and_every_source(dist):
@@ -156,4 +158,4 @@ def test_outside_a_checkout_the_readme_pynest_example_runs(user):
     assert "salnest.install()" in example
     out = _run([user["python"], "-c", example], user["work"], user["env"]).stdout
     w12, w21 = map(float, re.search(r"W12 = ([-\d.]+), W21 = ([-\d.]+)", out).groups())
-    assert abs(w12 - 1.0) < 0.15 and abs(w21 - 1.0) < 0.15  # started at 1.5 and 0.5, as tests/test_readme_examples.py
+    assert abs(w12 - 1.0) < 0.15 and abs(w21 - 1.0) < 0.15  # started at 1.5 and 0.5, as tests/docs/test_examples.py
