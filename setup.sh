@@ -7,6 +7,8 @@
 #   bash setup.sh test-package  # the package itself: sdist and wheel, installed into a fresh environment
 #                               # outside the checkout, build the module and run protocols (a few minutes)
 #   bash setup.sh docs      # the documentation site (docs/_build/html; runs the gallery) and its tests
+#   bash setup.sh test-brian2   # a second environment, .venv-brian2, with NEST and Brian2 side by side
+#                               # (Brian2 2.9.0 needs numpy < 2.4 there), and the cross-simulator suite
 #   bash setup.sh          # only install
 # MPI (a second environment, .venv-mpi, with NEST built from its PyPI source with MPI and the
 # fixes in nest_patches/; the first build takes about 20 minutes on 2 cores, then the wheel is
@@ -27,8 +29,13 @@ EXTRAS="test,bench,deep"
 [ "$ACTION" = docs ] && EXTRAS="test,docs"
 case "$ACTION" in
   mpi|test-mpi) MPI=1; VENV=.venv-mpi; APT_PACKAGES+=(openmpi-bin libopenmpi-dev patch) ;;
+  test-brian2) MPI=0; VENV=.venv-brian2; EXTRAS="test" ;;
   *) MPI=0; VENV=.venv ;;
 esac
+EXTRA_PACKAGES=()
+# Brian2 2.9.0, the last for Python 3.11 (Debian 12's), fails at import with numpy 2.4 (ndarray.ptp
+# is gone); numpy 2.3 needs Python 3.11 or later
+[ "$ACTION" = test-brian2 ] && EXTRA_PACKAGES=("brian2==2.9.0" "numpy<2.4")
 NEST_VERSION=3.10.0
 
 need_apt=0
@@ -43,6 +50,10 @@ if [ "$need_apt" = 1 ]; then
 fi
 
 PYTHON="${PYTHON:-python3}"
+if [ "$ACTION" = test-brian2 ] && ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "test-brian2 needs Python 3.11 or later (brian2 2.9.0 with numpy 2.3); $PYTHON is $("$PYTHON" --version 2>&1): set PYTHON=/path/to/python3.11" >&2
+  exit 1
+fi
 if [ ! -x "$VENV/bin/python" ]; then
   echo "== creating virtual environment $VENV ($($PYTHON --version))"
   "$PYTHON" -m venv "$VENV"
@@ -82,7 +93,7 @@ if [ "$MPI" = 1 ]; then
   "$VENV/bin/python" -m pip install -q "$WHEEL"
   EXTRAS="$EXTRAS,mpi"
 fi
-"$VENV/bin/python" -m pip install -q -e ".${EXTRAS:+[$EXTRAS]}"
+"$VENV/bin/python" -m pip install -q -e ".${EXTRAS:+[$EXTRAS]}" "${EXTRA_PACKAGES[@]}"
 
 echo "== building the NEST module (cached after the first time)"
 "$VENV/bin/salnest" build
@@ -92,9 +103,11 @@ case "$ACTION" in
   test) exec "$VENV/bin/python" -m pytest -q "$@" ;;
   test-mpi) exec "$VENV/bin/python" -m pytest -q -m mpi tests/mpi "$@" ;;
   test-package) exec "$VENV/bin/python" -m pytest -q -m package tests/package "$@" ;;
+  # the modules named *brian2* only: the others would import what this environment lacks (PyTorch)
+  test-brian2) exec "$VENV/bin/python" -m pytest -q -m brian2 tests/*/test_*brian2*.py "$@" ;;
   # the site in docs/_build/html, every warning an error; then the checks of what it says
   docs) "$VENV/bin/python" -m sphinx -W --keep-going -q -b html docs docs/_build/html "$@"
         exec "$VENV/bin/python" -m pytest -q -m docs tests/docs ;;
   ""|mpi) echo "== done: activate with 'source $VENV/bin/activate', then try 'salnest info'" ;;
-  *) echo "unknown action '$ACTION' (use: demo, test, test-package, docs, mpi, test-mpi, or nothing)" >&2; exit 2 ;;
+  *) echo "unknown action '$ACTION' (use: demo, test, test-package, docs, test-brian2, mpi, test-mpi, or nothing)" >&2; exit 2 ;;
 esac

@@ -4,6 +4,7 @@ One module per upstream project:
 
 - :mod:`salnest.compat.pynn`: PyNN 0.13 (weight units, MPI read-back, one-cell populations,
   loading modules at ``setup()``, NEST's deprecated calls);
+- :mod:`salnest.compat.pynn_brian2`: PyNN 0.13's Brian2 backend (seeding);
 - :mod:`salnest.compat.nest`: NEST 3.10 and PyNEST (the compressed spike exchange under MPI,
   parameter lists under MPI, local nodes of one-node collections, the spike-buffer log);
 - :mod:`salnest.compat.nestml`: NESTML 9.0's code generation;
@@ -96,6 +97,6 @@ def declared() -> dict[str, Workaround]:
     import importlib
 
     for module in ("salnest.compat.nest", "salnest.compat.nest_wheel", "salnest.compat.nestml",
-                   "salnest.compat.torch", "salnest.compat.pynn"):
+                   "salnest.compat.torch", "salnest.compat.pynn", "salnest.compat.pynn_brian2"):
         importlib.import_module(module)
     return dict(WORKAROUNDS)

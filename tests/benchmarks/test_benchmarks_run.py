@@ -20,6 +20,8 @@ BENCHMARKS = {
     "sal_phase_io.py": (["--sizes", "20", "10", "5", "--copies", "2", "--steps", "100"], "us per connection"),
     "kernel_size.py": (["--pairs", "10", "20", "--neuron-steps", "20000", "--repeats", "1"],
                        "ratio to the smallest kernel"),
+    # without Brian2 (the main environment) it measures NEST and says where Brian2 is
+    "brian2_speed.py": (["--steps", "2000", "--warmup", "100"], "Brian2 / NEST per network-step"),
 }
 
 
