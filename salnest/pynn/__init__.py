@@ -23,7 +23,7 @@ import sys
 BACKENDS = {"nest": ("RDDNeuron", "SALSynapse", "SamplingNeuron", "STDWISynapse"),
             "brian2": ("SALSynapse", "SamplingNeuron")}
 
-__all__ = ["RDDNeuron", "SALSynapse", "SamplingNeuron", "STDWISynapse"]
+__all__ = ["RDDNeuron", "SALSynapse", "SamplingNeuron", "STDWISynapse", "backend"]
 
 
 def backend() -> str:
@@ -36,7 +36,7 @@ def backend() -> str:
 
 
 def __getattr__(name: str):
-    if name not in __all__:
+    if name not in BACKENDS["nest"]:
         raise AttributeError(f"module 'salnest.pynn' has no attribute {name!r}")
     simulator = backend()
     if name not in BACKENDS[simulator]:

@@ -234,3 +234,26 @@ def test_tutorial_standard_cells_align_on_brian2():
     # Brian2 (unseeded, as the tutorial) ended 0.022 and 0.027 apart in two runs, about 90 % of the
     # gap closed as on NEST; 0.05 is a fifth of the start's gap. The sum is kept as on NEST.
     assert abs(w12 - w21) < 0.05 and abs(w12 + w21 - 0.35) < 0.02
+
+
+def test_salnest_pynn_gives_the_types_of_the_imported_backend():
+    code = """
+        import json
+        import pyNN.brian2
+        from salnest.pynn import SALSynapse, SamplingNeuron
+        said = [SALSynapse.__module__, SamplingNeuron.__module__]
+        try:
+            from salnest.pynn import RDDNeuron
+        except ImportError as exc:
+            said.append(str(exc))
+        import pyNN.nest
+        try:
+            from salnest.pynn import SALSynapse
+        except ImportError as exc:
+            said.append(str(exc))
+        print(json.dumps(said))
+    """
+    brian2_types, brian2_types_too, nest_only, both = run_script(code)
+    assert brian2_types == brian2_types_too == "salnest.pynn.brian2"
+    assert "RDDNeuron runs on NEST only" in nest_only
+    assert "both pyNN.nest and pyNN.brian2 are imported" in both
