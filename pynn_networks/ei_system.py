@@ -70,7 +70,7 @@ def build_systems(sim, weights: dict, biases: dict, tau_ref: int, eta_sal=0.0, w
     Parameters
     ----------
     sim
-        ``pyNN.nest`` after ``setup()``; one time step is one step of the model.
+        ``pyNN.nest`` or ``pyNN.brian2`` after ``setup()``; one time step is one step of the model.
     weights
         Weight per ``post_pre`` connection (:data:`salnest.theory.ei_system.CONNECTIONS`), model
         units; a scalar or an array over systems. All six must be given (0 removes a pathway).
@@ -90,8 +90,9 @@ def build_systems(sim, weights: dict, biases: dict, tau_ref: int, eta_sal=0.0, w
 
     Every delay is one step, so the inhibitory detour arrives one step after the direct PSP.
     """
-    from salnest.pynn.nest import SALSynapse, SamplingNeuron
+    from salnest.networks.kernel import types
 
+    SALSynapse, SamplingNeuron = types(sim).SALSynapse, types(sim).SamplingNeuron
     if pairing not in SAL_PAIRINGS:
         raise ValueError(f"unknown pairing {pairing!r}; choose one of {sorted(SAL_PAIRINGS)}")
     missing = set(CONNECTIONS) - set(weights) | set(NEURONS) - set(biases)
@@ -113,12 +114,12 @@ def build_systems(sim, weights: dict, biases: dict, tau_ref: int, eta_sal=0.0, w
     systems = EISystems(pop, BlockConnections.of(prj, len(NEURONS), len(NEURONS), n_systems), n_systems)
     eta = np.broadcast_to(np.asarray(eta_sal, float), n_systems)
     systems.sal.set(eta_sal=np.broadcast_to(eta[:, None, None], (n_systems, len(NEURONS), len(NEURONS))),
-                    sal_pairing=SAL_PAIRINGS[pairing])  # a parameter of the C++ synapse only, not of PyNN's type
+                    sal_pairing=SAL_PAIRINGS[pairing])  # on NEST a parameter of the C++ synapse, not of PyNN's type
     return systems
 
 
 def main(argv=None) -> int:
-    from salnest.networks.kernel import kernel
+    from salnest.networks.kernel import add_simulator_argument, kernel
     from salnest.parallel import is_root
     from salnest.theory.ei_system import draw_system, effective_weights
 
@@ -127,11 +128,12 @@ def main(argv=None) -> int:
     parser.add_argument("--tau-ref", type=int, default=25)
     parser.add_argument("--seed", type=int, default=1, help="seed of NEST's random streams")
     parser.add_argument("--threads", type=int, default=1, help="NEST threads per MPI rank")
+    add_simulator_argument(parser)
     args = parser.parse_args(argv)
     weights, biases = draw_system(97, (4.0, 0.2), (-1.0, 0.1), (-2.0, 0.2), 0.0)
     w12, w21 = np.array([0.2, 1.0, 1.8]), np.array([1.8, 1.0, 0.2])
     weights.update(e1_e2=w12, e2_e1=w21)
-    with kernel(args.seed, args.threads) as sim:
+    with kernel(args.seed, args.threads, simulator=args.simulator) as sim:
         systems = build_systems(sim, weights, biases, args.tau_ref)
         sim.run(args.steps)
         drift = systems.read("sal_sum") / args.steps

@@ -290,7 +290,7 @@ class Circuits:
 
 def main(argv=None):
     import salnest.pynn.microcircuit  # noqa: F401  (before setup(): loads the models)
-    from salnest.networks.kernel import setup
+    from salnest.networks.kernel import add_simulator_argument, nest_only, setup
     from salnest.parallel import abort_on_error
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -299,7 +299,9 @@ def main(argv=None):
     parser.add_argument("--input", type=float, default=1.0, help="input potential of every input neuron")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--threads", type=int, default=1, help="NEST threads per MPI rank")
+    add_simulator_argument(parser)
     args = parser.parse_args(argv)
+    nest_only(parser, args, "its pyramidal neuron is a NESTML model compiled for NEST")
     try:
         sizes = check_sizes(args.sizes)
     except ValueError as exc:

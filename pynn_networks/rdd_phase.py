@@ -130,7 +130,7 @@ def build_rdd_phase(sim, sizes: list[int], replicas: int, drive_weight: float = 
 
 def main(argv=None):
     from salnest.analysis.alignment import feedback_angle
-    from salnest.networks.kernel import kernel
+    from salnest.networks.kernel import add_simulator_argument, kernel, nest_only
     from salnest.networks.weight_inference import he_uniform, rdd_feedback
     from salnest.parallel import abort_on_error, is_root
     from salnest.stimulus.trains import subset_trains
@@ -140,7 +140,9 @@ def main(argv=None):
     parser.add_argument("--seconds", type=int, default=20, help="seconds of drive per pair")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1, help="NEST threads per MPI rank")
+    add_simulator_argument(parser)
     args = parser.parse_args(argv)
+    nest_only(parser, args, "RDD's neuron (rdd_neuron) is a C++ NEST model with no Brian2 twin")
     if len(args.sizes) < 2 or min(args.sizes) < 2 or args.seconds < 1:
         parser.error("need at least two --sizes >= 2 and --seconds >= 1")
     rng = np.random.default_rng(args.seed)

@@ -181,7 +181,7 @@ def build_sal_phase(sim, sizes: list[int], copies: int, tau_ref: int, replicas: 
 
 def main(argv=None):
     from salnest.analysis.alignment import feedback_angle
-    from salnest.networks.kernel import kernel
+    from salnest.networks.kernel import add_simulator_argument, kernel, nest_only
     from salnest.networks.weight_inference import he_uniform
     from salnest.parallel import abort_on_error, is_root
 
@@ -192,7 +192,10 @@ def main(argv=None):
     parser.add_argument("--eta-sal", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1, help="NEST threads per MPI rank")
+    add_simulator_argument(parser)
     args = parser.parse_args(argv)
+    nest_only(parser, args, "the phase feeds its layers through NEST's spike_generator and reads its spikes "
+                            "from NEST's recorder in bulk")
     if len(args.sizes) < 2 or min(args.sizes) < 1 or args.copies < 1 or args.phases < 1:
         parser.error("need at least two --sizes >= 1, --copies >= 1 and --phases >= 1")
     rng = np.random.default_rng(args.seed)

@@ -312,7 +312,7 @@ def build_stdwi_layers(sim, W: np.ndarray, B: np.ndarray, stimulus_weight: float
 
 def main(argv=None):
     from salnest.analysis.alignment import feedback_angle
-    from salnest.networks.kernel import kernel
+    from salnest.networks.kernel import add_simulator_argument, kernel, nest_only
     from salnest.parallel import abort_on_error, is_root
     from salnest.stimulus.trains import subset_trains
 
@@ -321,7 +321,10 @@ def main(argv=None):
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1, help="NEST threads per MPI rank")
+    add_simulator_argument(parser)
     args = parser.parse_args(argv)
+    nest_only(parser, args, "the layers are fed through NEST's spike_generator, and RDD and STDWI use "
+                            "rdd_neuron and stdwi_synapse, C++ NEST models")
     if args.neurons < 5 or args.seconds < 1 or args.threads < 1:
         parser.error("need --neurons >= 5, --seconds >= 1 and --threads >= 1")
     n = args.neurons
