@@ -63,6 +63,35 @@ def connect_blocks(pre, post, n_pre: int, n_post: int, blocks: int, delay: float
                                "receptor_type": int(receptor_type)})
 
 
+class ProjectionSynapses:
+    """The connections of a PyNN projection through PyNN's own API, with the interface of
+    :class:`salnest.parallel.Synapses` (values in connection order; ids of sources and targets)."""
+
+    def __init__(self, projection):
+        self.projection = projection
+        rows = np.asarray(projection.get(["weight"], format="list", with_address=True), dtype=float).reshape(-1, 3)
+        pre, post = rows[:, 0].astype(int), rows[:, 1].astype(int)
+        self.pre_index, self.post_index = pre, post
+        self.sources = np.asarray(projection.pre.all_cells, dtype=int)[pre]
+        self.targets = np.asarray(projection.post.all_cells, dtype=int)[post]
+
+    def get(self, name: str) -> np.ndarray:
+        rows = self.projection.get([name], format="list", with_address=True)  # in the order of __init__'s
+        return np.asarray(rows, dtype=float).reshape(-1, 3)[:, 2]
+
+    def get_many(self, names: list[str]) -> dict[str, np.ndarray]:
+        return {name: self.get(name) for name in names}
+
+    def set(self, **values) -> None:
+        for name, value in values.items():
+            if np.ndim(value) == 0:
+                self.projection.set(**{name: float(value)})
+            else:
+                matrix = np.full((self.projection.pre.size, self.projection.post.size), np.nan)
+                matrix[self.pre_index, self.post_index] = value
+                self.projection.set(**{name: matrix})
+
+
 @dataclass
 class BlockConnections:
     """A projection's connections (on all MPI ranks) with the (replica, post, pre) index of each.
@@ -78,11 +107,15 @@ class BlockConnections:
 
     @classmethod
     def of(cls, projection, n_pre: int, n_post: int, n_replicas: int) -> "BlockConnections":
-        """Index the NEST connections of a PyNN ``projection`` between replicated layers of
-        ``n_pre`` and ``n_post`` neurons."""
-        from salnest.parallel import Synapses
+        """Index the connections of a PyNN ``projection`` between replicated layers of ``n_pre`` and
+        ``n_post`` neurons: on NEST read and set in bulk through PyNEST (on every MPI rank), on other
+        simulators through PyNN's ``Projection.get`` and ``set``."""
+        if hasattr(projection, "nest_connections"):
+            from salnest.parallel import Synapses
 
-        synapses = Synapses(projection.nest_connections)
+            synapses = Synapses(projection.nest_connections)
+        else:
+            synapses = ProjectionSynapses(projection)
         return cls._indexed(synapses, projection.pre.first_id, projection.post.first_id, n_pre, n_post, n_replicas)
 
     @classmethod

@@ -11,6 +11,7 @@ with only W12 plastic, at the paper's demo parameters) through salnest's driver,
 fields overridden::
 
     python pynn_networks/reciprocal_pair.py --steps 400000 --out results/reciprocal_pair.nc
+    python pynn_networks/reciprocal_pair.py --simulator brian2    # the same through pyNN.brian2
 
 The pair protocols (``salnest run protocols/fig2*.toml``) use :func:`build_pairs` for
 trajectories, STDD measurements and phase-plane sweeps, or, with ``model =
@@ -61,7 +62,9 @@ class Pairs:
     def spike_trains(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(spikes of neuron 1, spikes of neuron 2) in steps, per pair (needs ``record('spikes')``)."""
         trains = self.population.get_data("spikes", clear=False).segments[-1].spiketrains
-        by_index = {int(st.annotations["source_index"]): np.asarray(st.magnitude) for st in trains}
+        h = self.sim.get_time_step()
+        # on the time grid: Brian2 reports times as sums of its steps (10.000000000000002)
+        by_index = {int(st.annotations["source_index"]): np.round(np.asarray(st.magnitude) / h) * h for st in trains}
         return [(by_index.get(2 * m, np.array([])), by_index.get(2 * m + 1, np.array([])))
                 for m in range(self.n_pairs)]
 
@@ -80,7 +83,7 @@ def build_pairs(sim, w12, w21, b1, b2, tau_ref: int, eta12, eta21, window: str =
     Parameters
     ----------
     sim
-        ``pyNN.nest`` after ``setup()``; one time step is one step of the model.
+        ``pyNN.nest`` or ``pyNN.brian2`` after ``setup()``; one time step is one step of the model.
     w12, w21, b1, b2, eta12, eta21
         Weights (model units), biases and SAL learning rates; scalars or arrays over pairs.
     tau_ref
@@ -94,8 +97,9 @@ def build_pairs(sim, w12, w21, b1, b2, tau_ref: int, eta12, eta21, window: str =
 
     Every delay is one step (exact sampling and exact SAL pairing).
     """
-    from salnest.pynn.nest import SALSynapse, SamplingNeuron
+    from salnest.networks.kernel import types
 
+    SALSynapse, SamplingNeuron = types(sim).SALSynapse, types(sim).SamplingNeuron
     w12, w21, b1, b2, eta12, eta21 = np.broadcast_arrays(*(np.atleast_1d(np.asarray(x, float))
                                                            for x in (w12, w21, b1, b2, eta12, eta21)))
     n_pairs = len(w12)
@@ -193,7 +197,8 @@ BUILDERS = {"sampling_neuron": build_pairs, "sampling_network": build_pair_nodes
 OVERRIDES = {"steps": ("run", "steps", int), "record_interval": ("run", "record_interval", int),
              "eta_sal": ("plasticity", "eta_sal", float), "window": ("network", "window", str),
              "model": ("network", "model", str),
-             "seed": ("experiment", "seed", int), "threads": ("experiment", "threads", int)}
+             "seed": ("experiment", "seed", int), "threads": ("experiment", "threads", int),
+             "simulator": ("experiment", "simulator", str)}
 
 
 def main(argv=None) -> int:

@@ -40,7 +40,13 @@ class SamplingNetworks:
     n_replicas: int
     n_neurons: int
     tau_ref: int
-    recorder: object = None  # NEST spike recorder of all neurons, for sample()
+    recorder: object = None  # NEST spike recorder of all neurons, for sample() (elsewhere: True)
+    count_base: np.ndarray = None  # off NEST: the recorded spike counts at the last reset
+
+    @property
+    def on_nest(self) -> bool:
+        """Whether the networks run on NEST (read in bulk through PyNEST) or through PyNN alone."""
+        return hasattr(self.population, "node_collection")
 
     def run(self, steps: int) -> None:
         """Simulate ``steps`` steps."""
@@ -52,11 +58,26 @@ class SamplingNetworks:
 
         One status read per connection for both sums: each read builds a dictionary per connection.
         """
-        from salnest.parallel import node_values
-
         sums = self.connections.get_many(["ws_sum", "sal_sum"])
-        counts = node_values(self.population.node_collection, "spike_count").astype(float)
-        return sums["ws_sum"], sums["sal_sum"], counts.reshape(self.n_replicas, self.n_neurons)
+        return sums["ws_sum"], sums["sal_sum"], self._spike_counts().reshape(self.n_replicas, self.n_neurons)
+
+    def _spike_counts(self) -> np.ndarray:
+        """Spikes per neuron since the last reset: NEST's ``spike_count``, elsewhere PyNN's counts of
+        the recorded spikes."""
+        if self.on_nest:
+            from salnest.parallel import node_values
+
+            return node_values(self.population.node_collection, "spike_count").astype(float)
+        if self.sim.get_current_time() == 0:  # pyNN.brian2 makes its spike monitor at the first run
+            return np.zeros(self.population.size)
+        counts = self.population.get_spike_counts()
+        return np.array([counts[i] for i in self.population.all_cells], dtype=float) - self.count_base
+
+    def _reset_counts(self) -> None:
+        if self.on_nest:
+            self.population.node_collection.set(spike_count=0.0)
+        else:
+            self.count_base = self.count_base + self._spike_counts()
 
     def sleep(self, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`run` ``steps`` steps, then :meth:`read_sums`."""
@@ -67,14 +88,11 @@ class SamplingNetworks:
         """Simulate ``steps`` steps and return each replica's distribution over its 2^N states,
         shape (replica, 2^N); the window sums and spike counts of these steps are discarded."""
         from salnest.analysis.sampling import state_distribution_from_spikes
-        from salnest.parallel import recorder_events
 
         if self.recorder is None:
             raise RuntimeError("sample() needs the networks built with state_recorder=True")
         t0 = self.sim.get_current_time()
-        self.recorder.set(start=t0, stop=t0 + steps, n_events=0)  # records only during samples
-        self.sim.run(float(steps))
-        ev = recorder_events(self.recorder)
+        ev = self._sample_spikes(t0, steps)
         first = self.population.first_id
         n = self.n_neurons
         p = np.zeros((self.n_replicas, 2 ** n))
@@ -83,18 +101,42 @@ class SamplingNetworks:
             mask = (ev["senders"] >= ids[0]) & (ev["senders"] <= ids[-1])
             p[r] = state_distribution_from_spikes(ev["times"][mask], ev["senders"][mask], ids, self.tau_ref, t0,
                                                   t0 + steps, 1.0)
-        self.recorder.n_events = 0
         self.connections.set(ws_sum=0.0, sal_sum=0.0)
-        self.population.node_collection.set(spike_count=0.0)
+        self._reset_counts()
         return p
+
+    def _sample_spikes(self, t0: float, steps: int) -> dict[str, np.ndarray]:
+        """Run ``steps`` steps and return the spikes fired in them (``times``, ``senders``)."""
+        if self.on_nest:
+            from salnest.parallel import recorder_events
+
+            self.recorder.set(start=t0, stop=t0 + steps, n_events=0)  # records only during samples
+            self.sim.run(float(steps))
+            ev = recorder_events(self.recorder)
+            self.recorder.n_events = 0
+            return ev
+        # pyNN.brian2 cannot clear a spike recording (Brian2's SpikeMonitor has no reset), so the
+        # spikes of this sample are those after t0
+        self.sim.run(float(steps))
+        trains = [np.zeros(0)] * self.population.size
+        for st in self.population.get_data("spikes", clear=False).segments[-1].spiketrains:
+            t = np.asarray(st.magnitude)
+            trains[int(st.annotations["source_index"])] = t[t > t0]
+        ids = np.asarray(self.population.all_cells, dtype=int)
+        return {"times": np.concatenate(trains), "senders": np.concatenate([np.full(len(t), ids[k])
+                                                                            for k, t in enumerate(trains)])}
 
     def set_state(self, weights: np.ndarray, biases: np.ndarray) -> None:
         """New ``weights[replica, post, pre]`` and ``biases[replica, neuron]``; window sums and spike
         counts back to 0."""
-        from salnest.parallel import set_node_values
-
         self.connections.set(weight=weights, ws_sum=0.0, sal_sum=0.0)
-        set_node_values(self.population.node_collection, b=np.asarray(biases).reshape(-1), spike_count=0.0)
+        if self.on_nest:
+            from salnest.parallel import set_node_values
+
+            set_node_values(self.population.node_collection, b=np.asarray(biases).reshape(-1), spike_count=0.0)
+        else:
+            self.population.set(b=np.asarray(biases, float).reshape(-1))
+            self._reset_counts()
 
 
 def build_networks(sim, weights: np.ndarray, biases: np.ndarray, tau_ref: int, ws_gain=None, sal_gain=None,
@@ -104,7 +146,7 @@ def build_networks(sim, weights: np.ndarray, biases: np.ndarray, tau_ref: int, w
     Parameters
     ----------
     sim
-        ``pyNN.nest`` after ``setup()``; one time step is one step of the model.
+        ``pyNN.nest`` or ``pyNN.brian2`` after ``setup()``; one time step is one step of the model.
     weights, biases
         ``weights[replica, post, pre]`` (model units; the diagonal is ignored) and ``biases[replica, neuron]``.
     tau_ref
@@ -116,8 +158,9 @@ def build_networks(sim, weights: np.ndarray, biases: np.ndarray, tau_ref: int, w
     state_recorder
         Also record every neuron's spikes for :meth:`SamplingNetworks.sample`.
     """
-    from salnest.pynn.nest import SALSynapse, SamplingNeuron
+    from salnest.networks.kernel import types
 
+    SALSynapse, SamplingNeuron = types(sim).SALSynapse, types(sim).SamplingNeuron
     n_replicas, n, _ = weights.shape
     h = sim.get_time_step()
     pop = sim.Population(n_replicas * n, SamplingNeuron(b=biases.ravel(), tau_ref=tau_ref * h, tau_syn=tau_ref * h))
@@ -129,7 +172,11 @@ def build_networks(sim, weights: np.ndarray, biases: np.ndarray, tau_ref: int, w
     gains = {name: g for name, g in (("ws_gain", ws_gain), ("sal_gain", sal_gain)) if g is not None}
     if gains:
         nets.connections.set(**gains)
-    if state_recorder:
+    if not nets.on_nest:  # spike counts and samples come from PyNN's recording
+        pop.record("spikes")
+        nets.count_base = np.zeros(pop.size)
+        nets.recorder = True if state_recorder else None
+    elif state_recorder:
         import nest
 
         nets.recorder = nest.Create("spike_recorder", params={"start": 0.0, "stop": 0.0})
@@ -264,20 +311,26 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--threads", type=int, default=1, help="NEST threads per MPI rank")
     parser.add_argument("--model", choices=sorted(BUILDERS), default="sampling_neuron", help=BUILDERS_DOC)
+    parser.add_argument("--simulator", choices=["nest", "brian2"], default="nest",
+                        help="through pyNN.nest or pyNN.brian2 (the population form, one thread)")
     args = parser.parse_args(argv)
     if args.neurons < 2 or args.tau_ref < 1 or args.steps < 1 or args.threads < 1:
         parser.error("need --neurons >= 2, --tau-ref >= 1, --steps >= 1 and --threads >= 1")
+    if args.simulator == "brian2" and (args.model != "sampling_neuron" or args.threads != 1):
+        parser.error("--simulator brian2 runs the population form (--model sampling_neuron) on one thread: "
+                     "the sampling_network node and threads are NEST's")
     rng = np.random.default_rng(args.seed)
     W = np.triu(rng.uniform(-1, 1, (args.neurons, args.neurons)), 1)
     W = W + W.T
     b = rng.uniform(-1, 1, args.neurons)
-    sim = setup(args.seed, args.threads)
+    sim = setup(args.seed, args.threads, simulator=args.simulator)
     abort_on_error()
     nets = BUILDERS[args.model](sim, W[None], b[None], args.tau_ref, state_recorder=True)
     p = nets.sample(args.steps)[0]
     if sim.rank() == 0:
         dkl = kl_divergence(boltzmann_distribution(W, b), p)
-        print(f"{args.neurons} neurons, {args.steps} steps, {args.model}: D_KL(p* || p) = {dkl:.5f}")
+        print(f"{args.neurons} neurons, {args.steps} steps, {args.model} on {args.simulator}: "
+              f"D_KL(p* || p) = {dkl:.5f}")
     sim.end()
 
 

@@ -14,11 +14,34 @@ from salnest.theory.windows import sal_window
 
 
 def kernel(protocol: dict, seed: int | None = None):
-    """:func:`salnest.networks.kernel.kernel` with the protocol's seed (or ``seed``) and threads."""
+    """:func:`salnest.networks.kernel.kernel` with the protocol's seed (or ``seed``), threads and
+    simulator."""
     from salnest.networks.kernel import kernel as pynn_kernel
 
     exp = protocol["experiment"]
-    return pynn_kernel(exp["seed"] if seed is None else seed, exp["threads"])
+    return pynn_kernel(exp["seed"] if seed is None else seed, exp["threads"], simulator=exp["simulator"])
+
+
+def check_simulator(protocol: dict) -> None:
+    """Refuse, before anything runs, what only NEST can run when ``experiment.simulator`` is Brian2:
+    more than one thread, a network ``model`` other than the PyNN population, Brian2 missing."""
+    import importlib.util
+
+    from salnest.study.protocol import ProtocolError
+
+    if protocol["experiment"]["simulator"] != "brian2":
+        return
+    src = protocol["experiment"].get("source", "protocol")
+    if protocol["experiment"]["threads"] != 1:
+        raise ProtocolError(f"{src}: experiment.threads must be 1 with simulator = 'brian2' (threads are NEST's)")
+    for section in ("network", "networks"):
+        model = protocol.get(section, {}).get("model", "sampling_neuron")
+        if model != "sampling_neuron":
+            raise ProtocolError(f"{src}: {section}.model = {model!r} is a NEST node (NEST only); with simulator = "
+                                "'brian2' use 'sampling_neuron'")
+    if importlib.util.find_spec("brian2") is None:
+        raise ProtocolError(f"{src}: simulator = 'brian2' needs Brian2, which is not installed here (bash setup.sh "
+                            "test-brian2 makes .venv-brian2 with it)")
 
 
 def run_in_chunks(run: Callable[[float], None], steps: int, progress: Callable, chunks: int = 20) -> None:

@@ -21,7 +21,15 @@ import numpy as np
 import xarray as xr
 
 from salnest.analysis.pairs import phase_plane_agreement
-from salnest.experiments._shared import grid_values, kernel, reading_times, run_in_chunks, run_reading, window_of
+from salnest.experiments._shared import (
+    check_simulator,
+    grid_values,
+    kernel,
+    reading_times,
+    run_in_chunks,
+    run_reading,
+    window_of,
+)
 from salnest.networks.reciprocal_pair import BUILDERS
 from salnest.networks.sampling_network import BUILDERS_DOC
 from salnest.study.figures import pyplot, save
@@ -272,6 +280,7 @@ register(ExperimentKind(
                 "replicates": Field(int, 5, at_least(1), doc="independent pairs per condition")},
     },
     run=run_trajectory, plot=plot_trajectory, summary=summary_trajectory, experiment=_experiment(42),
+    simulators=("nest", "brian2"), check=check_simulator,
     simulated_ms=lambda p: float(p["run"]["steps"]),
     neurons=lambda p: 2 * len(p["plasticity"]["plastic"]) * p["run"]["replicates"],
 ))
@@ -286,6 +295,7 @@ register(ExperimentKind(
                 "replicates": Field(int, 20, at_least(1), doc="independent pairs")},
     },
     run=run_stdd, plot=plot_stdd, summary=summary_stdd, experiment=_experiment(42),
+    simulators=("nest", "brian2"), check=check_simulator,
     simulated_ms=lambda p: float(p["run"]["steps"]),
     neurons=lambda p: 2 * p["run"]["replicates"],
 ))
@@ -305,6 +315,7 @@ register(ExperimentKind(
                          "record_interval": Field(int, 2000, at_least(1), doc="steps between weight readings")},
     },
     run=run_phase_plane, plot=plot_phase_plane, summary=summary_phase_plane, experiment=_experiment(42),
+    simulators=("nest", "brian2"), check=check_simulator,
     simulated_ms=lambda p: float(max(p["grid"]["steps"],
                                      p["trajectories"]["steps"] if p["trajectories"]["starts"] else 0)),
     neurons=lambda p: 2 * max(grid_points(p["grid"]["w12"]) * grid_points(p["grid"]["w21"])

@@ -21,6 +21,7 @@ import contextlib
 import numpy as np
 import xarray as xr
 
+from salnest.experiments._shared import check_simulator
 from salnest.networks.sampling_network import BUILDERS, BUILDERS_DOC
 from salnest.study.driver import EpochRun
 from salnest.study.figures import pyplot, save
@@ -91,7 +92,7 @@ class SamplingAccuracy(EpochRun):
     def open_segment(self, first_epoch: int, seed: int):
         from salnest.networks.kernel import kernel
 
-        with kernel(seed, self.p["experiment"]["threads"]) as sim:
+        with kernel(seed, self.p["experiment"]["threads"], simulator=self.p["experiment"]["simulator"]) as sim:
             yield sim
 
     def run_epoch(self, sim, epoch: int) -> None:
@@ -179,6 +180,7 @@ register(ExperimentKind(
     schema=SCHEMA, epochs=SamplingAccuracy, plot=plot_sampling_accuracy, summary=summary,
     experiment={"checkpoint_every": 1,
                 "seed": Field(int, 1, seed_range, doc="the networks and NEST's streams")},
+    simulators=("nest", "brian2"), check=check_simulator,
     simulated_ms=lambda p: float(p["experiment"]["checkpoint_every"] * p["sampling"]["steps"]),
     neurons=lambda p: p["experiment"]["checkpoint_every"] * p["sampling"]["replicas"] * max(p["networks"]["sizes"]),
 ))

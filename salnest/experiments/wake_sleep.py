@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from salnest.experiments._shared import check_simulator
 from salnest.networks.sampling_network import BUILDERS, BUILDERS_DOC
 from salnest.study.driver import EpochRun
 from salnest.study.figures import pyplot, quantile_band, save
@@ -182,7 +183,7 @@ class WakeSleep(EpochRun):
         n = self.W.shape[-1]
         flat = int(np.prod(self.shape))
         build = BUILDERS[self.p["network"]["model"]]
-        with kernel(seed, self.p["experiment"]["threads"]) as sim:
+        with kernel(seed, self.p["experiment"]["threads"], simulator=self.p["experiment"]["simulator"]) as sim:
             nets = build(sim, self.W.reshape(flat, n, n), self.b.reshape(flat, n), self.tau,
                                   ws_gain=self.sweep.ws_gain.reshape(flat, n, n),
                                   sal_gain=self.sweep.sal_gain.reshape(flat, n, n), state_recorder=True)
@@ -305,6 +306,7 @@ register(ExperimentKind(
     schema=SCHEMA, epochs=WakeSleep, plot=plot_wake_sleep, summary=summary,
     experiment={"name": "wake-sleep", "checkpoint_every": 100,
                 "seed": Field(int, 1, seed_range, doc="targets, initial weights, noise gains and NEST streams")},
+    simulators=("nest", "brian2"), check=check_simulator,
     simulated_ms=simulated_ms,
     neurons=lambda p: (p["network"]["n_neurons"] * len(p["noise"]["levels"]) * len(p["learning"]["conditions"])
                        * p["runs"]["n_targets"] * p["runs"]["n_inits"]),

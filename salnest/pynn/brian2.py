@@ -218,10 +218,12 @@ class SALSynapse(StandardSynapseType):
 
     parameters = _SAL_PARAMETERS
     weight_unit_parameters = ("weight", "eta_sal", "eta_ws", "Wmin", "Wmax")
+    #: per-connection state, read and set (to 0, to reset the sums) with Projection.get and set
+    state_variables = ("sal_sum", "ws_sum", "n_pairs")
     # sal_pairing exists in the C++ model only, not in its NESTML twin
     default_parameters = {**{k: v for k, v in nestml_defaults("sal_synapse").items() if k in _SAL_PARAMETERS},
-                          "sal_pairing": 0, "weight": 0.0, "delay": None}
-    state_variables = ("sal_sum", "ws_sum", "n_pairs")
+                          "sal_pairing": 0, "weight": 0.0, "delay": None, "sal_sum": 0.0, "ws_sum": 0.0,
+                          "n_pairs": 0.0}
     eqs = """
         weight : %(weight_units)s
         eta_sal : %(weight_units)s

@@ -147,6 +147,8 @@ def run_identity(protocol: dict) -> str:
 def _identity_content(protocol: dict) -> dict:
     content = {section: dict(values) for section, values in protocol.items()}
     content["experiment"] = {k: v for k, v in protocol["experiment"].items() if k not in NOT_IDENTITY}
+    if content["experiment"].get("simulator") == "nest":  # runs from before the field existed still resume
+        del content["experiment"]["simulator"]
     return content
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import salnest
 
-_PACKAGES = ("nest-simulator", "nestml", "PyNN", "numpy", "scipy", "xarray", "netCDF4")
+_PACKAGES = ("nest-simulator", "nestml", "PyNN", "Brian2", "numpy", "scipy", "xarray", "netCDF4")
 
 
 def package_versions() -> dict[str, str]:
@@ -71,6 +71,13 @@ def nest_parallel_setup() -> dict[str, int]:
     }
 
 
+def brian2_setup() -> dict[str, int | float]:
+    """Threads, ranks and time step of a run through ``pyNN.brian2`` (one thread, one process)."""
+    from pyNN.brian2 import simulator
+
+    return {"brian2_threads": 1, "brian2_mpi_ranks": 1, "brian2_resolution_ms": float(simulator.state.dt)}
+
+
 def provenance(parameters: dict, seeds: dict) -> dict[str, str | int | float]:
     """Flat attributes for a netCDF file (values must be strings or numbers)."""
     attrs: dict[str, str | int | float] = {
@@ -82,5 +89,7 @@ def provenance(parameters: dict, seeds: dict) -> dict[str, str | int | float]:
         "seeds": json.dumps(seeds, sort_keys=True),
         "versions": json.dumps(package_versions(), sort_keys=True),
     }
-    attrs.update(nest_parallel_setup())
+    simulator = parameters.get("experiment", {}).get("simulator", "nest")
+    attrs["simulator"] = simulator
+    attrs.update(brian2_setup() if simulator == "brian2" else nest_parallel_setup())
     return attrs

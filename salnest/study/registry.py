@@ -59,6 +59,11 @@ class ExperimentKind:
     neurons
         ``neurons(protocol) -> int``: at least the number of neurons one kernel of the run holds; a
         protocol above :data:`salnest.study.protocol.MAX_NEURONS` is refused on load.
+    simulators
+        The values ``experiment.simulator`` takes (``("nest",)`` unless the kind's networks run
+        on Brian2 too, see :mod:`salnest.pynn.brian2`); the run passes it to
+        :func:`salnest.networks.kernel.kernel`, and ``check`` refuses what the other simulator
+        cannot run (:func:`salnest.experiments._shared.check_simulator`).
     """
 
     name: str
@@ -73,6 +78,7 @@ class ExperimentKind:
     simulated_ms: Callable | None = None
     neurons: Callable | None = None
     module: str = ""
+    simulators: tuple[str, ...] = ("nest",)
 
     def __post_init__(self):
         if (self.run is None) == (self.epochs is None):
@@ -99,6 +105,10 @@ class ExperimentKind:
             "threads": Field(int, 1, within(1, 4096),
                              doc="NEST threads per MPI rank; salnest run --threads overrides. Results depend on "
                                  "the number of virtual processes (ranks x threads)"),
+            "simulator": Field(str, "nest", one_of(*self.simulators),
+                               doc="the simulator the networks run on, through PyNN: "
+                                   + (" or ".join(self.simulators) if len(self.simulators) > 1 else
+                                      "nest only (this kind's models or fast paths exist for NEST only)")),
         }
         if self.runs_in_epochs:
             common["checkpoint_every"] = Field(
