@@ -119,7 +119,7 @@ def build_systems(sim, weights: dict, biases: dict, tau_ref: int, eta_sal=0.0, w
 
 
 def main(argv=None) -> int:
-    from salnest.networks.kernel import add_simulator_argument, kernel
+    from salnest.networks.kernel import add_simulator_argument, kernel, one_thread_on_brian2
     from salnest.parallel import is_root
     from salnest.theory.ei_system import draw_system, effective_weights
 
@@ -130,6 +130,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="NEST threads per MPI rank")
     add_simulator_argument(parser)
     args = parser.parse_args(argv)
+    one_thread_on_brian2(parser, args)
     weights, biases = draw_system(97, (4.0, 0.2), (-1.0, 0.1), (-2.0, 0.2), 0.0)
     w12, w21 = np.array([0.2, 1.0, 1.8]), np.array([1.8, 1.0, 0.2])
     weights.update(e1_e2=w12, e2_e1=w21)

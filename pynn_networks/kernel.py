@@ -49,6 +49,12 @@ def add_simulator_argument(parser) -> None:
                         help="the simulator, through PyNN (Brian2: one thread; see the documentation's Brian2 page)")
 
 
+def one_thread_on_brian2(parser, args) -> None:
+    """Stop a script, in argparse's one line, when asked for Brian2 with more than one thread."""
+    if args.simulator == "brian2" and getattr(args, "threads", 1) != 1:
+        parser.error("--simulator brian2 runs on one thread (--threads is NEST's)")
+
+
 def nest_only(parser, args, reason: str) -> None:
     """Stop a script, in argparse's one line, when asked for Brian2: its networks need NEST (``reason``)."""
     if args.simulator != "nest":

@@ -104,7 +104,7 @@ def build_sal_layers(sim, W: np.ndarray, B: np.ndarray, b_in: np.ndarray, b_out:
     Parameters
     ----------
     sim
-        ``pyNN.nest`` after ``setup()`` at one step per ms.
+        ``pyNN.nest`` or ``pyNN.brian2`` after ``setup()`` at one step per ms.
     W, B
         Forward (replica, n_out, n_in) and start of the feedback weights (replica, n_in, n_out),
         model units.
@@ -120,8 +120,9 @@ def build_sal_layers(sim, W: np.ndarray, B: np.ndarray, b_in: np.ndarray, b_out:
         drift even without any coupling (docs/models.md, section 3), which in a layer makes the
         rows of B of the fastest lower neurons grow together; all-to-all pairs do not.
     """
-    from salnest.pynn.nest import SALSynapse, SamplingNeuron
+    from salnest.networks.kernel import types
 
+    SALSynapse, SamplingNeuron = types(sim).SALSynapse, types(sim).SamplingNeuron
     if pairing not in SAL_PAIRINGS:
         raise ValueError(f"unknown pairing {pairing!r}; choose one of {sorted(SAL_PAIRINGS)}")
 
@@ -138,7 +139,7 @@ def build_sal_layers(sim, W: np.ndarray, B: np.ndarray, b_in: np.ndarray, b_out:
                                                     column_names=["weight", "delay"]),
                               SALSynapse(eta_sal=0.0, window="exponential", tau_sal=tau_ref * h))
     connections = BlockConnections.of(feedback, n_out, n_in, n_rep * copies)
-    connections.set(sal_pairing=SAL_PAIRINGS[pairing])  # a parameter of the C++ synapse only, not of PyNN's type
+    connections.set(sal_pairing=SAL_PAIRINGS[pairing])  # on NEST a parameter of the C++ synapse, not of PyNN's type
     return SALLayers(sim, lower, upper, connections, copies, tau_ref)
 
 
@@ -312,9 +313,8 @@ def build_stdwi_layers(sim, W: np.ndarray, B: np.ndarray, stimulus_weight: float
 
 def main(argv=None):
     from salnest.analysis.alignment import feedback_angle
-    from salnest.networks.kernel import add_simulator_argument, kernel, nest_only
+    from salnest.networks.kernel import add_simulator_argument, kernel, one_thread_on_brian2
     from salnest.parallel import abort_on_error, is_root
-    from salnest.stimulus.trains import subset_trains
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--neurons", type=int, default=20, help="n_in = n_out")
@@ -323,21 +323,38 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1, help="NEST threads per MPI rank")
     add_simulator_argument(parser)
     args = parser.parse_args(argv)
-    nest_only(parser, args, "the layers are fed through NEST's spike_generator, and RDD and STDWI use "
-                            "rdd_neuron and stdwi_synapse, C++ NEST models")
+    one_thread_on_brian2(parser, args)
     if args.neurons < 5 or args.seconds < 1 or args.threads < 1:
         parser.error("need --neurons >= 5, --seconds >= 1 and --threads >= 1")
     n = args.neurons
     rng = np.random.default_rng(args.seed)
     W, B0 = he_uniform(rng, n, n)[None], he_uniform(rng, n, n)[None]
     report = {}
-    with kernel(args.seed, args.threads) as sim:
+    with kernel(args.seed, args.threads, simulator=args.simulator) as sim:
         abort_on_error()
         b = rng.uniform(-n ** -0.5, n ** -0.5, (2, 1, n))
         sal, B = build_sal_layers(sim, W, B0, b[0], b[1], copies=8, tau_ref=10), B0
         for _ in range(args.seconds):
             B = sal.second(1250, B, eta_sal=0.05)
         report["SAL"] = B
+    if args.simulator != "nest":
+        print("RDD and STDWI run on NEST only: their layers are fed through NEST's spike_generator and use "
+              "rdd_neuron and stdwi_synapse, C++ NEST models")
+    else:
+        report.update(_rdd_and_stdwi(args, rng, W, B0))
+    if is_root():
+        start = float(feedback_angle(B0, W)[0])
+        for method, B in report.items():
+            print(f"{method:>5}: angle(B, W^T) {start:.1f} -> {float(feedback_angle(B, W)[0]):.1f} degrees "
+                  f"after {args.seconds} s")
+
+
+def _rdd_and_stdwi(args, rng, W, B0) -> dict[str, np.ndarray]:
+    """The script's RDD and STDWI layers (NEST only), after its SAL layers drew from ``rng``."""
+    from salnest.networks.kernel import kernel
+    from salnest.stimulus.trains import subset_trains
+
+    n, report = args.neurons, {}
     with kernel(args.seed, args.threads) as sim:
         rdd = build_rdd_layers(sim, 0.2 * n * W / W.std())
         for s in range(args.seconds):
@@ -348,11 +365,7 @@ def main(argv=None):
         for s in range(args.seconds):
             B = stdwi.second(subset_trains(rng, n, 4000, 400, 0.2, 0.05))
         report["STDWI"] = B
-    if is_root():
-        start = float(feedback_angle(B0, W)[0])
-        for method, B in report.items():
-            print(f"{method:>5}: angle(B, W^T) {start:.1f} -> {float(feedback_angle(B, W)[0]):.1f} degrees "
-                  f"after {args.seconds} s")
+    return report
 
 
 if __name__ == "__main__":

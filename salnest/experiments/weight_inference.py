@@ -36,6 +36,7 @@ import numpy as np
 import xarray as xr
 
 from salnest.analysis.alignment import correlation, feedback_angle, normalised_difference_variance, sign_agreement
+from salnest.experiments._shared import check_simulator
 from salnest.study.driver import EpochRun
 from salnest.study.figures import pyplot, quantile_band, save
 from salnest.study.protocol import Field, ProtocolError, at_least, distinct_choices, fraction, one_of, positive
@@ -102,6 +103,11 @@ def _steps(value: float, dt: float) -> int | None:
 def check(protocol) -> None:
     """Cross-field rules, before any simulation."""
     src = protocol["experiment"].get("source", "protocol")
+    others = [m for m in protocol["schedule"]["methods"] if m != "sal"]
+    if protocol["experiment"]["simulator"] != "nest" and others:
+        raise ProtocolError(f"{src}: schedule.methods {others} run on NEST only (rdd_neuron, stdwi_synapse and "
+                            "NEST's spike_generator); with simulator = 'brian2' use methods = [\"sal\"]")
+    check_simulator(protocol)
     layer, sal, stdwi = protocol["layer"], protocol["sal"], protocol["stdwi"]
     if sal["network_steps_per_second"] % sal["copies"]:
         raise ProtocolError(f"{src}: sal.network_steps_per_second ({sal['network_steps_per_second']}) must be a "
@@ -184,7 +190,7 @@ class WeightInference(EpochRun):
         B = self.B[m, :, second]
         if method == "sal":
             sal = self.p["sal"]
-            with kernel(seed, threads) as sim:
+            with kernel(seed, threads, simulator=self.p["experiment"]["simulator"]) as sim:
                 yield net.build_sal_layers(sim, self.W, B, self.b_in, self.b_out, sal["copies"], sal["tau_ref"],
                                            sal["pairing"])
         elif method == "rdd":
@@ -342,6 +348,7 @@ register(ExperimentKind(
     name="weight_inference",
     description="SAL, RDD and STDWI infer the forward weights of a layer head to head (paper Fig. 7)",
     schema=SCHEMA, epochs=WeightInference, check=check, plot=plot_weight_inference, summary=summary,
+    simulators=("nest", "brian2"),
     experiment={"checkpoint_every": Field(int, 10, at_least(1),
                                           doc="simulated seconds per segment (a segment never spans two methods); "
                                               "part of the run's identity"),

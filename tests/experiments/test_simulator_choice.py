@@ -20,7 +20,7 @@ def test_nest_is_the_default_and_leaves_the_run_identity_as_it_was():
     assert run_identity(brian2) != run_identity(protocol)
 
 
-@pytest.mark.parametrize("name", ["weight_inference_smoke", "microcircuit_smoke", "dales_law_rates_smoke"])
+@pytest.mark.parametrize("name", ["deep_training_smoke", "microcircuit_smoke", "dales_law_rates_smoke"])
 def test_nest_only_kinds_refuse_brian2(name):
     with pytest.raises(ProtocolError, match=r"experiment.simulator.*must be one of \['nest'\]"):
         load_protocol(find_protocol(name), overrides={"experiment.simulator": "brian2"})
@@ -33,6 +33,11 @@ def test_nest_only_kinds_refuse_brian2(name):
 def test_what_brian2_cannot_run_is_refused(overrides, message):
     with pytest.raises(ProtocolError, match=message):
         load_protocol(find_protocol("fig2c_stdd"), overrides={"experiment.simulator": "brian2", **overrides})
+
+
+def test_weight_inference_on_brian2_takes_sal_only():
+    with pytest.raises(ProtocolError, match=r"methods \['rdd', 'stdwi'\] run on NEST only"):
+        load_protocol(find_protocol("weight_inference_smoke"), overrides={"experiment.simulator": "brian2"})
 
 
 def test_brian2_missing_is_said_in_one_line(monkeypatch):
