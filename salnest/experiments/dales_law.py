@@ -25,7 +25,7 @@ import numpy as np
 import xarray as xr
 
 from salnest.analysis.ei_system import fixed_point_agreement, fixed_point_offsets, learning_offsets
-from salnest.experiments._shared import grid_values, kernel, reading_times, run_reading
+from salnest.experiments._shared import check_simulator, grid_values, kernel, reading_times, run_reading
 from salnest.study.driver import EpochRun
 from salnest.study.figures import pyplot, save
 from salnest.study.protocol import (
@@ -234,6 +234,7 @@ def summary_drift_field(ds) -> str:
 
 
 def _check_drift_field(protocol) -> None:
+    check_simulator(protocol)
     grid, learn, sal = protocol["grid"], protocol["learning"], protocol["sal"]
     if sal["pairing"] == "all_to_all" and sal["window"] != "exponential":
         raise ProtocolError("sal.pairing = 'all_to_all' needs sal.window = 'exponential' (the C++ synapse's "
@@ -266,6 +267,7 @@ register(ExperimentKind(
                      "record_interval": Field(int, 10_000, at_least(1), doc="steps between weight readings")},
     },
     epochs=DriftField, plot=plot_drift_field, summary=summary_drift_field, check=_check_drift_field,
+    simulators=("nest", "brian2"),
     experiment=experiment_fields(42),
     simulated_ms=lambda p: float(max(p["grid"]["steps"], p["learning"]["steps"] if p["learning"]["starts"] else 0)),
     neurons=lambda p: 4 * max(grid_points(p["grid"]["w_e2_e1"]) * p["grid"]["seeds_per_point"],

@@ -12,7 +12,7 @@ import numpy as np
 import xarray as xr
 
 from salnest.analysis.ei_system import rate_agreement
-from salnest.experiments._shared import grid_values, kernel, run_in_chunks
+from salnest.experiments._shared import check_simulator, grid_values, kernel, run_in_chunks
 from salnest.experiments.dales_law import draw, experiment_fields, system_data, system_fields
 from salnest.study.figures import pyplot, save
 from salnest.study.protocol import Field, ProtocolError, at_least, grid_points, grid_spec
@@ -81,9 +81,10 @@ def plot_rates(ds, path):
 
 
 def summary_rates(ds) -> str:
-    """NEST against exact, and the effective weight's approximation error."""
+    """The simulator against exact, and the effective weight's approximation error."""
     a = ds.attrs
-    lines = [f"{a.get('name', 'E-I rates')}: NEST within {a['max_abs_z']:.2f} standard errors "
+    simulator = {"nest": "NEST", "brian2": "Brian2"}.get(a.get("simulator", "nest"), a.get("simulator"))
+    lines = [f"{a.get('name', 'E-I rates')}: {simulator} within {a['max_abs_z']:.2f} standard errors "
              f"({a['max_abs_error']:.4f}) of the exact rates; exact E-I minus direct rate: mean "
              f"{a['mean_effective_weight_gap']:+.4f}, max |.| {a['max_abs_effective_weight_gap']:.4f}"]
     for w in ds.w21.values:
@@ -96,6 +97,7 @@ def summary_rates(ds) -> str:
 
 
 def _check_rates(protocol) -> None:
+    check_simulator(protocol)
     states = (protocol["system"]["tau_ref"] + 1) ** 3
     if states > 2_000_000:
         raise ProtocolError(f"system.tau_ref = {protocol['system']['tau_ref']}: the exact chain of e1, i1, e2 "
@@ -113,6 +115,7 @@ register(ExperimentKind(
                   "replicates": Field(int, 4, at_least(2), doc="independent systems per weight (>= 2)")},
     },
     run=run_rates, plot=plot_rates, summary=summary_rates, check=_check_rates, experiment=experiment_fields(42),
+    simulators=("nest", "brian2"),
     simulated_ms=lambda p: float(p["rates"]["steps"]),
     neurons=lambda p: 8 * grid_points(p["rates"]["w_e2_e1"]) * p["rates"]["replicates"],
 ))

@@ -199,6 +199,7 @@ register(ExperimentKind(
             "record_interval": Field(int, 10_000, at_least(1), doc="steps between weight readings")},
     },
     epochs=FixedPoints, plot=plot_fixed_points, summary=summary_fixed_points, check=_check_fixed_points,
+    simulators=("nest", "brian2"),
     experiment={"seed": 42, "checkpoint_every": 1},
     simulated_ms=lambda p: float(p["simulation"]["steps"]),
     neurons=lambda p: (2 * len(p["grid"]["biases"]) ** 2 * len(p["grid"]["mean_weights"])

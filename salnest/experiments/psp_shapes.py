@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from salnest.experiments._shared import kernel, run_in_chunks, window_of
+from salnest.experiments._shared import check_simulator, kernel, run_in_chunks, window_of
 from salnest.networks.reciprocal_pair import BUILDERS
 from salnest.networks.sampling_network import BUILDERS_DOC
 from salnest.study.figures import pyplot, save
@@ -70,7 +70,8 @@ def tau_syn(shape: str, tau_ref: int) -> float:
 def check_history(protocol) -> None:
     """The chain must remember a whole refractory period (every alpha PSP of :data:`SHAPES` peaks by
     tau_ref / 2 and falls beyond such a history, as the truncation bound needs), and stay small enough
-    to solve (:data:`salnest.theory.pair_chain.MAX_CHAIN_STATES`)."""
+    to solve (:data:`salnest.theory.pair_chain.MAX_CHAIN_STATES`); and nothing Brian2 cannot run."""
+    check_simulator(protocol)
     net, history = protocol["network"], protocol["chain"]["history"]
     if history < net["tau_ref"]:
         raise ProtocolError(f"chain.history = {history} must cover at least tau_ref = {net['tau_ref']} steps")
@@ -193,6 +194,7 @@ register(ExperimentKind(
         "chain": chain_fields(),
     },
     run=run_stdd, plot=plot_stdd, summary=summary_stdd, check=check_history, experiment={"seed": 42},
+    simulators=("nest", "brian2"),
     simulated_ms=lambda p: float(p["run"]["steps"]),
     neurons=lambda p: 2 * len(p["network"]["shapes"]) * len(p["points"]["points"]) * p["run"]["replicates"],
 ))

@@ -20,7 +20,7 @@ def test_nest_is_the_default_and_leaves_the_run_identity_as_it_was():
     assert run_identity(brian2) != run_identity(protocol)
 
 
-@pytest.mark.parametrize("name", ["deep_training_smoke", "microcircuit_smoke", "dales_law_rates_smoke"])
+@pytest.mark.parametrize("name", ["deep_training_smoke", "microcircuit_smoke", "sal_alignment_smoke"])
 def test_nest_only_kinds_refuse_brian2(name):
     with pytest.raises(ProtocolError, match=r"experiment.simulator.*must be one of \['nest'\]"):
         load_protocol(find_protocol(name), overrides={"experiment.simulator": "brian2"})
