@@ -48,9 +48,9 @@ from pyNN.brian2.cells import BaseNeuronGroup
 from pyNN.standardmodels import StandardCellType, StandardSynapseType, build_translations
 
 from salnest.compat import pynn_brian2 as brian2_compat
-from salnest.models import PSP_SHAPES, SAL_WINDOWS
+from salnest.models import PSP_SHAPES
 from salnest.models.defaults import nestml_defaults
-from salnest.models.parameters import POSITIVE, check
+from salnest.pynn.declarations import sal_synapse_parameters, sampling_neuron_parameters
 
 #: Longest rectangular PSP in steps: each step of it is one state variable of the neuron.
 MAX_RECTANGULAR_STEPS = 200
@@ -150,13 +150,7 @@ class SamplingNeuron(StandardCellType):
         """
 
     def __init__(self, **parameters):
-        shape = parameters.get("psp_shape", 0)
-        if isinstance(shape, str):
-            if shape not in PSP_SHAPES:
-                raise ValueError(f"unknown PSP shape {shape!r}; choose one of {sorted(PSP_SHAPES)}")
-            parameters["psp_shape"] = PSP_SHAPES[shape]
-        check("sampling_neuron", parameters)
-        super().__init__(**parameters)
+        super().__init__(**sampling_neuron_parameters(parameters))
 
 
 #: The C++ ``sal_synapse``'s ``pre_spike`` at the firing time ``tp``; both pairings, selected per
@@ -254,15 +248,7 @@ class SALSynapse(StandardSynapseType):
                           "post_last": NEVER * brian2.second, "pre_trace": 0.0, "post_trace": 0.0}
 
     def __init__(self, window: str | None = None, **parameters):
-        if window is not None:
-            if window not in SAL_WINDOWS:
-                raise ValueError(f"unknown SAL window shape {window!r}; choose one of {sorted(SAL_WINDOWS)}")
-            parameters["sal_window"] = SAL_WINDOWS[window]
-        check("sal_synapse", parameters, also={"delay": POSITIVE})
-        bounds = [parameters.get(name) for name in ("Wmin", "Wmax")]
-        if all(isinstance(b, (int, float)) for b in bounds) and bounds[0] > bounds[1]:
-            raise ValueError(f"Wmin must be <= Wmax, got {bounds[0]} and {bounds[1]}")
-        super().__init__(**parameters)
+        super().__init__(**sal_synapse_parameters(window, parameters))
         self.translations = self._translations(brian2.nA)
 
     def _translations(self, weight_units):

@@ -36,9 +36,10 @@ from salnest.compat.pynn import (
     register_model_unit_cell_type,
     register_module_for_setup,
 )
-from salnest.models import DEFAULT_MODULES, MODELS, PSP_SHAPES, SAL_WINDOWS
+from salnest.models import DEFAULT_MODULES, MODELS
 from salnest.models.loading import install
 from salnest.models.parameters import POSITIVE, check
+from salnest.pynn.declarations import sal_synapse_parameters, sampling_neuron_parameters
 
 
 class InstallOnUse:
@@ -114,13 +115,7 @@ class SamplingNeuron(ModelUnitCell):
     standard_receptor_type = True
 
     def __init__(self, **parameters):
-        shape = parameters.get("psp_shape", 0)
-        if isinstance(shape, str):
-            if shape not in PSP_SHAPES:
-                raise ValueError(f"unknown PSP shape {shape!r}; choose one of {sorted(PSP_SHAPES)}")
-            parameters["psp_shape"] = PSP_SHAPES[shape]
-        check("sampling_neuron", parameters)
-        super().__init__(**parameters)
+        super().__init__(**sampling_neuron_parameters(parameters))
 
     def get_receptor_type(self, name):
         if name not in self.receptor_types:
@@ -178,15 +173,7 @@ class SALSynapse(StandardSynapseType, WeightUnitSynapse):
                                       *_translations(parameters + state_variables, weight_unit_parameters))
 
     def __init__(self, window: str | None = None, **parameters):
-        if window is not None:
-            if window not in SAL_WINDOWS:
-                raise ValueError(f"unknown SAL window shape {window!r}; choose one of {sorted(SAL_WINDOWS)}")
-            parameters["sal_window"] = SAL_WINDOWS[window]
-        check("sal_synapse", parameters, also={"delay": POSITIVE})
-        bounds = [parameters.get(name) for name in ("Wmin", "Wmax")]
-        if all(isinstance(b, (int, float)) for b in bounds) and bounds[0] > bounds[1]:
-            raise ValueError(f"Wmin must be <= Wmax, got {bounds[0]} and {bounds[1]}")
-        super().__init__(**parameters)
+        super().__init__(**sal_synapse_parameters(window, parameters))
 
 
 class RDDNeuron(ModelUnitCell):

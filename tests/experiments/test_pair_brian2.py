@@ -15,19 +15,18 @@ from salnest.study.results import read_dataset
 pytestmark = pytest.mark.brian2
 
 
-def test_stdd_protocol_on_brian2_matches_exact_theory(tmp_path):
-    """As on NEST: 10 pairs x 10^5 steps, about 70,000 spike pairs; TV of the 1,000-bin histogram
-    about 0.02 by sampling noise alone, limit 0.05; the mean window value per pair has a standard
-    error of about 2 % of its exact value, limit 10 %; the pair rate 3 %."""
-    path = tmp_path / "stdd.toml"
+def _stdd(tmp_path, simulator: str, w12: float = 1.5, seed: int = 21):
+    """fig2c's pairs as a pair_stdd protocol, 10 pairs x 10^5 steps on ``simulator``; its dataset."""
+    name = f"stdd_{simulator}_{w12}_{seed}"
+    path = tmp_path / f"{name}.toml"
     path.write_text(f"""
 [experiment]
 kind = "pair_stdd"
-seed = 11
-output = "{tmp_path / 'stdd.nc'}"
-simulator = "brian2"
+seed = {seed}
+output = "{tmp_path / f'{name}.nc'}"
+simulator = "{simulator}"
 [network]
-w12 = 1.5
+w12 = {w12}
 w21 = 0.5
 b = [-0.5, -0.2]
 tau_ref = 25
@@ -35,7 +34,14 @@ tau_ref = 25
 steps = 100000
 replicates = 10
 """)
-    ds = read_dataset(run_protocol(path, show_progress=False, plot=False), kind="pair_stdd")
+    return read_dataset(run_protocol(path, show_progress=False, plot=False), kind="pair_stdd")
+
+
+def test_stdd_protocol_on_brian2_matches_exact_theory(tmp_path):
+    """As on NEST: 10 pairs x 10^5 steps, about 70,000 spike pairs; TV of the 1,000-bin histogram
+    about 0.02 by sampling noise alone, limit 0.05; the mean window value per pair has a standard
+    error of about 2 % of its exact value, limit 10 %; the pair rate 3 %."""
+    ds = _stdd(tmp_path, "brian2", seed=11)
     assert ds.attrs["simulator"] == "brian2" and json.loads(ds.attrs["versions"])["Brian2"] == "2.9.0"
     assert ds.attrs["total_variation"] < 0.05
     assert ds.attrs["pairs_outside_exact_support"] == 0
@@ -57,27 +63,6 @@ def test_demo_script_runs_on_brian2(tmp_path):
     assert ds.attrs["simulator"] == "brian2"
 
 
-def _stdd_counts(tmp_path, simulator: str, w12: float = 1.5) -> tuple[np.ndarray, np.ndarray]:
-    path = tmp_path / f"stdd_{simulator}_{w12}.toml"
-    path.write_text(f"""
-[experiment]
-kind = "pair_stdd"
-seed = 21
-output = "{tmp_path / f'stdd_{simulator}_{w12}.nc'}"
-simulator = "{simulator}"
-[network]
-w12 = {w12}
-w21 = 0.5
-b = [-0.5, -0.2]
-tau_ref = 25
-[run]
-steps = 100000
-replicates = 10
-""")
-    ds = read_dataset(run_protocol(path, show_progress=False, plot=False), kind="pair_stdd")
-    return ds.dt.values, ds.pair_counts.values
-
-
 def test_the_same_protocol_on_nest_and_brian2_is_statistically_alike(tmp_path):
     """fig2c's pairs, 10 x 10^5 steps on each simulator (about 70,000 spike pairs each): the two
     histograms of spike-timing differences pass a chi-square test of homogeneity (lags pooled into
@@ -85,7 +70,8 @@ def test_the_same_protocol_on_nest_and_brian2_is_statistically_alike(tmp_path):
     (control) fails it at p < 0.001."""
     from scipy.stats import chi2_contingency
 
-    runs = [_stdd_counts(tmp_path, "nest"), _stdd_counts(tmp_path, "brian2"), _stdd_counts(tmp_path, "brian2", 1.2)]
+    runs = [(ds.dt.values, ds.pair_counts.values) for ds in (_stdd(tmp_path, "nest"), _stdd(tmp_path, "brian2"),
+                                                                _stdd(tmp_path, "brian2", 1.2))]
     lags = np.union1d(*[dt for dt, _ in runs[:2]])
     lags = np.union1d(lags, runs[2][0])
     nest, brian2, weaker = (np.array([dict(zip(dt, counts)).get(d, 0) for d in lags]) for dt, counts in runs)
