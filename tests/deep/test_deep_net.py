@@ -41,11 +41,30 @@ def test_fa_with_B_equal_to_W_transposed_is_backpropagation():
     np.testing.assert_allclose(layer.weight.grad.numpy(), reference.weight.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
-def test_kolen_pollack_B_gets_the_transposed_weight_gradient():
-    layer = _linear("kp")
-    x = torch.randn(5, 6)
-    layer(x).backward(torch.randn(5, 4))
-    np.testing.assert_allclose(layer.feedback.grad.numpy(), layer.weight.grad.t().numpy(), rtol=1e-6)
+def _feedback_reference(x, W, b, B):
+    """``x W^T + b`` built from plain tensors, whose input gradient autograd runs through ``B`` (n_in, n_out):
+    the second term is zero in value and has the input gradient ``g B^T``, and the input of the first is
+    detached, so its weight and bias gradients are autograd's of the plain linear map."""
+    return x.detach() @ W.t() + b + (x @ B.detach() - (x @ B).detach())
+
+
+def test_kolen_pollack_B_gets_the_weight_gradient_of_an_equivalent_network():
+    """Two KP layers (ReLU between, cross-entropy on the output) against a network built from plain
+    tensors with the same weights, whose gradients autograd computes: with B != W^T the lower layer's
+    error runs through B, and KP gives each B the transpose of the gradient that its W gets there."""
+    layers = [_linear("kp", 6, 5, seed=0), _linear("kp", 5, 3, seed=1)]  # x and y drawn after seed 1
+    assert not np.allclose(layers[1].feedback.detach().numpy(), layers[1].weight.detach().t().numpy(), atol=0.1)
+    x, y = torch.randn(7, 6), torch.randint(0, 3, (7,))
+    torch.nn.functional.cross_entropy(layers[1](torch.relu(layers[0](x))), y).backward()
+    plain = [[p.detach().clone().requires_grad_() for p in (layer.weight, layer.bias, layer.feedback)]
+             for layer in layers]
+    h = torch.relu(_feedback_reference(x, *plain[0]))
+    torch.nn.functional.cross_entropy(_feedback_reference(h, *plain[1]), y).backward()
+    for layer, (W, b, B) in zip(layers, plain):
+        assert B.grad is None  # the reference treats B as a constant
+        np.testing.assert_allclose(layer.weight.grad.numpy(), W.grad.numpy(), rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(layer.bias.grad.numpy(), b.grad.numpy(), rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(layer.feedback.grad.numpy(), W.grad.t().numpy(), rtol=1e-5, atol=1e-7)
 
 
 def test_sign_concordant_feedback_is_B_magnitudes_with_the_signs_of_W():

@@ -91,7 +91,19 @@ def test_unequal_biases_shift_the_fixed_point():
     lies at W12 - W21 = 0.073; at the paper's demo (biases (-0.5, -0.2), mean 1.0, tau_ref and window
     25 steps) it is 0.011, and at b = (-0.5, 0.8) without mean coupling -0.107. Before the chain
     counted the pairs a lone spike forms with the partner's half of a following simultaneous spike,
-    these were 0.16, 0.014 and 0."""
+    these were 0.16, 0.014 and 0.
+
+    Each fixed point the chain finds is derived anew here: the drift of W12 from the chain built
+    independently over spike patterns, with restricted_nn_pairs as the pairing rule
+    (:func:`_enumerated_drift12`), changes sign within 2e-5 of it. The chain's offset is brentq's to
+    xtol = 1e-6 in x (2e-6 in the offset); the two drifts agree to rounding (1e-11 relative, see
+    test_pair_rates_equal_exact_enumeration_of_restricted_pairs) and the enumeration's pairs beyond
+    20 tau weigh less than e^-20 of the window, so the enumeration's root lies within a few 1e-6 of
+    the chain's (measured: 0.0732911, 0.0109680, -0.1070818 against the chain's 0.0732911, 0.0109680,
+    -0.1070814; drifts of +-5e-8 to +-9e-8 at the bracket ends): 2e-5 leaves room, and is 25 times
+    below the 0.0005 to which the numbers above are quoted. An enumeration without the pairs into
+    simultaneous spikes has its roots at the old 0.160, 0.0137 and 0 and fails every bracket.
+    """
     from scipy.optimize import brentq
 
     def offset(b1, b2, mean, tau):
@@ -102,13 +114,25 @@ def test_unequal_biases_shift_the_fixed_point():
 
         return 2 * brentq(d12, -0.5, 0.5, xtol=1e-6)
 
-    assert offset(-0.5, 0.8, 0.8, TAU) == pytest.approx(0.0733, abs=0.0005)
-    assert offset(-0.5, -0.2, 1.0, 25) == pytest.approx(0.0110, abs=0.0005)
+    def enumerated_root_within(b1, b2, mean, tau, found, half_width=1e-5):
+        """Does the enumeration's drift of W12 fall from positive to negative across found +- 2 half_width?"""
+        drifts = [_enumerated_drift12(mean + x, mean - x, b1, b2, tau) for x in (found / 2 - half_width,
+                                                                                   found / 2 + half_width)]
+        return drifts[0] > 0 > drifts[1], drifts
+
+    for (b1, b2, mean, tau), quoted in (((-0.5, 0.8, 0.8, TAU), 0.0733), ((-0.5, -0.2, 1.0, 25), 0.0110),
+                                        ((-0.5, 0.8, 0.0, TAU), -0.1071)):
+        found = offset(b1, b2, mean, tau)
+        assert found == pytest.approx(quoted, abs=0.0005)
+        bracketed, drifts = enumerated_root_within(b1, b2, mean, tau, found)
+        assert bracketed, (b1, b2, mean, tau, found, drifts)
     # no coupling, yet a shift: the lone spikes of the more active neuron 2 are more often followed by a
     # simultaneous spike, whose neuron-1 half pairs with them at dt = t1 - t2 > 0 and pushes W12 down
-    # (it was 0 before those pairs were counted; a Monte Carlo with restricted_nn_pairs gives a drift
-    # of W12 of -4.1e-4 +- 0.3e-4 per step at W = 0, the chain -4.0e-4)
-    assert offset(-0.5, 0.8, 0.0, TAU) == pytest.approx(-0.1071, abs=0.0005)
+    # (it was 0 before those pairs were counted): a drift of W12 of -4.0e-4 per step at W = 0, from the
+    # chain and from the enumeration
+    zero = pair_statistics(0.0, 0.0, -0.5, 0.8, TAU).drift(lambda dt: sal_window(dt, float(TAU)))[0]
+    assert zero == pytest.approx(_enumerated_drift12(0.0, 0.0, -0.5, 0.8, TAU), rel=1e-9)
+    assert zero == pytest.approx(-4.0e-4, abs=0.05e-4)
     assert abs(offset(0.3, 0.3, 0.8, TAU)) < 1e-5   # equal biases: on the diagonal
 
 
@@ -328,29 +352,36 @@ def test_restricted_pairs_depend_only_on_the_previous_event(context):
             assert _pairs_formed_by_last_event(*earlier, (5, previous), (8, nxt)) == expected, (previous, nxt)
 
 
+def _allowed_trains(depth, isi):
+    """Every spike pattern of ``depth`` steps (entry 0: the latest) whose spikes lie at least ``isi`` steps apart."""
+    if depth <= 0:
+        return [()]
+    silent = [(0,) + t for t in _allowed_trains(depth - 1, isi)]
+    fired = [(1,) + (0,) * min(isi - 1, depth - 1) + t for t in _allowed_trains(depth - isi, isi)]
+    return silent + fired
+
+
 def _pattern_chain(w12, w21, b1, b2, tau_ref, kernel, convention):
     """The pair's Markov chain built anew, over both neurons' spike patterns of the last
     ``len(kernel)`` steps (entry 0: the latest step), from the table of the module docstring.
 
     ``kernel[d - 1]`` is the PSP of a partner spike ``d`` steps back; the patterns must reach back
-    to the own spikes that still block firing. Returns ``P[code]``, the transitions in which the
-    neurons fire ``code = f1 + 2 f2``, the stationary distribution and each state's latest code.
+    to the own spikes that still block firing. Returns ``P[code]`` (sparse), the transitions in which
+    the neurons fire ``code = f1 + 2 f2``, the stationary distribution and each state's latest code.
     """
     import itertools
+
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as spla
 
     isi = tau_ref if convention == "salnest" else tau_ref + 1
     depth = len(kernel)
     assert depth >= isi - 1
-
-    def allowed(train):
-        steps = np.flatnonzero(train)
-        return np.all(np.diff(steps) >= isi)
-
-    trains = [t for t in itertools.product((0, 1), repeat=depth) if allowed(t)]
+    trains = _allowed_trains(depth, isi)
     states = [(t1, t2) for t1 in trains for t2 in trains]
     index = {state: i for i, state in enumerate(states)}
     n = len(states)
-    P = np.zeros((4, n, n))
+    entries = [([], [], []) for _ in range(4)]  # rows, columns, probabilities per code
     for i, (t1, t2) in enumerate(states):
         fire = []
         for own, partner, w, b in ((t1, t2, w12, b1), (t2, t1, w21, b2)):
@@ -359,9 +390,12 @@ def _pattern_chain(w12, w21, b1, b2, tau_ref, kernel, convention):
         for f1, f2 in itertools.product((0, 1), repeat=2):
             q = (fire[0] if f1 else 1 - fire[0]) * (fire[1] if f2 else 1 - fire[1])
             if q > 0:
-                P[f1 + 2 * f2, i, index[((f1,) + t1[:-1], (f2,) + t2[:-1])]] += q
-    balance = np.vstack([P.sum(0).T - np.eye(n), np.ones(n)])
-    pi = np.linalg.lstsq(balance, np.r_[np.zeros(n), 1.0], rcond=None)[0]
+                for column, value in zip(entries[f1 + 2 * f2], (i, index[((f1,) + t1[:-1], (f2,) + t2[:-1])], q)):
+                    column.append(value)
+    P = [sp.csr_matrix((q, (rows, cols)), shape=(n, n)) for rows, cols, q in entries]
+    balance = (sum(P).T - sp.identity(n)).tolil()
+    balance[n - 1, :] = np.ones(n)  # one balance equation is redundant: normalisation instead
+    pi = spla.spsolve(balance.tocsc(), np.r_[np.zeros(n - 1), 1.0])
     latest = np.array([t1[0] + 2 * t2[0] for t1, t2 in states])
     return P, pi, latest
 
@@ -384,6 +418,17 @@ def _exact_pair_rates(P, pi, latest, max_lag):
                     by_simultaneous += mass if f == BOTH_FIRE else 0.0
             v = v @ P[0]
     return rates, by_simultaneous
+
+
+def _enumerated_drift12(w12, w21, b1, b2, tau):
+    """Drift of W12 per step (exponential SAL window of ``tau`` steps, learning rate 1) of the pair with
+    rectangular PSPs of ``tau`` steps (salnest's convention, tau_syn = tau_ref = tau), from the chain
+    over spike patterns and the pairs of restricted_nn_pairs up to 20 tau apart (the window is below
+    e^-20 beyond)."""
+    P, pi, latest = _pattern_chain(w12, w21, b1, b2, tau, np.ones(tau), "salnest")
+    rates, _ = _exact_pair_rates(P, pi, latest, 20 * tau)
+    dt = np.array(sorted(rates))
+    return float(np.sum(np.array([rates[t] for t in dt]) * sal_window(dt, float(tau))))
 
 
 STRONG = (2.5, -1.5, 0.5, 1.0)  # W12, W21, b1, b2: firing near every step allowed, so often both at once
