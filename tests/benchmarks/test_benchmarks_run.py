@@ -29,7 +29,8 @@ BENCHMARKS = {
 NEEDS_EXTERNAL = {"reference_convention.py": "git clone https://github.com/unibe-cns/sal-code",
                   "psp_shapes_crosscheck.py": "git clone https://github.com/unibe-cns/sal-code",
                   "stdwi_crosscheck.py": "git clone https://github.com/nasiryahm/STDWI",
-                  "rdd_crosscheck.py": "git clone https://github.com/jordan-g/RDD-Weight-Alignment"}
+                  "rdd_crosscheck.py": "git clone https://github.com/jordan-g/RDD-Weight-Alignment",
+                  "make_author_fixtures.py": "git clone https://github.com/unibe-cns/sal-code"}
 
 
 def test_every_benchmark_is_covered():
