@@ -4,6 +4,8 @@
 # then what you ask for:
 #   bash setup.sh demo      # the main demo: SAL aligns two reciprocal weights (results/)
 #   bash setup.sh test      # the test suite (about 7 minutes after the build)
+#   bash setup.sh test-slow # the long statistical checks (marker slow: runs long enough to resolve
+#                           # errors the main suite cannot; about a minute)
 #   bash setup.sh test-package  # the package itself: sdist and wheel, installed into a fresh environment
 #                               # outside the checkout, build the module and run protocols (a few minutes)
 #   bash setup.sh docs      # the documentation site (docs/_build/html; runs the gallery) and its tests
@@ -101,6 +103,7 @@ echo "== building the NEST module (cached after the first time)"
 case "$ACTION" in
   demo) exec "$VENV/bin/salnest" demo ;;
   test) exec "$VENV/bin/python" -m pytest -q "$@" ;;
+  test-slow) exec "$VENV/bin/python" -m pytest -q -m slow "$@" ;;
   test-mpi) exec "$VENV/bin/python" -m pytest -q -m mpi tests/mpi "$@" ;;
   test-package) exec "$VENV/bin/python" -m pytest -q -m package tests/package "$@" ;;
   # the modules named *brian2* only: the others would import what this environment lacks (PyTorch)
@@ -109,5 +112,5 @@ case "$ACTION" in
   docs) "$VENV/bin/python" -m sphinx -W --keep-going -q -b html docs docs/_build/html "$@"
         exec "$VENV/bin/python" -m pytest -q -m docs tests/docs ;;
   ""|mpi) echo "== done: activate with 'source $VENV/bin/activate', then try 'salnest info'" ;;
-  *) echo "unknown action '$ACTION' (use: demo, test, test-package, docs, test-brian2, mpi, test-mpi, or nothing)" >&2; exit 2 ;;
+  *) echo "unknown action '$ACTION' (use: demo, test, test-slow, test-package, docs, test-brian2, mpi, test-mpi, or nothing)" >&2; exit 2 ;;
 esac

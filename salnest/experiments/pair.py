@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
+from scipy.optimize import brentq
 
 from salnest.analysis.pairs import phase_plane_agreement
 from salnest.experiments._shared import (
@@ -48,6 +49,7 @@ from salnest.study.protocol import (
     seed as seed_range,
 )
 from salnest.study.registry import ExperimentKind, register
+from salnest.theory.fixed_point import drift_w12, sal_fixed_point
 from salnest.theory.pair_chain import MAX_CHAIN_TAU_REF, drift_field, mean_field_trajectory, pair_statistics
 from salnest.theory.windows import restricted_nn_pairs
 
@@ -74,6 +76,19 @@ def _experiment(seed: int) -> dict[str, Field]:
     return {"seed": Field(int, seed, seed_range, doc="seed of NEST's random streams")}
 
 
+def exact_fixed_point(net: dict, window, w21_plastic: bool) -> tuple[float, float]:
+    """(W12, W21) where the exact chain's SAL drift stops: on ``W12 + W21 = w12 + w21`` when both
+    learn (not the midpoint: unequal biases shift it, by 0.0055 for fig. 2's pair), else where
+    W12's drift vanishes at the fixed W21."""
+    b1, b2 = net["b"]
+    if w21_plastic:
+        return sal_fixed_point((net["w12"] + net["w21"]) / 2, b1, b2, net["tau_ref"], window, xtol=1e-7).weights
+    w21 = net["w21"]
+    # W12's drift falls through zero near W12 = W21 (SAL symmetrises); 0.5 brackets the bias-driven offset
+    w12 = brentq(lambda w: drift_w12(w, w21, b1, b2, net["tau_ref"], window)[0], w21 - 0.5, w21 + 0.5, xtol=1e-7)
+    return w12, w21
+
+
 def run_trajectory(protocol, progress) -> xr.Dataset:
     """Weights over time of independent pairs per condition, with the mean-field prediction."""
     net, pl, run = protocol["network"], protocol["plasticity"], protocol["run"]
@@ -86,7 +101,7 @@ def run_trajectory(protocol, progress) -> xr.Dataset:
                                        net["tau_ref"], eta12=pl["eta_sal"], eta21=eta21, window=net["window"])
         weights = run_reading(pairs.run, pairs.read, times, progress)
     weights = weights.reshape(len(times), len(conditions), reps, 2).transpose(1, 0, 2, 3)
-    fixed = [[(net["w12"] + net["w21"]) / 2 if c == "both" else net["w21"]] * 2 for c in conditions]
+    fixed = [exact_fixed_point(net, window_of(net), w21_plastic=c == "both") for c in conditions]
     coarse = times[:: max(1, len(times) // 50)]
     mean_field = np.stack([mean_field_trajectory(net["w12"], net["w21"], *net["b"], net["tau_ref"], window_of(net),
                                                  pl["eta_sal"], coarse, w21_plastic=c == "both") for c in conditions])

@@ -57,8 +57,20 @@ def test_sal_reduces_asymmetry_and_divergence_under_synaptic_noise(salnest_modul
     final = ds.asymmetry.isel(epoch=-1, level=0)
     start = ds.asymmetry.isel(epoch=0, level=0)
     no_sal, sal = final.sel(condition="no_sal"), final.sel(condition="sal")
-    np.testing.assert_allclose(no_sal, start.sel(condition="no_sal"), rtol=0.05)
-    assert np.all(sal < 0.8 * no_sal)
+    print("start", start.values, "no_sal", no_sal.values, "sal", sal.values)
+    # wake-sleep's batch updates are symmetric, so without SAL the asymmetry changes only where the clip at
+    # |W| = 2 cuts one of W_ij, W_ji, which can only lower it (one run here loses about 5 % that way), and
+    # by the sampled sums' own asymmetry (restricted pairing: relative 1e-4 or less); a rise by 1e-3 would
+    # be asymmetry made by wake-sleep, and more than 10 % lost a clip that acts far more than it does here
+    ratio = (no_sal / start.sel(condition="no_sal")).values
+    assert np.all((ratio > 0.9) & (ratio < 1.001)), ratio
+    # SAL's drift toward W_ij = W_ji (eta_sal 0.02 over 120 x 500 steps) removes 35-42 % of it in these runs;
+    # 0.8 asks for half of that, and a condition without SAL (the control, ratio 1 up to 1e-3) fails it
+    def reduced(final_asymmetry):
+        return bool(np.all(final_asymmetry < 0.8 * no_sal))
+
+    assert reduced(sal)
+    assert not reduced(no_sal)
     assert float(ds.dkl.isel(validation_epoch=-1).sel(condition="sal").median()) < \
         float(ds.dkl.isel(validation_epoch=-1).sel(condition="no_sal").median())
     # learning works at all: D_KL fell from the start

@@ -164,15 +164,33 @@ def test_wake_sleep_window_is_symmetric_and_signed_by_phase(nest_kernel, phase):
     np.testing.assert_allclose(sums, changes / 0.1, atol=1e-12)
 
 
+def _drawn_from(gains, mean, sd):
+    """True if ``gains`` fit N(mean, sd): their mean within 4.5 standard errors (sd / sqrt(n)) of ``mean``, and
+    (n - 1) s^2 / sd^2 inside the chi-square's central 1 - 1e-4 (a chance failure of either about 1e-4)."""
+    from scipy.stats import chi2
+
+    n = len(gains)
+    z = (gains.mean() - mean) / (sd / np.sqrt(n))
+    q = (n - 1) * gains.var(ddof=1) / sd**2
+    return bool(abs(z) < 4.5 and chi2.ppf(5e-5, n - 1) < q < chi2.isf(5e-5, n - 1))
+
+
 def test_per_connection_gain_from_nest_random(nest_kernel):
+    """200 connections, sal_gain ~ N(1, 0.1): s.e. of the mean 0.007, so a mean 0.05 off (7 s.e.) or an sd
+    of 0.15 (chi-square about 88 on 199 degrees of freedom, below the limit 131) is resolved; those
+    controls must fail (the old limit, |mean - 1| < 0.1 for 20 connections, was 4.5 s.e. and checked no sd)."""
     nest = nest_kernel
-    pre = nest.Create("parrot_neuron", 20)
-    post = nest.Create("sampling_neuron", 20)
+    n = 200
+    pre = nest.Create("parrot_neuron", n)
+    post = nest.Create("sampling_neuron", n)
     nest.Connect(pre, post, "one_to_one", syn_spec={
         "synapse_model": "sal_synapse", "sal_gain": nest.random.normal(1.0, 0.1), "delay": H})
     gains = np.array(nest.GetConnections(synapse_model="sal_synapse").get("sal_gain"))
-    assert len(np.unique(gains)) == 20
-    assert abs(gains.mean() - 1.0) < 0.1
+    assert len(np.unique(gains)) == n
+    print(f"mean {gains.mean():.4f}, sd {gains.std(ddof=1):.4f}")
+    assert _drawn_from(gains, 1.0, 0.1)
+    assert not _drawn_from(gains, 1.05, 0.1)  # controls: a mean 0.05 off, an sd 50 % larger
+    assert not _drawn_from(gains, 1.0, 0.15)
 
 
 def test_copymodel_defaults_and_weight_recorder(nest_kernel):
