@@ -65,6 +65,11 @@ def test_kolen_pollack_B_gets_the_weight_gradient_of_an_equivalent_network():
         np.testing.assert_allclose(layer.weight.grad.numpy(), W.grad.numpy(), rtol=1e-5, atol=1e-7)
         np.testing.assert_allclose(layer.bias.grad.numpy(), b.grad.numpy(), rtol=1e-5, atol=1e-7)
         np.testing.assert_allclose(layer.feedback.grad.numpy(), W.grad.t().numpy(), rtol=1e-5, atol=1e-7)
+    # control: backpropagation (the error through W, not B) gives the lower layer another gradient
+    bp = [[p.detach().clone().requires_grad_() for p in (layer.weight, layer.bias)] for layer in layers]
+    out = torch.nn.functional.linear(torch.relu(torch.nn.functional.linear(x, *bp[0])), *bp[1])
+    torch.nn.functional.cross_entropy(out, y).backward()
+    assert not np.allclose(layers[0].weight.grad.numpy(), bp[0][0].grad.numpy(), rtol=1e-5, atol=1e-7)
 
 
 def test_sign_concordant_feedback_is_B_magnitudes_with_the_signs_of_W():

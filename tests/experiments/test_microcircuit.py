@@ -136,18 +136,29 @@ def test_loss_is_the_distance_to_the_teacher_predicted_by_the_exact_chain(smoke)
     teacher = np.array([_hidden_z(p["teacher"]["weights"], xi, p["teacher"]["bias"], tau_ref) for xi in x])
     u_teacher = p["teacher"]["bias"] + p["teacher"]["weights"] * teacher[:, 0]
     var_teacher = p["teacher"]["weights"] ** 2 * teacher[:, 1] / p["teacher"]["target_steps"]
-    z_target = (ds.val_target.values[:, 0] - u_teacher) / np.sqrt(var_teacher)
-    assert np.all(np.abs(z_target) < 4.0), z_target  # 6 patterns: by chance with probability 6 x 6e-5
+    def target_z(targets):
+        return (targets - u_teacher) / np.sqrt(var_teacher)
+
+    targets = ds.val_target.values[:, 0]
+    assert np.all(np.abs(target_z(targets)) < 4.0), target_z(targets)  # 6 patterns: by chance 6 x 6e-5
+    assert not np.all(np.abs(target_z(targets[::-1])) < 4.0)  # control: targets of the wrong patterns
     steps, bias = p["schedule"]["pattern_length"] - settle, p["student"]["bias"]
     W0, W1 = ds.W0.squeeze(("layer1", "layer0")), ds.W1.squeeze(("layer2", "layer1"))
-    z_loss = np.empty(ds.loss.shape)
-    for index in np.ndindex(*z_loss.shape):  # (seed, condition, epoch)
+    expected, se = np.empty(ds.loss.shape), np.empty(ds.loss.shape)
+    for index in np.ndindex(*expected.shape):  # (seed, condition, epoch)
         student = np.array([_hidden_z(float(W0[index]), xi, bias, tau_ref) for xi in x])
         d = bias + float(W1[index]) * student[:, 0] - u_teacher
         var = float(W1[index]) ** 2 * student[:, 1] / steps + var_teacher
-        expected, se = np.mean(d ** 2 + var), np.sqrt(np.sum(4 * d ** 2 * var + 2 * var ** 2)) / len(x)
-        z_loss[index] = (float(ds.loss[index]) - expected) / se
-    assert np.all(np.abs(z_loss) < 4.5), z_loss
+        expected[index], se[index] = np.mean(d ** 2 + var), np.sqrt(np.sum(4 * d ** 2 * var + 2 * var ** 2)) / len(x)
+
+    def loss_agrees(loss):
+        return np.all(np.abs((loss - expected) / se) < 4.5)
+
+    loss = ds.loss.values
+    assert loss_agrees(loss), (loss - expected) / se
+    # controls, each a loss recorded wrongly: the root of the MSE; each epoch's loss one epoch late
+    assert not loss_agrees(np.sqrt(loss))
+    assert not loss_agrees(np.concatenate([loss[..., :1], loss[..., :-1]], axis=-1))
 
 
 def test_study_of_wider_layers_runs_and_stores_every_weight(salnest_module, tmp_path):

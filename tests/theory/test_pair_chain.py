@@ -102,7 +102,8 @@ def test_unequal_biases_shift_the_fixed_point():
     the chain's (measured: 0.0732911, 0.0109680, -0.1070818 against the chain's 0.0732911, 0.0109680,
     -0.1070814; drifts of +-5e-8 to +-9e-8 at the bracket ends): 2e-5 leaves room, and is 25 times
     below the 0.0005 to which the numbers above are quoted. An enumeration without the pairs into
-    simultaneous spikes has its roots at the old 0.160, 0.0137 and 0 and fails every bracket.
+    simultaneous spikes has its roots at the old 0.160, 0.0137 and 0 and fails every bracket; the
+    enumeration here puts no root at the old 0.160 and 0 (the control).
     """
     from scipy.optimize import brentq
 
@@ -126,6 +127,9 @@ def test_unequal_biases_shift_the_fixed_point():
         assert found == pytest.approx(quoted, abs=0.0005)
         bracketed, drifts = enumerated_root_within(b1, b2, mean, tau, found)
         assert bracketed, (b1, b2, mean, tau, found, drifts)
+    # control: the fixed points of the chain before the pairs into simultaneous spikes were counted
+    for (b1, b2, mean, tau), old in (((-0.5, 0.8, 0.8, TAU), 0.160), ((-0.5, 0.8, 0.0, TAU), 0.0)):
+        assert not enumerated_root_within(b1, b2, mean, tau, old)[0]
     # no coupling, yet a shift: the lone spikes of the more active neuron 2 are more often followed by a
     # simultaneous spike, whose neuron-1 half pairs with them at dt = t1 - t2 > 0 and pushes W12 down
     # (it was 0 before those pairs were counted): a drift of W12 of -4.0e-4 per step at W = 0, from the
