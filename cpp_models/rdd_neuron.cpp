@@ -152,13 +152,15 @@ rdd_neuron::State_::set( const Dictionary& d, const Parameters_& )
 }
 
 rdd_neuron::Buffers_::Buffers_( rdd_neuron& n )
-  : head_( 0 )
+  : step_( 0 )
+  , history_length_( 0 )
   , logger_( n )
 {
 }
 
 rdd_neuron::Buffers_::Buffers_( const Buffers_&, rdd_neuron& n )
-  : head_( 0 )
+  : step_( 0 )
+  , history_length_( 0 )
   , logger_( n )
 {
 }
@@ -240,9 +242,10 @@ rdd_neuron::init_buffers_()
 {
   B_.drive_.clear();
   B_.feedback_.clear();
-  B_.drive_history_.clear();
-  B_.feedback_history_.clear();
-  B_.head_ = 0;
+  B_.drive_arrivals_.clear();
+  B_.feedback_arrivals_.clear();
+  B_.step_ = 0;
+  B_.history_length_ = 0;
   B_.logger_.reset();
   ArchivingNode::clear_history();
 }
@@ -268,12 +271,13 @@ rdd_neuron::pre_run_hook()
     V_.column_of_[ P_.feedback_sources_[ j ] ] = j;
   }
   // the history survives between Simulate calls; it is sized once per kernel and set of sources
-  if ( B_.drive_history_.size() != static_cast< size_t >( K ) or B_.feedback_.size() != m )
+  if ( B_.history_length_ != static_cast< size_t >( K ) or B_.feedback_.size() != m )
   {
-    B_.drive_history_.assign( K, 0.0 );
-    B_.feedback_history_.assign( K * m, 0.0 );
+    B_.drive_arrivals_.clear();
+    B_.feedback_arrivals_.clear();
     B_.feedback_.resize( m );
-    B_.head_ = 0;
+    B_.step_ = 0;
+    B_.history_length_ = K;
   }
   if ( S_.beta_.size() != m )
   {
@@ -288,16 +292,32 @@ void
 rdd_neuron::update( nest::Time const& origin, const long from, const long to )
 {
   const double h = nest::Time::get_resolution().get_ms();
-  const size_t K = V_.kappa_.size();
+  const long K = static_cast< long >( V_.kappa_.size() );
   const size_t m = P_.feedback_sources_.size();
   std::vector< double > q( m, 0.0 );
   for ( long lag = from; lag < to; ++lag )
   {
-    B_.head_ = ( B_.head_ + 1 ) % K;
-    B_.drive_history_[ B_.head_ ] = B_.drive_.get_value( lag );
+    const long now = ++B_.step_;
+    const double drive = B_.drive_.get_value( lag );
+    if ( drive != 0.0 )
+    {
+      B_.drive_arrivals_.push_back( { now, 0, drive } );
+    }
     for ( size_t j = 0; j < m; ++j )
     {
-      B_.feedback_history_[ j * K + B_.head_ ] = B_.feedback_[ j ].get_value( lag );
+      const double count = B_.feedback_[ j ].get_value( lag );
+      if ( count != 0.0 )
+      {
+        B_.feedback_arrivals_.push_back( { now, j, count } );
+      }
+    }
+    while ( not B_.drive_arrivals_.empty() and now - B_.drive_arrivals_.front().step >= K )
+    {
+      B_.drive_arrivals_.pop_front();
+    }
+    while ( not B_.feedback_arrivals_.empty() and now - B_.feedback_arrivals_.front().step >= K )
+    {
+      B_.feedback_arrivals_.pop_front();
     }
     // 1. windows ending now; max u of the previous step; refractory count down
     const bool ending = S_.window_left_ == 1;
@@ -311,19 +331,15 @@ rdd_neuron::update( nest::Time const& origin, const long from, const long to )
     }
     // 2. basal drive and feedback inputs: the kernel over the last K steps, newest first
     double basal = 0.0;
-    for ( size_t k = 0; k < K; ++k )
+    for ( auto a = B_.drive_arrivals_.rbegin(); a != B_.drive_arrivals_.rend(); ++a )
     {
-      basal += V_.kappa_[ k ] * B_.drive_history_[ ( B_.head_ + K - k ) % K ];
+      basal += V_.kappa_[ now - a->step ] * a->value;
     }
     S_.basal_ = basal;
-    for ( size_t j = 0; j < m; ++j )
+    std::fill( q.begin(), q.end(), 0.0 );
+    for ( auto a = B_.feedback_arrivals_.rbegin(); a != B_.feedback_arrivals_.rend(); ++a )
     {
-      double qj = 0.0;
-      for ( size_t k = 0; k < K; ++k )
-      {
-        qj += V_.kappa_[ k ] * B_.feedback_history_[ j * K + ( B_.head_ + K - k ) % K ];
-      }
-      q[ j ] = qj;
+      q[ a->source ] += V_.kappa_[ now - a->step ] * a->value;
     }
     // 3. explicit Euler for v and for u
     S_.v_ = S_.v_ + h * ( -P_.g_L_ * S_.v_ + P_.g_D_ * ( basal - S_.v_ ) );

@@ -13,6 +13,7 @@
 #define SALNEST_RDD_NEURON_H
 
 // C++ includes:
+#include <deque>
 #include <map>
 #include <string>
 #include <vector>
@@ -176,9 +177,19 @@ private:
 
     nest::RingBuffer drive_;                     //!< summed drive weights per arrival step
     std::vector< nest::RingBuffer > feedback_;  //!< spike counts per source and arrival step
-    std::vector< double > drive_history_;        //!< last K steps of drive, ring (head_ newest)
-    std::vector< double > feedback_history_;     //!< last K steps per source, K per source
-    size_t head_;
+    //! The inputs of the last K steps that are not 0, oldest first: the kernel sums skip the empty
+    //! steps (most of them), and adding only the non-zero terms, newest first as the dense sum did,
+    //! gives the same sums bit for bit.
+    struct Arrival
+    {
+      long step;      //!< value of step_ when it arrived
+      size_t source;  //!< feedback source index (unused for drive)
+      double value;   //!< summed drive weight, or spike count
+    };
+    std::deque< Arrival > drive_arrivals_;
+    std::deque< Arrival > feedback_arrivals_;
+    long step_;                 //!< steps updated since the history was last cleared
+    size_t history_length_;     //!< K the history was sized for (0: not yet)
 
     nest::UniversalDataLogger< rdd_neuron > logger_;
   };
