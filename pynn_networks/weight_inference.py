@@ -2,8 +2,9 @@
 (shaped like W^T) a local rule infers from spikes (paper Fig. 7), one network per rule:
 
 - :func:`build_sal_layers`: sampling neurons, ``u = W PSP(lower) + b`` above and
-  ``u = B PSP(upper) + b`` below, SAL synapses on B driven by the network's own noise; copies of
-  each layer share B and it is updated from their mean window sums after every second;
+  ``u = B PSP(upper) + b`` below, driven by the network's own noise; copies of each layer share B
+  and it is updated from their mean SAL window sums after every second, summed from the recorded
+  spikes (on NEST, all-to-all pairs) or by SAL synapses on B (restricted pairs, Brian2);
 - :func:`build_rdd_layers`: Guerguiev et al.'s LIF neurons (``rdd_neuron``), a Poisson drive to
   a random 20 % of the lower layer, forward weights scaled to ``0.2 n_in W / std(W)``; each lower
   neuron estimates the causal effect of its spikes on the feedback input from every unit above;
@@ -76,7 +77,10 @@ class CountGenerators:
 
 @dataclass
 class SALLayers:
-    """Copies of sampling-neuron layers per replica; :meth:`second` runs and updates B."""
+    """Copies of sampling-neuron layers per replica; :meth:`second` runs and updates B.
+
+    The window sums come from the layers' recorded spikes (``sums``, on NEST with all-to-all
+    pairs) or else from the SAL synapses on B (``feedback`` holds ``sal_synapse`` connections)."""
 
     sim: object
     lower: object
@@ -84,22 +88,60 @@ class SALLayers:
     feedback: BlockConnections
     copies: int
     tau_ref: int
+    recorder: object = None
+    sums: object = None  # salnest.analysis.sal_sums.AllToAllSums over every block, or None
+
+    def window_sums(self, steps: int) -> np.ndarray:
+        """Simulate ``steps`` steps; return the SAL window sums of every B connection that these steps
+        added, (replica * copies, n_in, n_out).
+
+        From spikes, every pair of spikes fired up to now counts now; a synapse counts a pair
+        when the presynaptic spike after it arrives, so the two assign a pair at the end of a
+        second to different seconds (and a synapse never counts the last pairs of a kernel)."""
+        if self.sums is None:
+            self.sim.run(float(steps))
+            sal_sum = self.feedback.get("sal_sum")
+            self.feedback.set(sal_sum=0.0)
+            return sal_sum
+        import nest
+
+        from salnest.parallel import recorder_events
+
+        h = self.sim.get_time_step()
+        # NEST's time, not PyNN's: PyNN's first run simulates one step more, whose spikes count too
+        t0 = int(round(nest.biological_time / h))
+        self.sim.run(float(steps))
+        n_steps = int(round(nest.biological_time / h)) - t0
+        ev = recorder_events(self.recorder)
+        self.recorder.n_events = 0
+        step = np.round(ev["times"] / h).astype(np.int64) - 1 - t0  # firing in step s is stamped s + 1
+        blocks = self.sums.sums.shape[0]
+        n_in, n_out = self.sums.sums.shape[1:]
+        spikes = []
+        for population, n in ((self.upper, n_out), (self.lower, n_in)):
+            cell = ev["senders"] - population.first_id
+            mine = (cell >= 0) & (cell < n * blocks)
+            z = np.zeros((blocks, n_steps, n))
+            z[cell[mine] // n, step[mine], cell[mine] % n] = 1.0
+            spikes.append(z)
+        self.sums.reset()
+        self.sums.add(*spikes)
+        return self.sums.sums
 
     def second(self, steps: int, B: np.ndarray, eta_sal: float) -> np.ndarray:
         """Simulate ``steps`` steps with feedback weights ``B[replica]`` in every copy; return
         ``B + eta_sal * mean over copies of sal_sum / (2 tau_ref)`` (the reference's
         normalisation of its 2 tau_ref-step window), which the synapses then carry."""
-        self.sim.run(float(steps))
-        sal_sum = self.feedback.get("sal_sum")
+        sal_sum = self.window_sums(steps)
         n_rep = B.shape[0]
         new = B + eta_sal * sal_sum.reshape(n_rep, self.copies, *B.shape[1:]).mean(axis=1) / (2 * self.tau_ref)
-        self.feedback.set(weight=np.repeat(new, self.copies, axis=0), sal_sum=0.0)
+        self.feedback.set(weight=np.repeat(new, self.copies, axis=0))
         return new
 
 
 def build_sal_layers(sim, W: np.ndarray, B: np.ndarray, b_in: np.ndarray, b_out: np.ndarray, copies: int,
-                     tau_ref: int, pairing: str = "all_to_all") -> SALLayers:
-    """Sampling-neuron layers with SAL synapses on B (exponential window, ``tau_sal = tau_ref``).
+                     tau_ref: int, pairing: str = "all_to_all", from_spikes: bool | None = None) -> SALLayers:
+    """Sampling-neuron layers with SAL window sums on B (exponential window, ``tau_sal = tau_ref``).
 
     Parameters
     ----------
@@ -119,28 +161,68 @@ def build_sal_layers(sim, W: np.ndarray, B: np.ndarray, b_in: np.ndarray, b_out:
         ``"restricted"`` (nearest neighbour). Between neurons of different rates restricted pairs
         drift even without any coupling (docs/models.md, section 3), which in a layer makes the
         rows of B of the fastest lower neurons grow together; all-to-all pairs do not.
+    from_spikes
+        Sum the window from the recorded spikes (:class:`salnest.analysis.sal_sums.AllToAllSums`),
+        with W and B on static connections made by NEST in blocks, instead of reading the
+        ``sal_sum`` of every ``sal_synapse`` on B. None (default): on NEST with all-to-all pairs,
+        where PyNEST's read of a connection (about 20 us) and PyNN's connection lists made most
+        of a run's time; restricted pairs and Brian2 need the synapses.
     """
     from salnest.networks.kernel import types
 
-    SALSynapse, SamplingNeuron = types(sim).SALSynapse, types(sim).SamplingNeuron
     if pairing not in SAL_PAIRINGS:
         raise ValueError(f"unknown pairing {pairing!r}; choose one of {sorted(SAL_PAIRINGS)}")
+    on_nest = sim.__name__ == "pyNN.nest"
+    if from_spikes is None:
+        from_spikes = on_nest and pairing == "all_to_all"
+    if from_spikes and not (on_nest and pairing == "all_to_all"):
+        raise ValueError("SAL sums from spikes need NEST and all-to-all pairs")
 
+    SALSynapse, SamplingNeuron = types(sim).SALSynapse, types(sim).SamplingNeuron
     n_rep, n_out, n_in = W.shape
+    blocks = n_rep * copies
     h = sim.get_time_step()
-    lower = sim.Population(n_rep * copies * n_in, SamplingNeuron(b=np.repeat(b_in, copies, axis=0).ravel(),
-                                                                 tau_ref=tau_ref * h, tau_syn=tau_ref * h))
-    upper = sim.Population(n_rep * copies * n_out, SamplingNeuron(b=np.repeat(b_out, copies, axis=0).ravel(),
-                                                                  tau_ref=tau_ref * h, tau_syn=tau_ref * h))
+    lower = sim.Population(blocks * n_in, SamplingNeuron(b=np.repeat(b_in, copies, axis=0).ravel(),
+                                                         tau_ref=tau_ref * h, tau_syn=tau_ref * h))
+    upper = sim.Population(blocks * n_out, SamplingNeuron(b=np.repeat(b_out, copies, axis=0).ravel(),
+                                                          tau_ref=tau_ref * h, tau_syn=tau_ref * h))
+    if from_spikes:
+        import nest
+
+        from salnest.analysis.sal_sums import AllToAllSums
+
+        for pre, post, weights in ((lower, upper, W), (upper, lower, B)):
+            _connect_blocks_weighted(pre, post, np.repeat(weights, copies, axis=0), delay=h)
+        recorder = nest.Create("spike_recorder")
+        nest.Connect(upper.node_collection + lower.node_collection, recorder)
+        # indexed once every connection (the recorder's are static too) is made; W is never written again
+        feedback = BlockConnections.between(upper, lower, n_out, n_in, blocks)
+        return SALLayers(sim, lower, upper, feedback, copies, tau_ref, recorder,
+                         AllToAllSums(n_out, n_in, tau_ref, batch=(blocks,)))
     sim.Projection(lower, upper, sim.FromListConnector(connection_rows(np.repeat(W, copies, axis=0), delay=h),
                                                        column_names=["weight", "delay"]), sim.StaticSynapse())
     feedback = sim.Projection(upper, lower,
                               sim.FromListConnector(connection_rows(np.repeat(B, copies, axis=0), delay=h),
                                                     column_names=["weight", "delay"]),
                               SALSynapse(eta_sal=0.0, window="exponential", tau_sal=tau_ref * h))
-    connections = BlockConnections.of(feedback, n_out, n_in, n_rep * copies)
+    connections = BlockConnections.of(feedback, n_out, n_in, blocks)
     connections.set(sal_pairing=SAL_PAIRINGS[pairing])  # on NEST a parameter of the C++ synapse, not of PyNN's type
     return SALLayers(sim, lower, upper, connections, copies, tau_ref)
+
+
+def _connect_blocks_weighted(pre, post, weights: np.ndarray, delay: float, receptor_type: int = 0) -> None:
+    """Static all-to-all connections from block k of PyNN population ``pre`` to block k of ``post``
+    with weights ``weights[k]`` (n_post, n_pre), NEST's units, and ``delay`` (ms), given to NEST's
+    ``Connect``: nothing is read or written afterwards (PyNEST takes about 20 us per connection for
+    either, PyNN's connection lists about 30)."""
+    import nest
+
+    blocks, n_post, n_pre = weights.shape
+    sources, targets = pre.node_collection, post.node_collection
+    for k in range(blocks):
+        nest.Connect(sources[k * n_pre:(k + 1) * n_pre], targets[k * n_post:(k + 1) * n_post], "all_to_all",
+                     syn_spec={"synapse_model": "static_synapse", "weight": weights[k], "delay": float(delay),
+                               "receptor_type": int(receptor_type)})
 
 
 @dataclass
@@ -188,10 +270,11 @@ def build_rdd_layers(sim, W: np.ndarray, fits: np.ndarray | None = None, drive_w
     neuron
         ``rdd_neuron`` parameters of both layers (the model's defaults are the authors').
 
-    Forward weights that are all 0 are not written (:func:`salnest.networks.rdd_phase.build_rdd_phase`
-    writes them later). Forward and feedback connections have one step of delay: the authors' upper layer sees the
-    lower one's spikes in the same step, the lower one the upper's one step later, so every
-    loop here is one step longer than theirs.
+    The forward weights are given to NEST's ``Connect``
+    (:func:`salnest.networks.rdd_phase.build_rdd_phase` passes zeros and writes them later). Forward
+    and feedback connections have one step of delay: the authors' upper layer sees the lower one's
+    spikes in the same step, the lower one the upper's one step later, so every loop here is one
+    step longer than theirs.
     """
     from salnest.parallel import set_node_values
     from salnest.pynn.nest import RDDNeuron
@@ -200,11 +283,10 @@ def build_rdd_layers(sim, W: np.ndarray, fits: np.ndarray | None = None, drive_w
     h = sim.get_time_step()
     lower = sim.Population(n_rep * n_in, RDDNeuron(**neuron))
     upper = sim.Population(n_rep * n_out, RDDNeuron(**neuron))
-    connect_blocks(lower, upper, n_in, n_out, n_rep, delay=h, receptor_type=RDDNeuron().get_receptor_type("drive"))
+    _connect_blocks_weighted(lower, upper, np.asarray(W, dtype=float), delay=h,
+                             receptor_type=RDDNeuron().get_receptor_type("drive"))
     connect_blocks(upper, lower, n_out, n_in, n_rep, delay=h, weight=1.0,
                    receptor_type=RDDNeuron().get_receptor_type("feedback"))
-    if np.any(W):
-        BlockConnections.between(lower, upper, n_in, n_out, n_rep).set(weight=W)
     ids = np.asarray(upper.node_collection.tolist()).reshape(n_rep, n_out)
     sources = np.repeat(ids, n_in, axis=0)  # lower neuron r * n_in + i hears the units of replica r, in order
     values = {"feedback_sources": sources}

@@ -55,13 +55,37 @@ class AllToAllSums:
         return x, current
 
     def add(self, z_pre: np.ndarray, z_post: np.ndarray) -> None:
-        """Add the pairs of the next steps: spike counts of shapes ``(*batch, steps, n_pre)`` and ``(*batch, steps, n_post)``."""
+        """Add the pairs of the next steps: spike counts of shapes ``(*batch, steps, n_pre)`` and
+        ``(*batch, steps, n_post)``."""
         z_pre, z_post = np.asarray(z_pre, dtype=float), np.asarray(z_post, dtype=float)
         x_pre, self._x_pre = self._traces(z_pre, self._x_pre)
         y_post, self._x_post = self._traces(z_post, self._x_post)
-        self.sums += (self.a_causal * (np.swapaxes(z_post, -1, -2) @ x_pre)
-                      + self.a_anticausal * (np.swapaxes(y_post, -1, -2) @ z_pre))
+        self.sums += self.a_causal * _spike_products(z_post, x_pre) + self.a_anticausal * _spike_products(z_pre, y_post,
+                                                                                                     transpose=True)
 
     def reset(self) -> None:
         """Sums back to 0; the traces (spikes already seen) stay."""
         self.sums[:] = 0.0
+
+
+def _spike_products(z: np.ndarray, x: np.ndarray, transpose: bool = False) -> np.ndarray:
+    """``sum_t z[..., t, i] x[..., t, j]`` as (..., i, j), or as (..., j, i) with ``transpose``,
+    for spike counts ``z`` (..., steps, n_z) and traces ``x`` (..., steps, n_x).
+
+    Sums the rows of ``x`` at the spikes of ``z`` only: spikes are sparse, and a matrix product
+    hands the work to a multi-threaded BLAS, whose threads on a core shared with NEST's (or with
+    other jobs) made it 100x slower than this (docs/performance.md, "Weight inference")."""
+    batch, (steps, n_z), n_x = z.shape[:-2], z.shape[-2:], x.shape[-1]
+    copies = int(np.prod(batch))
+    z, x = z.reshape(copies, steps, n_z), x.reshape(copies, steps, n_x)
+    out = np.zeros((copies * n_z, n_x))
+    b, t, i = np.nonzero(z)
+    if len(b):
+        key = b * n_z + i
+        order = np.argsort(key, kind="stable")  # by (copy, unit), in time within each
+        key = key[order]
+        rows = x[b[order], t[order]] * z[b[order], t[order], i[order]][:, None]
+        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        out[key[first]] = np.add.reduceat(rows, first, axis=0)
+    out = out.reshape(*batch, n_z, n_x)
+    return np.swapaxes(out, -1, -2) if transpose else out

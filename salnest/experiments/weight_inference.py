@@ -6,8 +6,8 @@ from the same W and B_0, set up as its own paper sets it up (:mod:`salnest.netwo
 
 - **SAL**: sampling neurons driven by nothing but their own noise; ``copies`` parallel copies of
   each layer share B, updated after every simulated second from their mean SAL window sums over
-  all spike pairs (the reference's trace-based rule; ``pairing = "restricted"`` for nearest
-  neighbours). As
+  all spike pairs (the reference's trace-based rule, summed from the recorded spikes on NEST;
+  ``pairing = "restricted"`` for nearest neighbours, summed by the SAL synapses). As
   in the reference, one simulated second is ``network_steps_per_second`` network-steps
   (10,000 = 1,250 steps x 8 copies: one step stands for 0.1 ms, tau_ref for 1 ms);
 - **RDD**: LIF layers at 1 ms, Poisson drive to a random ``drive_fraction`` of the lower units,

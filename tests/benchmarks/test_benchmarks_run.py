@@ -22,6 +22,8 @@ BENCHMARKS = {
                        "ratio to the smallest kernel"),
     # without Brian2 (the main environment) it measures NEST and says where Brian2 is
     "brian2_speed.py": (["--steps", "2000", "--warmup", "100"], "Brian2 / NEST per network-step"),
+    # without the authors' clones it times salnest alone and says where to get them
+    "inference_speed.py": (["--seconds", "1", "--neurons", "10"], "authors' code not given"),
 }
 
 

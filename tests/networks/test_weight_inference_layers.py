@@ -1,6 +1,7 @@
 """The three weight-inference layers against their step-by-step definitions on the same input:
 STDWI's leaky integrators and estimates, RDD's estimator wired into two layers, and SAL's drift
-on a two-neuron layer against the exact pair chain."""
+on a two-neuron layer against the exact pair chain; SAL's layers with sums from spikes fire as
+those with SAL synapses."""
 
 import numpy as np
 import pytest
@@ -126,8 +127,7 @@ def test_two_neuron_sal_layer_drifts_as_the_exact_pair_chain(salnest_module, pai
     with kernel(11, 1) as sim:
         layers = build_sal_layers(sim, np.full((1, 1, 1), W), np.full((1, 1, 1), B), np.full((1, 1), b_in),
                                   np.full((1, 1), b_out), copies, tau, pairing=pairing)
-        sim.run(float(steps))
-        per_copy = layers.feedback.get("sal_sum").ravel() / steps
+        per_copy = layers.window_sums(steps).ravel() / steps  # all_to_all from spikes, restricted from synapses
     # neuron 1 = lower (post of B), neuron 2 = upper: B is w12, W is w21; dt = t1 - t2 = t_post - t_pre
     window = lambda dt: sal_window(dt, tau)  # noqa: E731
     if pairing == "all_to_all":
@@ -138,3 +138,33 @@ def test_two_neuron_sal_layer_drifts_as_the_exact_pair_chain(salnest_module, pai
     # copies are independent; 4 standard errors (the start transient of tau steps in 5000 is below 1 se)
     assert abs(per_copy.mean() - exact) < 4 * se, (per_copy.mean(), exact, se)
     assert abs(exact) > 10 * se  # the drift is resolved, not a comparison of two zeros
+
+
+def test_sal_layers_with_sums_from_spikes_fire_as_with_sal_synapses(salnest_module):
+    """The layers built for sums from spikes (static W and B given to NEST's Connect) fire the same
+    spikes as those with SAL synapses on B (PyNN's connection lists), step for step; restricted
+    pairs need the synapses."""
+    import nest
+
+    from salnest.networks.kernel import kernel
+    from salnest.networks.weight_inference import build_sal_layers, he_uniform
+
+    rng = np.random.default_rng(12)
+    W, B = np.stack([he_uniform(rng, 5, 6) for _ in range(2)]), np.stack([he_uniform(rng, 6, 5) for _ in range(2)])
+    b_in, b_out = rng.uniform(-0.4, 0.4, (2, 6)), rng.uniform(-0.4, 0.4, (2, 5))
+    trains = []
+    for from_spikes in (False, True):
+        with kernel(6, 1) as sim:
+            layers = build_sal_layers(sim, 3 * W, 3 * B, b_in, b_out, 3, 5, from_spikes=from_spikes)
+            recorder = nest.Create("spike_recorder")
+            nest.Connect(layers.lower.node_collection + layers.upper.node_collection, recorder)
+            layers.window_sums(2000)
+            ev = recorder.events
+            cell = np.where(ev["senders"] >= layers.upper.first_id, ev["senders"] - layers.upper.first_id + 1000,
+                            ev["senders"] - layers.lower.first_id)
+            trains.append(sorted(zip(np.asarray(ev["times"]).tolist(), cell.tolist())))
+            assert (layers.sums is not None) == from_spikes
+    assert len(trains[0]) > 1000
+    assert trains[0] == trains[1]
+    with kernel(6, 1) as sim, pytest.raises(ValueError, match="all-to-all"):
+        build_sal_layers(sim, W, B, b_in, b_out, 3, 5, pairing="restricted", from_spikes=True)
