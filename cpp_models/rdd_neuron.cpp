@@ -13,7 +13,10 @@
 #include "salnest_common.h"
 
 // C++ includes:
+#include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <mutex>
 
 // Includes from libnestutil:
 #include "dict_util.h"
@@ -46,6 +49,38 @@ register_rdd_neuron( const std::string& name )
 }
 
 nest::RecordablesMap< rdd_neuron > rdd_neuron::recordablesMap_;
+
+namespace
+{
+/**
+ * The column table of ``sources`` (index of each node id from ``lo`` on, -1 elsewhere), one per
+ * distinct list of sources: every neuron of a lower layer gets the same table. Kept while a
+ * neuron uses it; pre_run_hook may run on several threads at once, hence the lock.
+ */
+std::shared_ptr< const std::vector< long > >
+shared_column_table( const std::vector< long >& sources, const size_t lo, const size_t span )
+{
+  static std::mutex lock;
+  static std::map< std::vector< long >, std::weak_ptr< const std::vector< long > > > tables;
+  const std::lock_guard< std::mutex > guard( lock );
+  auto& slot = tables[ sources ];
+  if ( auto table = slot.lock() )
+  {
+    return table;
+  }
+  auto table = std::make_shared< std::vector< long > >( span, -1 );
+  for ( size_t j = 0; j < sources.size(); ++j )
+  {
+    ( *table )[ sources[ j ] - lo ] = static_cast< long >( j );
+  }
+  for ( auto it = tables.begin(); it != tables.end(); )  // forget the tables no neuron uses any more
+  {
+    it = it->second.expired() and &it->second != &slot ? tables.erase( it ) : std::next( it );
+  }
+  slot = table;
+  return table;
+}
+}  // namespace
 
 
 rdd_neuron::Parameters_::Parameters_()
@@ -241,7 +276,7 @@ void
 rdd_neuron::init_buffers_()
 {
   B_.drive_.clear();
-  B_.feedback_.clear();
+  B_.feedback_slots_.clear();
   B_.drive_arrivals_.clear();
   B_.feedback_arrivals_.clear();
   B_.step_ = 0;
@@ -266,16 +301,42 @@ rdd_neuron::pre_run_hook()
   V_.n_window_ = steps_of( P_.window_, "rdd_neuron", "window" );
   const size_t m = P_.feedback_sources_.size();
   V_.column_of_.clear();
+  V_.column_table_.reset();
+  V_.first_source_ = 0;
   for ( size_t j = 0; j < m; ++j )
   {
     V_.column_of_[ P_.feedback_sources_[ j ] ] = j;
   }
+  if ( m > 0 )
+  {
+    const size_t lo = V_.column_of_.begin()->first;
+    const size_t span = V_.column_of_.rbegin()->first - lo + 1;
+    if ( span <= 4 * m + 64 )  // a table no larger than a few times the sources
+    {
+      V_.first_source_ = lo;
+      V_.column_table_ = shared_column_table( P_.feedback_sources_, lo, span );
+    }
+  }
+  // slots as NEST's ring buffers have; spikes already in them (between Simulate calls) stay
+  const size_t slots =
+    nest::kernel().connection_manager.get_min_delay() + nest::kernel().connection_manager.get_max_delay();
+  if ( B_.feedback_slots_.size() != slots )
+  {
+    B_.feedback_slots_.resize( slots );
+  }
   // the history survives between Simulate calls; it is sized once per kernel and set of sources
-  if ( B_.history_length_ != static_cast< size_t >( K ) or B_.feedback_.size() != m )
+  if ( B_.history_length_ != static_cast< size_t >( K ) or B_.q_.size() != m )
   {
     B_.drive_arrivals_.clear();
     B_.feedback_arrivals_.clear();
-    B_.feedback_.resize( m );
+    for ( auto& slot : B_.feedback_slots_ )
+    {
+      slot.clear();
+    }
+    B_.q_.assign( m, 0.0 );
+    B_.is_touched_.assign( m, 0 );
+    B_.touched_.clear();
+    B_.touched_.reserve( m );
     B_.step_ = 0;
     B_.history_length_ = K;
   }
@@ -294,31 +355,44 @@ rdd_neuron::update( nest::Time const& origin, const long from, const long to )
   const double h = nest::Time::get_resolution().get_ms();
   const long K = static_cast< long >( V_.kappa_.size() );
   const size_t m = P_.feedback_sources_.size();
-  std::vector< double > q( m, 0.0 );
+  std::vector< double >& q = B_.q_;
+  std::vector< char >& is_touched = B_.is_touched_;
+  std::vector< size_t >& touched = B_.touched_;
+  std::vector< Buffers_::Arrival >& feedback = B_.feedback_arrivals_.items;
   for ( long lag = from; lag < to; ++lag )
   {
     const long now = ++B_.step_;
     const double drive = B_.drive_.get_value( lag );
     if ( drive != 0.0 )
     {
-      B_.drive_arrivals_.push_back( { now, 0, drive } );
+      B_.drive_arrivals_.items.push_back( { now, 0, drive } );
     }
-    for ( size_t j = 0; j < m; ++j )
+    auto& slot = B_.feedback_slots_[ nest::kernel().event_delivery_manager.get_modulo( lag ) ];
+    // one arrival per source and step, with the spikes' counts summed: the ring buffer per source
+    // did so, and the kernel sum of the total differs in its last bits from the sum of the parts.
+    // The counts are whole numbers, so their order does not enter the total, nor does the order
+    // of the sources enter any sum. NEST mostly delivers a step's spikes by sender: sorted, a
+    // repeated source is the one before it.
+    const auto by_source = []( const Buffers_::Incoming& x, const Buffers_::Incoming& y )
+    { return x.source < y.source; };
+    if ( not std::is_sorted( slot.begin(), slot.end(), by_source ) )
     {
-      const double count = B_.feedback_[ j ].get_value( lag );
-      if ( count != 0.0 )
+      std::sort( slot.begin(), slot.end(), by_source );
+    }
+    for ( size_t k = 0; k < slot.size(); ++k )
+    {
+      if ( k > 0 and slot[ k ].source == slot[ k - 1 ].source )
       {
-        B_.feedback_arrivals_.push_back( { now, j, count } );
+        feedback.back().value += slot[ k ].count;
+      }
+      else
+      {
+        feedback.push_back( { now, slot[ k ].source, slot[ k ].count } );
       }
     }
-    while ( not B_.drive_arrivals_.empty() and now - B_.drive_arrivals_.front().step >= K )
-    {
-      B_.drive_arrivals_.pop_front();
-    }
-    while ( not B_.feedback_arrivals_.empty() and now - B_.feedback_arrivals_.front().step >= K )
-    {
-      B_.feedback_arrivals_.pop_front();
-    }
+    slot.clear();
+    B_.drive_arrivals_.drop_older( now, K );
+    B_.feedback_arrivals_.drop_older( now, K );
     // 1. windows ending now; max u of the previous step; refractory count down
     const bool ending = S_.window_left_ == 1;
     if ( S_.window_left_ > 0 and S_.u_ > S_.max_u_ )
@@ -331,29 +405,42 @@ rdd_neuron::update( nest::Time const& origin, const long from, const long to )
     }
     // 2. basal drive and feedback inputs: the kernel over the last K steps, newest first
     double basal = 0.0;
-    for ( auto a = B_.drive_arrivals_.rbegin(); a != B_.drive_arrivals_.rend(); ++a )
+    const auto& drives = B_.drive_arrivals_.items;
+    for ( size_t k = drives.size(); k > B_.drive_arrivals_.head; --k )
     {
-      basal += V_.kappa_[ now - a->step ] * a->value;
+      basal += V_.kappa_[ now - drives[ k - 1 ].step ] * drives[ k - 1 ].value;
     }
     S_.basal_ = basal;
-    std::fill( q.begin(), q.end(), 0.0 );
-    for ( auto a = B_.feedback_arrivals_.rbegin(); a != B_.feedback_arrivals_.rend(); ++a )
+    // the feedback inputs q_j only where they are used: in an open window, and as the start
+    // value of a window opening from a closed step (most neurons, undriven, open none)
+    bool have_q = false;
+    const auto feedback_inputs = [ & ]()
     {
-      q[ a->source ] += V_.kappa_[ now - a->step ] * a->value;
-    }
+      for ( size_t k = feedback.size(); k > B_.feedback_arrivals_.head; --k )
+      {
+        const Buffers_::Arrival& a = feedback[ k - 1 ];
+        if ( not is_touched[ a.source ] )
+        {
+          is_touched[ a.source ] = 1;
+          touched.push_back( a.source );
+        }
+        q[ a.source ] += V_.kappa_[ now - a.step ] * a.value;
+      }
+      have_q = true;
+    };
     // 3. explicit Euler for v and for u
     S_.v_ = S_.v_ + h * ( -P_.g_L_ * S_.v_ + P_.g_D_ * ( basal - S_.v_ ) );
     S_.u_ = S_.u_ + h * ( -P_.g_L_ * S_.u_ + P_.g_D_ * ( basal - S_.u_ ) );
-    // 4. open windows integrate the feedback; closed ones keep it as the start value
-    for ( size_t j = 0; j < m; ++j )
+    // 4. open windows integrate the feedback (the sources without arrivals add 0: skipped); closed
+    // ones keep it as the start value, which is read only at the end of the window that opens
+    // from a closed step: copied then (step 7)
+    const bool closed = S_.window_left_ == 0;
+    if ( not closed )
     {
-      if ( S_.window_left_ > 0 )
+      feedback_inputs();
+      for ( const size_t j : touched )
       {
         S_.R_[ j ] += q[ j ];
-      }
-      else
-      {
-        S_.R_pre_[ j ] = q[ j ];
       }
     }
     // 5. spike
@@ -392,6 +479,15 @@ rdd_neuron::update( nest::Time const& origin, const long from, const long to )
       if ( std::abs( P_.theta_ - S_.u_ ) <= P_.init_window_ )
       {
         S_.window_left_ = V_.n_window_;
+        if ( closed )  // the start value of step 4 (a window opening as one ends keeps the old one)
+        {
+          feedback_inputs();
+          std::fill( S_.R_pre_.begin(), S_.R_pre_.end(), 0.0 );
+          for ( const size_t j : touched )
+          {
+            S_.R_pre_[ j ] = q[ j ];
+          }
+        }
       }
     }
     if ( S_.window_left_ > 0 and fired )
@@ -403,6 +499,15 @@ rdd_neuron::update( nest::Time const& origin, const long from, const long to )
       S_.n_spikes_ = 0;
       S_.max_u_ = 0;
       std::fill( S_.R_.begin(), S_.R_.end(), 0.0 );
+    }
+    if ( have_q )
+    {
+      for ( const size_t j : touched )
+      {
+        q[ j ] = 0.0;
+        is_touched[ j ] = 0;
+      }
+      touched.clear();
     }
     B_.logger_.record_data( origin.get_steps() + lag );
   }
@@ -420,13 +525,30 @@ rdd_neuron::handle( nest::SpikeEvent& e )
   }
   // spike events carry their sender only as a place in NEST's source table (kept by default)
   const size_t sender = e.retrieve_sender_node_id_from_source_table();
-  const auto column = V_.column_of_.find( sender );
-  if ( column == V_.column_of_.end() )
+  long column = -1;
+  if ( V_.column_table_ )
+  {
+    const std::vector< long >& table = *V_.column_table_;
+    if ( sender >= V_.first_source_ and sender - V_.first_source_ < table.size() )
+    {
+      column = table[ sender - V_.first_source_ ];
+    }
+  }
+  else
+  {
+    const auto found = V_.column_of_.find( sender );
+    if ( found != V_.column_of_.end() )
+    {
+      column = static_cast< long >( found->second );
+    }
+  }
+  if ( column < 0 )
   {
     throw nest::KernelException( "rdd_neuron: a feedback spike (receptor 2) from node " + std::to_string( sender )
       + ", which is not in feedback_sources." );
   }
-  B_.feedback_[ column->second ].add_value( lag, e.get_multiplicity() );
+  B_.feedback_slots_[ nest::kernel().event_delivery_manager.get_modulo( lag ) ].push_back(
+    { static_cast< size_t >( column ), static_cast< double >( e.get_multiplicity() ) } );
 }
 
 void

@@ -13,8 +13,8 @@
 #define SALNEST_RDD_NEURON_H
 
 // C++ includes:
-#include <deque>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -175,21 +175,63 @@ private:
     Buffers_( rdd_neuron& );
     Buffers_( const Buffers_&, rdd_neuron& );
 
-    nest::RingBuffer drive_;                     //!< summed drive weights per arrival step
-    std::vector< nest::RingBuffer > feedback_;  //!< spike counts per source and arrival step
-    //! The inputs of the last K steps that are not 0, oldest first: the kernel sums skip the empty
-    //! steps (most of them), and adding only the non-zero terms, newest first as the dense sum did,
-    //! gives the same sums bit for bit.
+    nest::RingBuffer drive_;  //!< summed drive weights per arrival step
+    //! Feedback spikes per arrival slot (NEST's ring-buffer index of the step), as (source, count):
+    //! a step costs the spikes that arrive in it, not one ring buffer per source.
+    struct Incoming
+    {
+      size_t source;  //!< feedback source index
+      double count;   //!< the spike's multiplicity
+    };
+    std::vector< std::vector< Incoming > > feedback_slots_;
+    //! The inputs of the last K steps that are not 0, oldest first (from ``head``): the kernel sums
+    //! skip the empty steps (most of them), and adding only the non-zero terms, newest first as the
+    //! dense sum did, gives the same sums bit for bit.
     struct Arrival
     {
       long step;      //!< value of step_ when it arrived
       size_t source;  //!< feedback source index (unused for drive)
       double value;   //!< summed drive weight, or spike count
     };
-    std::deque< Arrival > drive_arrivals_;
-    std::deque< Arrival > feedback_arrivals_;
+    //! Arrivals in a vector whose front (before ``head``) is dropped in bulk: no allocation per step.
+    struct Arrivals
+    {
+      std::vector< Arrival > items;
+      size_t head = 0;
+      bool
+      empty() const
+      {
+        return head == items.size();
+      }
+      void
+      clear()
+      {
+        items.clear();
+        head = 0;
+      }
+      void
+      drop_older( const long now, const long K )
+      {
+        while ( head < items.size() and now - items[ head ].step >= K )
+        {
+          ++head;
+        }
+        if ( head > 256 and 2 * head > items.size() )
+        {
+          items.erase( items.begin(), items.begin() + head );
+          head = 0;
+        }
+      }
+    };
+    Arrivals drive_arrivals_;
+    Arrivals feedback_arrivals_;
     long step_;                 //!< steps updated since the history was last cleared
     size_t history_length_;     //!< K the history was sized for (0: not yet)
+    //! Per step, the feedback input q_j of the sources with arrivals in the last K steps only (every
+    //! other q_j is 0, which adds nothing to R_j): ``q_`` by source, ``touched_`` the sources.
+    std::vector< double > q_;
+    std::vector< char > is_touched_;
+    std::vector< size_t > touched_;
 
     nest::UniversalDataLogger< rdd_neuron > logger_;
   };
@@ -198,7 +240,13 @@ private:
   {
     std::vector< double > kappa_;  //!< kappa(1) ... kappa(K)
     long n_ref_, n_window_;
-    std::map< size_t, size_t > column_of_;  //!< feedback source node id -> index
+    std::map< size_t, size_t > column_of_;  //!< feedback source node id -> index (sparse ids)
+    //! The same as a table from ``first_source_`` on, where the ids lie close together (the units
+    //! above are one population): one load per spike instead of a walk through a tree. Neurons with
+    //! the same sources (a whole lower layer) share one table, which then stays in the cache: a
+    //! table per neuron cost a cache miss per spike and target.
+    std::shared_ptr< const std::vector< long > > column_table_;
+    size_t first_source_;
   };
 
   double

@@ -24,6 +24,8 @@ BENCHMARKS = {
     "brian2_speed.py": (["--steps", "2000", "--warmup", "100"], "Brian2 / NEST per network-step"),
     # without the authors' clones it times salnest alone and says where to get them
     "inference_speed.py": (["--seconds", "1", "--neurons", "10"], "authors' code not given"),
+    "deep_phase_speed.py": (["--sizes", "12", "8", "6", "4", "--seconds", "1", "--steps", "50", "--copies", "2"],
+                            "authors' code not given"),
 }
 
 
