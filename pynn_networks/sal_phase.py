@@ -43,6 +43,8 @@ class SALPhase:
     recorder: object
     forward: list = None    # BlockConnections of W_l, (block, n_(l+1), n_l), see index()
     feedback: list = None   # BlockConnections of B_l, (block, n_l, n_(l+1))
+    _writes: dict = None    # per BlockConnections: where each of this rank's connections is in (replica, post, pre)
+    _pending: list = None   # B of the last update_feedback, written when the phase next simulates (flush)
 
     def index(self) -> None:
         """Find every W and B connection. Call it once every connection of the kernel is made
@@ -54,6 +56,28 @@ class SALPhase:
                         for l in range(len(n) - 1)]
         self.feedback = [BlockConnections.between(layers[l + 1], layers[l], n[l + 1], n[l], blocks)
                          for l in range(len(n) - 1)]
+        self._writes = {id(conns): self._positions(conns) for conns in self.forward + self.feedback}
+
+    def _positions(self, conns: BlockConnections) -> np.ndarray:
+        """Flat index into a per-replica array (replica, n_post, n_pre) of each of this rank's
+        connections of ``conns``, in the order of its SynapseCollection: the copies of a replica
+        read the same entry, so a write needs no array repeated over the copies."""
+        _, n_post, n_pre = conns.shape
+        flat = np.ravel_multi_index((conns.replica // self.copies, conns.post, conns.pre),
+                                    (self.replicas, n_post, n_pre))
+        return flat[conns.synapses._local]  # Synapses' global order -> this rank's connection order
+
+    def _write(self, conns: BlockConnections, x: np.ndarray, shape: tuple[int, int]) -> None:
+        """Write the weights ``x`` ([replica,] n_post, n_pre) into every copy in one call: one
+        dictionary per connection of this rank (what PyNEST does with a list itself, without MPI only),
+        built straight from the cached positions."""
+        x = np.asarray(x, dtype=float)
+        x = np.broadcast_to(x, (self.replicas, *shape)) if x.ndim == len(shape) else x
+        if x.shape != (self.replicas, *shape):
+            raise ValueError(f"weights of shape {x.shape}, expected ([{self.replicas},] {shape[0]}, {shape[1]})")
+        at = self._writes[id(conns)]
+        if len(at):
+            conns.synapses.conns.set([{"weight": w} for w in np.ascontiguousarray(x).reshape(-1)[at].tolist()])
 
     def _blocks(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         """Per-replica values (replica, *shape), or one for all (shape), repeated for every copy."""
@@ -68,15 +92,22 @@ class SALPhase:
         from salnest.parallel import set_node_values
 
         for l, conns in enumerate(self.forward):
-            conns.set(weight=self._blocks(W[l], (self.sizes[l + 1], self.sizes[l])))
+            self._write(conns, W[l], (self.sizes[l + 1], self.sizes[l]))
         self.set_feedback(B)
         for population, bias, n in zip(self.layers, b, self.sizes):
             set_node_values(population.node_collection, b=self._blocks(bias, (n,)).ravel())
 
     def set_feedback(self, B: list[np.ndarray]) -> None:
         """Only the feedback weights ``B[l]`` ([replica,] n_l, n_(l+1)): a SAL update."""
+        self._pending = None  # replaced
         for l, conns in enumerate(self.feedback):
-            conns.set(weight=self._blocks(B[l], (self.sizes[l], self.sizes[l + 1])))
+            self._write(conns, B[l], (self.sizes[l], self.sizes[l + 1]))
+
+    def flush(self) -> None:
+        """Write the B of the last :meth:`update_feedback` if it is not yet written (:meth:`run` does
+        this first; call it before simulating the kernel otherwise, or reading B from NEST)."""
+        if self._pending is not None:
+            self.set_feedback(self._pending)
 
     def nodes(self):
         """Every neuron of the phase (to freeze it while another phase of the kernel runs)."""
@@ -97,6 +128,7 @@ class SALPhase:
         from salnest.analysis.sal_sums import AllToAllSums
         from salnest.parallel import recorder_events
 
+        self.flush()
         blocks = self.replicas * self.copies
         sums = [AllToAllSums(self.sizes[l + 1], self.sizes[l], self.tau_ref, batch=(blocks,))
                 for l in range(len(self.sizes) - 1)]
@@ -124,7 +156,9 @@ class SALPhase:
     def update_feedback(self, B: list[np.ndarray], steps: int, eta) -> list[np.ndarray]:
         """One SAL update, as the reference's ``apply_fb_weight_update``: simulate ``steps`` steps, move
         every ``B[l]`` by ``eta`` times the copies' mean window sums over the window's length
-        (2 tau_ref), write the new B and return it.
+        (2 tau_ref) and return the new B. It is written into NEST when the phase next simulates
+        (:meth:`run`, or :meth:`flush`): the study's next SAL phase begins with :meth:`set_state`,
+        which writes B anyway, so the write after a phase's last update is never made.
 
         Parameters
         ----------
@@ -136,7 +170,7 @@ class SALPhase:
             SAL's learning rate: a number, or an array that broadcasts against (replica, n_l, n_(l+1)).
         """
         B = [b + eta * s / (2 * self.tau_ref) for b, s in zip(B, self.run(steps))]
-        self.set_feedback(B)
+        self._pending = [np.array(x, dtype=float) for x in B]  # as returned now, if the caller changes B
         return B
 
 

@@ -72,20 +72,29 @@ def _spike_products(z: np.ndarray, x: np.ndarray, transpose: bool = False) -> np
     """``sum_t z[..., t, i] x[..., t, j]`` as (..., i, j), or as (..., j, i) with ``transpose``,
     for spike counts ``z`` (..., steps, n_z) and traces ``x`` (..., steps, n_x).
 
-    Sums the rows of ``x`` at the spikes of ``z`` only: spikes are sparse, and a matrix product
+    Sums the rows of ``x`` at the spikes of ``z`` only: spikes are sparse, and a dense matrix product
     hands the work to a multi-threaded BLAS, whose threads on a core shared with NEST's (or with
-    other jobs) made it 100x slower than this (docs/performance.md, "Weight inference")."""
+    other jobs) made it 100x slower than this (docs/performance.md, "Weight inference"). The spikes
+    are a sparse matrix (copy and unit, copy and step), one row per (copy, unit) with its steps in
+    order, times the traces: SciPy's single-threaded product adds the rows of each unit one by one in
+    time order, without holding a row per spike (``np.add.reduceat`` over gathered rows, used before,
+    added them in pairs: the sums differ by rounding)."""
+    from scipy import sparse
+
     batch, (steps, n_z), n_x = z.shape[:-2], z.shape[-2:], x.shape[-1]
     copies = int(np.prod(batch))
-    z, x = z.reshape(copies, steps, n_z), x.reshape(copies, steps, n_x)
-    out = np.zeros((copies * n_z, n_x))
+    z, x = z.reshape(copies, steps, n_z), x.reshape(copies * steps, n_x)
     b, t, i = np.nonzero(z)
     if len(b):
         key = b * n_z + i
         order = np.argsort(key, kind="stable")  # by (copy, unit), in time within each
-        key = key[order]
-        rows = x[b[order], t[order]] * z[b[order], t[order], i[order]][:, None]
-        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        out[key[first]] = np.add.reduceat(rows, first, axis=0)
+        b, t, i = b[order], t[order], i[order]
+        indptr = np.zeros(copies * n_z + 1, dtype=np.int64)
+        np.cumsum(np.bincount(key, minlength=copies * n_z), out=indptr[1:])
+        spikes = sparse.csr_matrix((z[b, t, i].astype(float), b * steps + t, indptr),
+                                   shape=(copies * n_z, copies * steps))
+        out = np.asarray(spikes @ x)
+    else:
+        out = np.zeros((copies * n_z, n_x))
     out = out.reshape(*batch, n_z, n_x)
     return np.swapaxes(out, -1, -2) if transpose else out
