@@ -9,7 +9,8 @@ import pytest
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parents[1] / "pynn"))
 from brian2_helpers import run_script  # noqa: E402
 
-pytestmark = pytest.mark.brian2
+# short runs: NumPy code, no compilation (tests/conftest.py)
+pytestmark = [pytest.mark.brian2, pytest.mark.brian2_numpy]
 
 
 def test_pynn_brian2_ignores_rng_seed():

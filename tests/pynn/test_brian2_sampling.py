@@ -9,7 +9,8 @@ from salnest.theory.network_chain import network_state_distribution
 from salnest.theory.pair_chain import pair_statistics, shaped_psp_statistics
 from salnest.theory.windows import restricted_nn_pairs, sal_window
 
-pytestmark = pytest.mark.brian2
+# short runs: NumPy code, no compilation (tests/conftest.py)
+pytestmark = [pytest.mark.brian2, pytest.mark.brian2_numpy]
 
 # A 3-neuron network with symmetric random weights (seed 3), n_ref = tau_syn = 10 steps.
 _rng = np.random.default_rng(3)
@@ -56,7 +57,10 @@ PAIR = dict(w12=1.5, w21=-0.5, b1=-0.5, b2=0.2)
 PAIRS, PAIR_STEPS = 20, 50_000
 
 
-@pytest.mark.parametrize("shape, tau_syn", [("rectangular", 10.0), ("exponential", 3.0), ("alpha", 3.0)])
+@pytest.mark.parametrize("shape, tau_syn", [
+    ("rectangular", 10.0), ("exponential", 3.0), ("alpha", 3.0),
+    # the neuron's code as Brian2 runs it by default (the others: NumPy, tests/conftest.py)
+    pytest.param("rectangular", 10.0, marks=pytest.mark.brian2_cython, id="rectangular-cython")])
 def test_pair_matches_the_exact_chain(shape, tau_syn):
     tau = 10
     W = np.array([[0.0, PAIR["w12"]], [PAIR["w21"], 0.0]])

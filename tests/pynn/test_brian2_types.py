@@ -9,7 +9,8 @@ from checkout import REPO
 from salnest.models import SAL_WINDOWS
 from salnest.theory.windows import all_to_all_sal_sum, sal_synapse_run
 
-pytestmark = pytest.mark.brian2
+# short runs: NumPy code, no compilation (tests/conftest.py)
+pytestmark = [pytest.mark.brian2, pytest.mark.brian2_numpy]
 
 # The Brian2 synapse and the NumPy reference evaluate the same expressions on the same firing
 # times (Brian2 in double precision through Cython); sums of some hundred pairs agree to about
@@ -69,7 +70,10 @@ def _sal_on_given_trains(sim, trains, synapse, weight=0.1):
     return state, fired
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
+# every case on NumPy code (tests/conftest.py), the one with most of the synapse's code also on Cython,
+# Brian2's default
+@pytest.mark.parametrize("case", [*sorted(CASES), pytest.param("wake_sleep", marks=pytest.mark.brian2_cython,
+                                                                id="wake_sleep-cython")])
 def test_sal_synapse_matches_reference_on_given_trains(brian2_sim, case):
     """Restricted pairing, both windows, bounds and the sums, event by event, against
     salnest.theory.windows.sal_synapse_run with NEST's one-step delay, where its pairing is exact."""
@@ -214,6 +218,7 @@ def _tutorial_pair(index: int, page: str = "docs/tutorials/pynn.md") -> tuple[fl
     return tuple(run_script(code))
 
 
+@pytest.mark.brian2_cython  # as a user runs it
 def test_tutorial_pair_aligns_on_brian2():
     w12, w21 = _tutorial_pair(0)
     # as on NEST: started 1.0 apart, within 0.4 after the 200 s printed (Brian2 measured 0.05-0.26
@@ -221,6 +226,7 @@ def test_tutorial_pair_aligns_on_brian2():
     assert abs(w12 - w21) < 0.4 and abs(w12 + w21 - 2.0) < 0.05
 
 
+@pytest.mark.brian2_cython  # as a user runs it
 def test_brian2_page_example_runs():
     """docs/brian2.md's one example (the tutorial's pair, seeded), as printed."""
     assert len(_python_blocks("docs/brian2.md")) == 1
@@ -228,6 +234,7 @@ def test_brian2_page_example_runs():
     assert abs(w12 - w21) < 0.4 and abs(w12 + w21 - 2.0) < 0.05  # as test_tutorial_pair_aligns_on_brian2
 
 
+@pytest.mark.brian2_cython  # as a user runs it
 def test_tutorial_standard_cells_align_on_brian2():
     w12, w21 = _tutorial_pair(1)
     # IF_curr_alpha, from 0.3 and 0.05 nA (0.25 apart): NEST's test asks for 0.025 apart after 200 s;
