@@ -48,3 +48,48 @@ def stdwi_on_trains(nest, pre: np.ndarray, post: np.ndarray, w0: np.ndarray, par
     w = np.zeros_like(w0, dtype=float)
     w[tgt, src] = conns.get("w_inferred")
     return w, conns
+
+
+def rdd_on_trains(nest, drive: np.ndarray, feedback: np.ndarray, alpha: float):
+    """``rdd_neuron``s on given input, in a fresh kernel of resolution 1 ms, simulated to the end.
+
+    Parameters
+    ----------
+    drive : ndarray of int, shape (steps, n)
+        Drive spike counts per step and neuron, at receptor 1 with weight ``alpha``.
+    feedback : ndarray, shape (steps, m)
+        Feedback spikes per step from m parrots at receptor 2, the feedback sources of every neuron.
+    alpha : float
+        Weight of the drive (model units).
+
+    Returns
+    -------
+    neurons : NodeCollection
+        The n ``rdd_neuron``s.
+    spikes : ndarray of bool, shape (steps, n)
+        Their spikes by step. Every input arrives in the step given.
+    """
+    from salnest.models.loading import install
+
+    nest.ResetKernel()
+    nest.set(resolution=1.0)
+    install()
+    steps, n = drive.shape
+    neurons = nest.Create("rdd_neuron", n)
+    # a parrot spike stamped t (fired in step t - 1) arrives in step t
+    parrots = parrot_trains(nest, [np.nonzero(feedback[:, j])[0] for j in range(feedback.shape[1])], 1.0)
+    neurons.set([{"feedback_sources": parrots.tolist()}] * n)
+    for i in range(n):  # a generator spike at t ms arrives in step t with a delay of one step
+        t = np.nonzero(drive[:, i])[0]
+        if len(t):
+            g = nest.Create("spike_generator", params={"spike_times": t.astype(float),
+                                                       "spike_multiplicities": drive[t, i].astype(int)})
+            nest.Connect(g, neurons[i], syn_spec={"weight": alpha, "receptor_type": 1})
+    nest.Connect(parrots, neurons, syn_spec={"receptor_type": 2})
+    recorder = nest.Create("spike_recorder")
+    nest.Connect(neurons, recorder)
+    nest.Simulate(float(steps))
+    events = recorder.events
+    spikes = np.zeros((steps, n), dtype=bool)
+    spikes[events["times"].astype(int) - 1, events["senders"] - neurons[0].global_id] = True  # stamp = step + 1
+    return neurons, spikes

@@ -3,41 +3,16 @@
 import numpy as np
 import pytest
 
-from salnest.stimulus.injection import parrot_trains
+from salnest.stimulus.injection import rdd_on_trains
 from salnest.theory.rdd import RDDParameters, rdd_layer_run
 
 PAD = 2  # leading steps without input: a spike generator's first spike time is 1 ms
 
 
 def _rdd_layer(nest, drive, feedback):
-    """n rdd_neurons with drive counts (steps, n) at receptor 1 (weight alpha) and feedback spikes
-    (steps, m) from m parrots at receptor 2, arriving in the steps given. Returns the neurons and
-    their spike steps."""
-    from salnest.models.loading import install
-
-    nest.ResetKernel()
-    nest.set(resolution=1.0)
-    install()
-    steps, n = drive.shape
-    m = feedback.shape[1]
-    neurons = nest.Create("rdd_neuron", n)
-    # a parrot spike stamped t (fired in step t - 1) arrives in step t
-    parrots = parrot_trains(nest, [np.nonzero(feedback[:, j])[0] for j in range(m)], 1.0)
-    neurons.set([{"feedback_sources": parrots.tolist()}] * n)
-    for i in range(n):  # a generator spike at t ms arrives in step t with a delay of one step
-        t = np.nonzero(drive[:, i])[0]
-        if len(t):
-            g = nest.Create("spike_generator", params={"spike_times": t.astype(float),
-                                                       "spike_multiplicities": drive[t, i].astype(int)})
-            nest.Connect(g, neurons[i], syn_spec={"weight": RDDParameters().alpha, "receptor_type": 1})
-    nest.Connect(parrots, neurons, syn_spec={"receptor_type": 2})
-    sr = nest.Create("spike_recorder")
-    nest.Connect(neurons, sr)
-    nest.Simulate(float(steps))
-    ev = sr.events
-    spikes = np.zeros((steps, n), dtype=bool)
-    spikes[ev["times"].astype(int) - 1, ev["senders"] - neurons[0].global_id] = True  # stamp = step + 1
-    return neurons, spikes
+    """n rdd_neurons with drive counts (steps, n) and feedback spikes (steps, m), arriving in the steps
+    given, at the specification's alpha. Returns the neurons and their spike steps."""
+    return rdd_on_trains(nest, drive, feedback, RDDParameters().alpha)
 
 
 def _input(rng, steps, n, m):

@@ -171,31 +171,11 @@ def test_rdd():
 
 
 def _rdd_neurons(nest, drive, feedback, alpha):
-    """rdd_neurons with drive counts (steps, n) at receptor 1 and feedback spikes (steps, m) from
-    parrots at receptor 2, arriving in the steps given (as tests/models/test_rdd_neuron.py)."""
-    from salnest.models.loading import install
-    from salnest.stimulus.injection import parrot_trains
+    """rdd_neurons on the given drive and feedback: their spikes, fits (n, 4, m) and jumps beta."""
+    from salnest.stimulus.injection import rdd_on_trains
 
-    nest.ResetKernel()
-    nest.set(resolution=1.0)
-    install()
-    steps, n = drive.shape
-    neurons = nest.Create("rdd_neuron", n)
-    parrots = parrot_trains(nest, [np.nonzero(feedback[:, j])[0] for j in range(feedback.shape[1])], 1.0)
-    neurons.set([{"feedback_sources": parrots.tolist()}] * n)
-    for i in range(n):  # a generator spike at t ms arrives in step t with a delay of one step
-        t = np.nonzero(drive[:, i])[0]
-        if len(t):
-            g = nest.Create("spike_generator", params={"spike_times": t.astype(float),
-                                                       "spike_multiplicities": drive[t, i].astype(int)})
-            nest.Connect(g, neurons[i], syn_spec={"weight": alpha, "receptor_type": 1})
-    nest.Connect(parrots, neurons, syn_spec={"receptor_type": 2})
-    recorder = nest.Create("spike_recorder")
-    nest.Connect(neurons, recorder)
-    nest.Simulate(float(steps))
-    ev = recorder.events
-    spikes = np.zeros((steps, n), dtype=bool)
-    spikes[ev["times"].astype(int) - 1, ev["senders"] - neurons[0].global_id] = True
+    neurons, spikes = rdd_on_trains(nest, drive, feedback, alpha)
+    n = drive.shape[1]
     fits = np.array(neurons.get("rdd_fits")).reshape(n, feedback.shape[1], 4).transpose(0, 2, 1)
     return spikes, fits, np.array(neurons.get("beta"))
 
