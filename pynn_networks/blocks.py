@@ -4,7 +4,8 @@ salnest runs a whole sweep (pairs, sampling networks, microcircuits of many seed
 conditions) in one NEST kernel: replica r of a layer of n neurons is cells r*n ... r*n + n - 1
 of its population, connections stay within a replica, and weights are arrays
 ``W[replica, post, pre]``. :func:`connection_rows` turns such arrays into PyNN connection
-lists; :func:`connect_blocks` makes the dense connections of large layers in NEST directly;
+lists; :func:`connect_blocks` makes the dense connections of large layers in NEST directly,
+:func:`spike_blocks` reads their recorded spikes back as such arrays;
 :class:`BlockConnections` reads and writes connections as such arrays, on every MPI rank
 (:class:`salnest.parallel.Synapses`).
 """
@@ -46,21 +47,40 @@ def connection_rows(weights: np.ndarray, delay: float, recurrent: bool = False) 
 
 
 def connect_blocks(pre, post, n_pre: int, n_post: int, blocks: int, delay: float, receptor_type: int = 0,
-                   weight: float = 0.0) -> None:
+                   weight: float | np.ndarray = 0.0) -> None:
     """All-to-all static connections from each block of ``n_pre`` cells of PyNN population ``pre``
-    to the same block of ``n_post`` cells of ``post``, all of weight ``weight`` (NEST's units).
+    to the same block of ``n_post`` cells of ``post``, with weight ``weight`` (NEST's units): one
+    for all, or an array (blocks, n_post, n_pre) given to NEST's ``Connect`` block by block, so that
+    nothing is written afterwards.
 
     For dense layers of 10^5 and more connections: NEST's ``all_to_all`` makes them at about
-    0.2 us each, PyNN's ``FromListConnector`` at about 30 us. Index them with
-    :meth:`BlockConnections.between` once every connection of the kernel is made.
+    0.2 us each, PyNN's ``FromListConnector`` at about 30 us (and PyNEST writes a weight at about
+    20 us). Index them with :meth:`BlockConnections.between` once every connection of the kernel is
+    made.
     """
     import nest
 
+    weights = np.broadcast_to(np.asarray(weight, dtype=float), (blocks, n_post, n_pre))
     sources, targets = pre.node_collection, post.node_collection
     for k in range(blocks):
+        w = float(weight) if np.ndim(weight) == 0 else weights[k]
         nest.Connect(sources[k * n_pre:(k + 1) * n_pre], targets[k * n_post:(k + 1) * n_post], "all_to_all",
-                     syn_spec={"synapse_model": "static_synapse", "weight": float(weight), "delay": float(delay),
+                     syn_spec={"synapse_model": "static_synapse", "weight": w, "delay": float(delay),
                                "receptor_type": int(receptor_type)})
+
+
+def spike_blocks(events: dict, population, n: int, blocks: int, t0: int, n_steps: int, h: float = 1.0,
+                 dtype=np.float64) -> np.ndarray:
+    """The spikes of ``blocks`` blocks of ``n`` cells of PyNN population ``population`` in the
+    ``n_steps`` steps after NEST's step ``t0``, from a spike recorder's ``events``: an array
+    (blocks, n_steps, n) of 0 and 1. A spike fired in step s is stamped (s + 1) h ms; events of
+    other cells or steps are left out."""
+    step = np.round(events["times"] / h).astype(np.int64) - 1 - t0
+    cell = events["senders"] - population.first_id
+    mine = (cell >= 0) & (cell < n * blocks) & (step >= 0) & (step < n_steps)
+    z = np.zeros((blocks, n_steps, n), dtype=dtype)
+    z[cell[mine] // n, step[mine], cell[mine] % n] = 1.0
+    return z
 
 
 class ProjectionSynapses:

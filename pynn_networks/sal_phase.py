@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from salnest.networks.blocks import BlockConnections, connect_blocks
+from salnest.networks.blocks import BlockConnections, connect_blocks, spike_blocks
 
 
 @dataclass
@@ -139,14 +139,8 @@ class SALPhase:
             self.recorder.set(start=float(t0), stop=float(t0 + n_steps), n_events=0)
             self.sim.run(float(n_steps))
             ev = recorder_events(self.recorder)
-            step = np.round(ev["times"]).astype(np.int64) - 1 - t0  # firing in step s is stamped s + 1
-            spikes = []
-            for population, n in zip(self.layers, self.sizes):
-                cell = ev["senders"] - population.first_id
-                mine = (cell >= 0) & (cell < n * blocks) & (step >= 0) & (step < n_steps)
-                z = np.zeros((blocks, n_steps, n), dtype=np.float32)
-                z[cell[mine] // n, step[mine], cell[mine] % n] = 1.0
-                spikes.append(z)
+            spikes = [spike_blocks(ev, population, n, blocks, t0, n_steps, dtype=np.float32)
+                      for population, n in zip(self.layers, self.sizes)]
             for l, acc in enumerate(sums):
                 acc.add(spikes[l + 1], spikes[l])
             done += n_steps

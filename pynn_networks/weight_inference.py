@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from salnest.models import SAL_PAIRINGS
-from salnest.networks.blocks import BlockConnections, connect_blocks, connection_rows
+from salnest.networks.blocks import BlockConnections, connect_blocks, connection_rows, spike_blocks
 
 #: The STDWI authors' leaky integrator (``lif_dynamics``: tau 20 ms, coupling ratio 1, no
 #: refractoriness) as ``rdd_neuron`` parameters at their 0.25 ms step; the kernel covers
@@ -114,16 +114,10 @@ class SALLayers:
         n_steps = int(round(nest.biological_time / h)) - t0
         ev = recorder_events(self.recorder)
         self.recorder.n_events = 0
-        step = np.round(ev["times"] / h).astype(np.int64) - 1 - t0  # firing in step s is stamped s + 1
         blocks = self.sums.sums.shape[0]
         n_in, n_out = self.sums.sums.shape[1:]
-        spikes = []
-        for population, n in ((self.upper, n_out), (self.lower, n_in)):
-            cell = ev["senders"] - population.first_id
-            mine = (cell >= 0) & (cell < n * blocks)
-            z = np.zeros((blocks, n_steps, n))
-            z[cell[mine] // n, step[mine], cell[mine] % n] = 1.0
-            spikes.append(z)
+        spikes = [spike_blocks(ev, population, n, blocks, t0, n_steps, h)
+                  for population, n in ((self.upper, n_out), (self.lower, n_in))]
         self.sums.reset()
         self.sums.add(*spikes)
         return self.sums.sums
@@ -192,7 +186,8 @@ def build_sal_layers(sim, W: np.ndarray, B: np.ndarray, b_in: np.ndarray, b_out:
         from salnest.analysis.sal_sums import AllToAllSums
 
         for pre, post, weights in ((lower, upper, W), (upper, lower, B)):
-            _connect_blocks_weighted(pre, post, np.repeat(weights, copies, axis=0), delay=h)
+            connect_blocks(pre, post, weights.shape[2], weights.shape[1], blocks, delay=h,
+                           weight=np.repeat(weights, copies, axis=0))
         recorder = nest.Create("spike_recorder")
         nest.Connect(upper.node_collection + lower.node_collection, recorder)
         # indexed once every connection (the recorder's are static too) is made; W is never written again
@@ -208,21 +203,6 @@ def build_sal_layers(sim, W: np.ndarray, B: np.ndarray, b_in: np.ndarray, b_out:
     connections = BlockConnections.of(feedback, n_out, n_in, blocks)
     connections.set(sal_pairing=SAL_PAIRINGS[pairing])  # on NEST a parameter of the C++ synapse, not of PyNN's type
     return SALLayers(sim, lower, upper, connections, copies, tau_ref)
-
-
-def _connect_blocks_weighted(pre, post, weights: np.ndarray, delay: float, receptor_type: int = 0) -> None:
-    """Static all-to-all connections from block k of PyNN population ``pre`` to block k of ``post``
-    with weights ``weights[k]`` (n_post, n_pre), NEST's units, and ``delay`` (ms), given to NEST's
-    ``Connect``: nothing is read or written afterwards (PyNEST takes about 20 us per connection for
-    either, PyNN's connection lists about 30)."""
-    import nest
-
-    blocks, n_post, n_pre = weights.shape
-    sources, targets = pre.node_collection, post.node_collection
-    for k in range(blocks):
-        nest.Connect(sources[k * n_pre:(k + 1) * n_pre], targets[k * n_post:(k + 1) * n_post], "all_to_all",
-                     syn_spec={"synapse_model": "static_synapse", "weight": weights[k], "delay": float(delay),
-                               "receptor_type": int(receptor_type)})
 
 
 @dataclass
@@ -283,8 +263,8 @@ def build_rdd_layers(sim, W: np.ndarray, fits: np.ndarray | None = None, drive_w
     h = sim.get_time_step()
     lower = sim.Population(n_rep * n_in, RDDNeuron(**neuron))
     upper = sim.Population(n_rep * n_out, RDDNeuron(**neuron))
-    _connect_blocks_weighted(lower, upper, np.asarray(W, dtype=float), delay=h,
-                             receptor_type=RDDNeuron().get_receptor_type("drive"))
+    connect_blocks(lower, upper, n_in, n_out, n_rep, delay=h, weight=np.asarray(W, dtype=float),
+                   receptor_type=RDDNeuron().get_receptor_type("drive"))
     connect_blocks(upper, lower, n_out, n_in, n_rep, delay=h, weight=1.0,
                    receptor_type=RDDNeuron().get_receptor_type("feedback"))
     ids = np.asarray(upper.node_collection.tolist()).reshape(n_rep, n_out)
