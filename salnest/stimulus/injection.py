@@ -51,7 +51,7 @@ def stdwi_on_trains(nest, pre: np.ndarray, post: np.ndarray, w0: np.ndarray, par
 
 
 def rdd_on_trains(nest, drive: np.ndarray, feedback: np.ndarray, alpha: float):
-    """``rdd_neuron``s on given input, in a fresh kernel of resolution 1 ms, simulated to the end.
+    """``rdd_neuron`` nodes on given input, in a fresh kernel of resolution 1 ms, simulated to the end.
 
     Parameters
     ----------
@@ -65,7 +65,7 @@ def rdd_on_trains(nest, drive: np.ndarray, feedback: np.ndarray, alpha: float):
     Returns
     -------
     neurons : NodeCollection
-        The n ``rdd_neuron``s.
+        The n ``rdd_neuron`` nodes.
     spikes : ndarray of bool, shape (steps, n)
         Their spikes by step. Every input arrives in the step given.
     """
