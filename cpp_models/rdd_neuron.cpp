@@ -96,6 +96,7 @@ rdd_neuron::Parameters_::Parameters_()
   , init_window_( 0.1 )
   , u_window_( 10.0 )
   , eta_rdd_( 0.001 )
+  , record_windows_( false )
 {
 }
 
@@ -115,6 +116,7 @@ rdd_neuron::Parameters_::get( Dictionary& d ) const
   d[ "u_window" ] = u_window_;
   d[ "eta_rdd" ] = eta_rdd_;
   d[ "feedback_sources" ] = feedback_sources_;
+  d[ "record_windows" ] = record_windows_;
 }
 
 void
@@ -128,6 +130,7 @@ rdd_neuron::Parameters_::set( const Dictionary& d, nest::Node* node )
     nest::update_value_param( d, key, *value, node );
   }
   d.update_value( "feedback_sources", feedback_sources_ );
+  d.update_value( "record_windows", record_windows_ );
   for ( const auto& [ key, value ] : std::initializer_list< std::pair< const char*, double > > { { "g_L", g_L_ },
           { "g_D", g_D_ }, { "eta_rdd", eta_rdd_ }, { "init_window", init_window_ }, { "u_window", u_window_ } } )
   {
@@ -175,6 +178,7 @@ rdd_neuron::State_::get( Dictionary& d ) const
   d[ "u" ] = u_;
   d[ "beta" ] = beta_;
   d[ "rdd_fits" ] = fits_;
+  d[ "windows" ] = windows_;
 }
 
 void
@@ -184,6 +188,16 @@ rdd_neuron::State_::set( const Dictionary& d, const Parameters_& )
   d.update_value( "u", u_ );
   require_finite( v_, "rdd_neuron", "v" );
   require_finite( u_, "rdd_neuron", "u" );
+  if ( d.known( "windows" ) )  // the reader of the record clears it
+  {
+    std::vector< double > windows;
+    d.update_value( "windows", windows );
+    if ( not windows.empty() )
+    {
+      throw nest::BadProperty( "rdd_neuron: windows can only be cleared (set to [])." );
+    }
+    windows_.clear();
+  }
 }
 
 rdd_neuron::Buffers_::Buffers_( rdd_neuron& n )
@@ -456,6 +470,11 @@ rdd_neuron::update( nest::Time const& origin, const long from, const long to )
     // 6. the estimator at the end of a window
     if ( ending and std::abs( S_.max_u_ - P_.theta_ ) <= P_.u_window_ )
     {
+      if ( P_.record_windows_ )
+      {
+        S_.windows_.insert( S_.windows_.end(),
+          { static_cast< double >( origin.get_steps() + lag ), S_.n_spikes_, S_.max_u_ } );
+      }
       const size_t c_int = S_.n_spikes_ >= 1 ? 0 : 1;
       const size_t c_slope = c_int + 2;
       for ( size_t j = 0; j < m; ++j )
@@ -481,6 +500,10 @@ rdd_neuron::update( nest::Time const& origin, const long from, const long to )
         S_.window_left_ = V_.n_window_;
         if ( closed )  // the start value of step 4 (a window opening as one ends keeps the old one)
         {
+          if ( P_.record_windows_ )
+          {
+            S_.windows_.insert( S_.windows_.end(), { static_cast< double >( origin.get_steps() + lag ), -1.0, 0.0 } );
+          }
           feedback_inputs();
           std::fill( S_.R_pre_.begin(), S_.R_pre_.end(), 0.0 );
           for ( const size_t j : touched )

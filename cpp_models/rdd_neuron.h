@@ -61,7 +61,12 @@ spikes, unweighted), and per window accumulates :math:`R_j = \sum q_j` and the m
 the window's outcome (a spike in it or not) and sets the jump at threshold
 :math:`\beta_j = (c_2 \theta + c_0) - (c_3 \theta + c_1)`. The sources are the node ids in
 ``feedback_sources``, in the order of ``beta``; spikes of other senders at receptor 2 are
-refused when they arrive. The order of operations within a step is that of the authors' code
+refused when they arrive.
+
+With ``record_windows`` the neuron also keeps a record of its windows in ``windows``, so that
+the same estimator can run outside the neuron from the units' recorded spikes
+(``salnest.analysis.rdd_estimator``): a whole layer then needs no feedback connections, and
+each spike above is filtered once per layer instead of once per neuron below. The order of operations within a step is that of the authors' code
 (``salnest.theory.rdd``, docs/models.md section 10).
 
 Parameters
@@ -80,6 +85,7 @@ init_window      1       a window opens within this distance of theta (0.1)
 u_window         1       windows with max u farther from theta are not used (10)
 eta_rdd          1       LMS learning rate (0.001)
 feedback_sources         node ids of the units above, in the order of beta
+record_windows           keep a record of the windows in ``windows`` (false)
 ================ ======= ================================================
 
 State:
@@ -94,6 +100,16 @@ rdd_fits         1       c0, c1, c2, c3 of each source's piecewise-linear
                          resumes an estimate and sets ``beta``
 beta             1       the feedback weight estimates, one per source
                          (read only)
+windows                  with ``record_windows``, the windows since the
+                         record was last cleared (set it to ``[]``), three
+                         values each: the step (NEST's, from 0; the step
+                         of time t to t + h) in which a window opened from a
+                         closed one (the start value R_pre is the feedback
+                         input of that step), then -1 and 0; or the step
+                         in which a used window ended, the number of spikes
+                         in it (0 or more) and its max u. The window that
+                         ends in step e sums the feedback inputs of steps
+                         e - n_window + 1 ... e.
 ================ ======= ================================================
 
 Recordables: ``v``, ``u``, ``basal``.
@@ -151,6 +167,7 @@ private:
     double g_L_, g_D_, tau_L_, tau_s_, kernel_length_, theta_, v_reset_, t_ref_, window_, init_window_,
       u_window_, eta_rdd_;
     std::vector< long > feedback_sources_;
+    bool record_windows_;
 
     Parameters_();
 
@@ -163,6 +180,7 @@ private:
     double v_, u_, basal_, max_u_, n_spikes_;
     long refractory_left_, window_left_;
     std::vector< double > R_, R_pre_, fits_, beta_;  //!< per source; fits_: 4 per source
+    std::vector< double > windows_;                   //!< the record of windows, 3 values each
 
     explicit State_( const Parameters_& );
 

@@ -4,7 +4,9 @@ al.'s regression discontinuity design in NEST (paper Fig. 8, condition ``rdd``).
 For every forward matrix ``W_l`` (n_(l+1), n_l) the phase holds one pair of ``rdd_neuron``
 layers (:func:`salnest.networks.weight_inference.build_rdd_layers`): n_l lower neurons with a
 Poisson drive to a random 20 % of them, n_(l+1) upper ones driven through the scaled W_l, and
-each lower neuron estimates the causal effect of its spikes on every upper unit. The reference
+the causal effect of each lower neuron's spikes on every upper unit is estimated from the lower
+neurons' windows and the upper spikes (:mod:`salnest.analysis.rdd_estimator`, the neurons' own
+estimator run once per layer). The reference
 (Guerguiev's code) simulates the whole chain for 90 s, driving one layer in each third; the
 feedback input never reaches a soma, so a lower layer's estimates depend only on its own pair
 and the pairs can run side by side: ``seconds`` here are the reference's third per layer.
@@ -48,20 +50,25 @@ class RDDPhase:
     def set_forward(self, W: list[np.ndarray]) -> None:
         """Forward weights ``W[l]`` (replica, n_(l+1), n_l), already scaled to the RDD neurons' units."""
         for conns, w in zip(self.forward, W):
-            conns.set(weight=np.asarray(w, dtype=float))
+            conns.write("weight", w)
 
     def set_fits(self, fits: list[np.ndarray]) -> None:
         """Estimator state ``fits[l]`` (replica, n_l, n_(l+1), 4), e.g. from an earlier kernel."""
-        from salnest.parallel import set_node_values
-
-        for pair, f, n in zip(self.pairs, fits, self.sizes):
-            set_node_values(pair.lower.node_collection, rdd_fits=np.asarray(f, dtype=float).reshape(-1, 4 * f.shape[2]))
+        for pair, f in zip(self.pairs, fits):
+            pair.set_fits(np.asarray(f, dtype=float).reshape(-1, f.shape[2], 4))
 
     def second(self, drive_counts: list[np.ndarray]) -> None:
         """Simulate one stretch with driving counts ``drive_counts[l]`` (steps, replica * n_l)."""
         for pair, counts in zip(self.pairs, drive_counts):
             pair.drive.feed(counts)
+        from salnest.networks.weight_inference import kernel_step
+
+        start = kernel_step()
         self.sim.run(float(len(drive_counts[0])) * self.sim.get_time_step())
+        stop = kernel_step()
+        for pair in self.pairs:
+            if pair.estimator is not None:
+                pair.estimate(start, stop)
 
     def estimates(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """``beta[l]`` (replica, n_l, n_(l+1)) and ``fits[l]`` (replica, n_l, n_(l+1), 4) now."""
@@ -99,7 +106,7 @@ class RDDPhase:
         return B, fits
 
 def build_rdd_phase(sim, sizes: list[int], replicas: int, drive_weight: float = 4.0, index: bool = True,
-                    **neuron) -> RDDPhase:
+                    estimator: str = "layer", **neuron) -> RDDPhase:
     """The RDD pairs of FC layers ``sizes`` (input first) for ``replicas`` networks, forward weights 0.
 
     Parameters
@@ -115,13 +122,16 @@ def build_rdd_phase(sim, sizes: list[int], replicas: int, drive_weight: float = 
     index
         Find the forward connections now (:meth:`RDDPhase.index`); pass False when more
         connections will be made in the kernel, and call ``index()`` after them.
+    estimator
+        Where the estimator runs: ``"layer"`` or ``"neuron"`` (see
+        :func:`salnest.networks.weight_inference.build_rdd_layers`).
     neuron
         ``rdd_neuron`` parameters (e.g. ``eta_rdd``).
     """
     from salnest.networks.weight_inference import build_rdd_layers
 
-    pairs = [build_rdd_layers(sim, np.zeros((replicas, sizes[l + 1], sizes[l])), drive_weight=drive_weight, **neuron)
-             for l in range(len(sizes) - 1)]
+    pairs = [build_rdd_layers(sim, np.zeros((replicas, sizes[l + 1], sizes[l])), drive_weight=drive_weight,
+                              estimator=estimator, **neuron) for l in range(len(sizes) - 1)]
     phase = RDDPhase(sim, list(sizes), replicas, pairs)
     if index:
         phase.index()

@@ -43,7 +43,6 @@ class SALPhase:
     recorder: object
     forward: list = None    # BlockConnections of W_l, (block, n_(l+1), n_l), see index()
     feedback: list = None   # BlockConnections of B_l, (block, n_l, n_(l+1))
-    _writes: dict = None    # per BlockConnections: where each of this rank's connections is in (replica, post, pre)
     _pending: list = None   # B of the last update_feedback, written when the phase next simulates (flush)
 
     def index(self) -> None:
@@ -56,28 +55,14 @@ class SALPhase:
                         for l in range(len(n) - 1)]
         self.feedback = [BlockConnections.between(layers[l + 1], layers[l], n[l + 1], n[l], blocks)
                          for l in range(len(n) - 1)]
-        self._writes = {id(conns): self._positions(conns) for conns in self.forward + self.feedback}
-
-    def _positions(self, conns: BlockConnections) -> np.ndarray:
-        """Flat index into a per-replica array (replica, n_post, n_pre) of each of this rank's
-        connections of ``conns``, in the order of its SynapseCollection: the copies of a replica
-        read the same entry, so a write needs no array repeated over the copies."""
-        _, n_post, n_pre = conns.shape
-        flat = np.ravel_multi_index((conns.replica // self.copies, conns.post, conns.pre),
-                                    (self.replicas, n_post, n_pre))
-        return flat[conns.synapses._local]  # Synapses' global order -> this rank's connection order
 
     def _write(self, conns: BlockConnections, x: np.ndarray, shape: tuple[int, int]) -> None:
-        """Write the weights ``x`` ([replica,] n_post, n_pre) into every copy in one call: one
-        dictionary per connection of this rank (what PyNEST does with a list itself, without MPI only),
-        built straight from the cached positions."""
+        """Write the weights ``x`` ([replica,] n_post, n_pre) into every copy in one call."""
         x = np.asarray(x, dtype=float)
         x = np.broadcast_to(x, (self.replicas, *shape)) if x.ndim == len(shape) else x
         if x.shape != (self.replicas, *shape):
             raise ValueError(f"weights of shape {x.shape}, expected ([{self.replicas},] {shape[0]}, {shape[1]})")
-        at = self._writes[id(conns)]
-        if len(at):
-            conns.synapses.conns.set([{"weight": w} for w in np.ascontiguousarray(x).reshape(-1)[at].tolist()])
+        conns.write("weight", x, self.copies)
 
     def _blocks(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         """Per-replica values (replica, *shape), or one for all (shape), repeated for every copy."""

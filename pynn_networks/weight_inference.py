@@ -6,8 +6,9 @@
   and it is updated from their mean SAL window sums after every second, summed from the recorded
   spikes (on NEST, all-to-all pairs) or by SAL synapses on B (restricted pairs, Brian2);
 - :func:`build_rdd_layers`: Guerguiev et al.'s LIF neurons (``rdd_neuron``), a Poisson drive to
-  a random 20 % of the lower layer, forward weights scaled to ``0.2 n_in W / std(W)``; each lower
-  neuron estimates the causal effect of its spikes on the feedback input from every unit above;
+  a random 20 % of the lower layer, forward weights scaled to ``0.2 n_in W / std(W)``; the causal
+  effect of each lower neuron's spikes on every unit above is estimated from its windows and the
+  recorded spikes above (:mod:`salnest.analysis.rdd_estimator`), or inside the neurons;
 - :func:`build_stdwi_layers`: the STDWI authors' leaky integrators (``rdd_neuron`` with
   ``g_L = g_D = 0.05`` per ms, no refractoriness) at 0.25 ms, a Bernoulli stimulus to a random
   20 % of the inputs, forward weights ``75 W`` on ``stdwi_synapse`` connections, which infer them.
@@ -207,23 +208,53 @@ def build_sal_layers(sim, W: np.ndarray, B: np.ndarray, b_in: np.ndarray, b_out:
 
 @dataclass
 class RDDLayers:
-    """RDD layers per replica; :meth:`second` runs one stimulus and returns the estimator."""
+    """RDD layers per replica; :meth:`second` runs one stimulus and returns the estimator.
+
+    With ``estimator`` (a :class:`salnest.analysis.rdd_estimator.RDDEstimator`) the lower neurons
+    keep a record of their windows, ``recorder`` records the upper spikes and the estimator runs
+    outside the neurons after each stimulus; without it the neurons estimate themselves from
+    feedback connections (``rdd_neuron``'s ``beta``, ``rdd_fits``). Both give the same fits.
+    """
 
     sim: object
     lower: object
     upper: object
     drive: CountGenerators
     n_out: int
+    estimator: object = None
+    recorder: object = None
 
     def second(self, drive_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Simulate ``len(drive_counts)`` steps with driving spike counts (steps, replica * n_in);
         return ``beta`` (replica * n_in, n_out) and ``rdd_fits`` (replica * n_in, n_out, 4)."""
         self.drive.feed(drive_counts)
-        self.sim.run(float(len(drive_counts)) * self.sim.get_time_step())
+        self.run(len(drive_counts))
         return self.estimates()
+
+    def run(self, steps: int) -> None:
+        """Simulate ``steps`` steps with the drive already fed, and take them into the estimator."""
+        start = kernel_step()
+        self.sim.run(float(steps) * self.sim.get_time_step())
+        if self.estimator is not None:
+            self.estimate(start, kernel_step())
+
+    def estimate(self, start: int, stop: int) -> None:
+        """Give the estimator NEST's steps ``start ... stop - 1``: the upper spikes and windows in them."""
+        from salnest.parallel import node_lists, recorder_events
+
+        h = self.sim.get_time_step()
+        spikes = recorder_events(self.recorder)
+        self.recorder.n_events = 0
+        nodes = self.lower.node_collection
+        windows = [np.asarray(w, dtype=float).reshape(-1, 3) - (start, 0, 0) for w in node_lists(nodes, "windows")]
+        nodes.set(windows=[])
+        fired = np.round(spikes["times"] / h).astype(np.int64) - 1 - start  # a spike at t ends the step t - h
+        self.estimator.update(stop - start, spikes["senders"] - self.upper.first_id, fired, windows)
 
     def estimates(self) -> tuple[np.ndarray, np.ndarray]:
         """``beta`` (replica * n_in, n_out) and ``rdd_fits`` (replica * n_in, n_out, 4) now."""
+        if self.estimator is not None:
+            return self.estimator.beta, self.estimator.fits.copy()
         from salnest.parallel import node_values
 
         nodes = self.lower.node_collection
@@ -231,11 +262,29 @@ class RDDLayers:
         fits = node_values(nodes, "rdd_fits").reshape(len(nodes), self.n_out, 4)
         return beta, fits
 
+    def set_fits(self, fits: np.ndarray) -> None:
+        """Resume the estimates from ``fits`` (replica * n_in, n_out, 4)."""
+        from salnest.parallel import set_node_values
+
+        fits = np.asarray(fits, dtype=float)
+        if self.estimator is not None:
+            self.estimator.set_fits(fits.reshape(self.estimator.fits.shape))
+        else:
+            set_node_values(self.lower.node_collection, rdd_fits=fits.reshape(len(self.lower), -1))
+
+
+def kernel_step() -> int:
+    """NEST's time in steps (PyNN's time lags it by one minimum delay once the kernel has run)."""
+    import nest
+
+    return int(round(nest.biological_time / nest.resolution))
+
 
 def build_rdd_layers(sim, W: np.ndarray, fits: np.ndarray | None = None, drive_weight: float = 4.0,
-                     **neuron) -> RDDLayers:
-    """RDD layers: lower ``rdd_neuron``s with a driving input and feedback from every unit above,
-    upper ones driven by the lower layer through ``W`` (scale it beforehand).
+                     estimator: str = "layer", **neuron) -> RDDLayers:
+    """RDD layers: lower ``rdd_neuron``s with a driving input, each estimating the causal effect of
+    its spikes on every unit above, upper ones driven by the lower layer through ``W`` (scale it
+    beforehand).
 
     Parameters
     ----------
@@ -247,6 +296,12 @@ def build_rdd_layers(sim, W: np.ndarray, fits: np.ndarray | None = None, drive_w
         Estimator state to resume from, (replica * n_in, n_out, 4); None starts at 0.
     drive_weight
         Weight of a driving spike (the authors' alpha).
+    estimator
+        ``"layer"``: the estimator runs outside the neurons on the recorded upper spikes and the
+        lower neurons' windows (:mod:`salnest.analysis.rdd_estimator`), one filter per upper unit;
+        ``"neuron"``: each lower neuron estimates itself from feedback connections from every
+        unit above (NEST delivers every upper spike to every lower neuron). Same fits, bit for bit;
+        ``"layer"`` is the faster the wider the layers.
     neuron
         ``rdd_neuron`` parameters of both layers (the model's defaults are the authors').
 
@@ -256,24 +311,39 @@ def build_rdd_layers(sim, W: np.ndarray, fits: np.ndarray | None = None, drive_w
     spikes in the same step, the lower one the upper's one step later, so every loop here is one
     step longer than theirs.
     """
+    import nest
+
+    from salnest.analysis.rdd_estimator import RDDEstimator, rdd_kernel
     from salnest.parallel import set_node_values
     from salnest.pynn.nest import RDDNeuron
 
+    if estimator not in ("layer", "neuron"):
+        raise ValueError(f"estimator must be 'layer' or 'neuron', not {estimator!r}")
     n_rep, n_out, n_in = W.shape
     h = sim.get_time_step()
     lower = sim.Population(n_rep * n_in, RDDNeuron(**neuron))
     upper = sim.Population(n_rep * n_out, RDDNeuron(**neuron))
     connect_blocks(lower, upper, n_in, n_out, n_rep, delay=h, weight=np.asarray(W, dtype=float),
                    receptor_type=RDDNeuron().get_receptor_type("drive"))
-    connect_blocks(upper, lower, n_out, n_in, n_rep, delay=h, weight=1.0,
-                   receptor_type=RDDNeuron().get_receptor_type("feedback"))
-    ids = np.asarray(upper.node_collection.tolist()).reshape(n_rep, n_out)
-    sources = np.repeat(ids, n_in, axis=0)  # lower neuron r * n_in + i hears the units of replica r, in order
-    values = {"feedback_sources": sources}
+    drive = CountGenerators(sim, lower, drive_weight, 1)
+    if estimator == "neuron":
+        connect_blocks(upper, lower, n_out, n_in, n_rep, delay=h, weight=1.0,
+                       receptor_type=RDDNeuron().get_receptor_type("feedback"))
+        ids = np.asarray(upper.node_collection.tolist()).reshape(n_rep, n_out)
+        # lower neuron r * n_in + i hears the units of replica r, in order
+        set_node_values(lower.node_collection, feedback_sources=np.repeat(ids, n_in, axis=0))
+        layers = RDDLayers(sim, lower, upper, drive, n_out)
+    else:
+        lower.node_collection.set(record_windows=True)
+        recorder = nest.Create("spike_recorder")
+        nest.Connect(upper.node_collection, recorder)
+        p = dict(RDDNeuron.default_parameters, **neuron)
+        kappa = rdd_kernel(p["tau_L"], p["tau_s"], p["kernel_length"], h)
+        layers = RDDLayers(sim, lower, upper, drive, n_out, RDDEstimator(
+            n_rep, n_in, n_out, kappa, int(round(p["window"] / h)), p["theta"], p["eta_rdd"], delay=1), recorder)
     if fits is not None:
-        values["rdd_fits"] = np.asarray(fits, dtype=float).reshape(n_rep * n_in, 4 * n_out)
-    set_node_values(lower.node_collection, **values)
-    return RDDLayers(sim, lower, upper, CountGenerators(sim, lower, drive_weight, 1), n_out)
+        layers.set_fits(fits)
+    return layers
 
 
 def forward_scale(W: np.ndarray, scale: float) -> np.ndarray:

@@ -77,15 +77,15 @@ def test_stdwi_pending_spikes_change_the_raw_estimate(stdwi_layers):
     assert not np.allclose(raw, completed, atol=1e-9)
 
 
-def test_rdd_layers_estimate_as_the_specification_on_the_recorded_feedback(salnest_module):
+@pytest.mark.parametrize("estimator", ["layer", "neuron"])
+def test_rdd_layers_estimate_as_the_specification_on_the_recorded_feedback(salnest_module, estimator):
     """The lower layer's estimator on its drive and the upper layer's spikes, as it sees them one step
-    after they fire, equals salnest.theory.rdd (itself equal to the authors' code), to 1e-12; the fits
-    resume in a new kernel."""
+    after they fire, equals salnest.theory.rdd (itself equal to the authors' code), to 1e-12, run
+    outside the neurons (layer) or in them (neuron); the fits resume in a new kernel."""
     import nest
 
     from salnest.networks.kernel import kernel
     from salnest.networks.weight_inference import build_rdd_layers, he_uniform
-    from salnest.parallel import node_values
     from salnest.theory.rdd import rdd_layer_run
 
     rng = np.random.default_rng(8)
@@ -94,7 +94,7 @@ def test_rdd_layers_estimate_as_the_specification_on_the_recorded_feedback(salne
     W = 10.0 * W / W.std()  # the paper's scale, 0.2 n_in / std(W) for its 50 inputs
     drive = subset_trains(np.random.default_rng(9), n_in, steps, 100, 0.5, 0.2, poisson=True)
     with kernel(4, 1) as sim:
-        layers = build_rdd_layers(sim, W[None])
+        layers = build_rdd_layers(sim, W[None], estimator=estimator)
         recorders = [nest.Create("spike_recorder") for _ in range(2)]
         nest.Connect(layers.lower.node_collection, recorders[0])
         nest.Connect(layers.upper.node_collection, recorders[1])
@@ -110,8 +110,8 @@ def test_rdd_layers_estimate_as_the_specification_on_the_recorded_feedback(salne
     np.testing.assert_allclose(beta, spec.beta, rtol=0, atol=1e-12)
     np.testing.assert_allclose(fits, spec.fits.transpose(0, 2, 1), rtol=0, atol=1e-12)
     with kernel(4, 1) as sim:  # a new segment starts from the fits
-        resumed = build_rdd_layers(sim, W[None], fits=fits)
-        np.testing.assert_array_equal(node_values(resumed.lower.node_collection, "beta").reshape(beta.shape), beta)
+        resumed = build_rdd_layers(sim, W[None], fits=fits, estimator=estimator)
+        np.testing.assert_array_equal(resumed.estimates()[0], beta)
 
 
 @pytest.mark.parametrize("pairing", ["all_to_all", "restricted"])
