@@ -141,6 +141,19 @@ def recorder_events(recorder, names=("senders", "times")) -> dict[str, np.ndarra
     return {k: v[order] for k, v in merged.items()}
 
 
+def _sources_and_targets(conns, chunk: int = 1 << 19) -> tuple[np.ndarray, np.ndarray]:
+    """Source and target node ids of the connections of ``conns`` (this rank's), in its order.
+
+    PyNEST reads connections as one dictionary of every attribute per connection (about 1 kB and
+    3 us each): read in chunks and both ids from one read, or 10^7 connections take 10 GB at once.
+    """
+    ids = np.empty((2, len(conns)), dtype=np.int64)
+    for start in range(0, len(conns), chunk):
+        part = conns[start:start + chunk].get(["source", "target"])
+        ids[:, start:start + chunk] = [np.reshape(part["source"], -1), np.reshape(part["target"], -1)]
+    return ids[0], ids[1]
+
+
 class Synapses:
     """A set of NEST connections spread over ranks, seen by every rank in one global order.
 
@@ -160,8 +173,7 @@ class Synapses:
     def __init__(self, conns):
         self.conns = conns
         self._n_local = len(conns)
-        src, tgt = (np.asarray(conns.get(k), dtype=np.int64).reshape(-1) if self._n_local
-                    else np.empty(0, np.int64) for k in ("source", "target"))
+        src, tgt = _sources_and_targets(conns)
         parts = allgather((src, tgt))
         all_src = np.concatenate([p[0] for p in parts])
         all_tgt = np.concatenate([p[1] for p in parts])
