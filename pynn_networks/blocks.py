@@ -12,7 +12,7 @@ lists; :func:`connect_blocks` makes the dense connections of large layers in NES
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -124,8 +124,6 @@ class BlockConnections:
     post: np.ndarray
     pre: np.ndarray
     shape: tuple[int, int, int]  # (replicas, n_post, n_pre)
-    #: per ``copies`` of :meth:`write`: where each of this rank's connections reads in its array
-    positions: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, projection, n_pre: int, n_post: int, n_replicas: int) -> "BlockConnections":
@@ -181,21 +179,61 @@ class BlockConnections:
         """Set attributes: scalars for every connection, or arrays (replica, post, pre)."""
         self.synapses.set(**{k: self.values(v) if np.ndim(v) == 3 else v for k, v in values.items()})
 
-    def write(self, name: str, x: np.ndarray, copies: int = 1) -> None:
-        """Set attribute ``name`` of every connection from ``x`` (replica // copies, post, pre): blocks
-        ``r * copies ... (r + 1) * copies - 1`` read entry ``r`` (copies of a replica share weights).
 
-        The fast path of :meth:`set` for NEST's connections, for writes that recur: where each of
-        this rank's connections reads in ``x`` is found once, and the write is one dictionary per
-        connection built straight from it (what PyNEST does with a list itself, without MPI only).
-        """
-        n_blocks, n_post, n_pre = self.shape
+class BlockWeights:
+    """The weights of the NEST connections between blocks of replicated layers (those of
+    :func:`connect_blocks`), written block by block from arrays (block, post, pre): for networks
+    too large to hold a handle per connection in Python (a :class:`BlockConnections` holds two, of
+    about 200 bytes each, for every connection of every rank).
+
+    Only where each of this rank's connections reads in a block's array is kept (4 bytes per
+    connection); a write finds the block's connections again with ``GetConnections`` (about 0.4 us
+    per connection) and writes them in one call. Make it once every connection of the kernel is
+    made (see :meth:`BlockConnections.between`): the order of the connections is NEST's.
+
+    Parameters
+    ----------
+    pre, post
+        PyNN populations of ``blocks`` blocks of ``n_pre`` and ``n_post`` cells.
+    """
+
+    def __init__(self, pre, post, n_pre: int, n_post: int, blocks: int):
+        from salnest.parallel import sources_and_targets
+
+        self.pre, self.post = pre.node_collection, post.node_collection
+        self.shape = (blocks, n_post, n_pre)
+        self.positions = []  # per block: flat index post * n_pre + pre of each of this rank's connections
+        for k in range(blocks):
+            src, tgt = sources_and_targets(self._connections(k))
+            self.positions.append(((tgt - post.first_id - k * n_post) * n_pre
+                                   + (src - pre.first_id - k * n_pre)).astype(np.int32))
+
+    def _connections(self, k: int):
+        import nest
+
+        _, n_post, n_pre = self.shape
+        return nest.GetConnections(source=self.pre[k * n_pre:(k + 1) * n_pre],
+                                   target=self.post[k * n_post:(k + 1) * n_post])
+
+    def write(self, name: str, x: np.ndarray, copies: int = 1) -> None:
+        """Set attribute ``name`` of every connection from ``x`` (blocks // copies, post, pre): blocks
+        ``r * copies ... (r + 1) * copies - 1`` read entry ``r`` (copies of a replica share weights)."""
+        blocks, n_post, n_pre = self.shape
         x = np.ascontiguousarray(x, dtype=float)
-        if x.shape != (n_blocks // copies, n_post, n_pre):
-            raise ValueError(f"{name} of shape {x.shape}, expected {(n_blocks // copies, n_post, n_pre)}")
-        if copies not in self.positions:  # this rank's connections, in the order of its SynapseCollection
-            flat = np.ravel_multi_index((self.replica // copies, self.post, self.pre), x.shape)
-            self.positions[copies] = flat[self.synapses._local]
-        at = self.positions[copies]
-        if len(at):
-            self.synapses.conns.set([{name: v} for v in x.reshape(-1)[at].tolist()])
+        if x.shape != (blocks // copies, n_post, n_pre):
+            raise ValueError(f"{name} of shape {x.shape}, expected {(blocks // copies, n_post, n_pre)}")
+        for k, at in enumerate(self.positions):
+            if len(at):  # one dictionary per connection: PyNEST takes arrays only without MPI
+                self._connections(k).set([{name: v} for v in x[k // copies].reshape(-1)[at].tolist()])
+
+    def get(self, name: str = "weight") -> np.ndarray:
+        """Attribute ``name`` of every connection (all ranks), as an array (block, post, pre)."""
+        from salnest.parallel import allgather
+
+        out = np.zeros(self.shape)
+        for k, at in enumerate(self.positions):
+            mine = np.reshape(self._connections(k).get(name), -1) if len(at) else np.empty(0)
+            for positions, values in allgather((at, np.asarray(mine, dtype=float))):
+                out[k].reshape(-1)[positions] = values
+        return out
+

@@ -27,7 +27,7 @@ from typing import Callable
 
 import numpy as np
 
-from salnest.networks.blocks import BlockConnections
+from salnest.networks.blocks import BlockWeights
 from salnest.networks.weight_inference import forward_scale
 
 
@@ -39,12 +39,12 @@ class RDDPhase:
     sizes: list[int]
     replicas: int
     pairs: list                # salnest.networks.weight_inference.RDDLayers
-    forward: list = None       # BlockConnections of the scaled W_l, (replica, n_(l+1), n_l), see index()
+    forward: list = None       # BlockWeights of the scaled W_l, (replica, n_(l+1), n_l), see index()
 
     def index(self) -> None:
         """Find every forward connection, once every connection of the kernel is made (see
         :meth:`salnest.networks.sal_phase.SALPhase.index`)."""
-        self.forward = [BlockConnections.between(pair.lower, pair.upper, self.sizes[l], self.sizes[l + 1],
+        self.forward = [BlockWeights(pair.lower, pair.upper, self.sizes[l], self.sizes[l + 1],
                                                  self.replicas) for l, pair in enumerate(self.pairs)]
 
     def set_forward(self, W: list[np.ndarray]) -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from salnest.networks.blocks import BlockConnections, connect_blocks, spike_blocks
+from salnest.networks.blocks import BlockWeights, connect_blocks, spike_blocks
 
 
 @dataclass
@@ -41,8 +41,8 @@ class SALPhase:
     tau_ref: int
     layers: list            # PyNN populations, one per layer
     recorder: object
-    forward: list = None    # BlockConnections of W_l, (block, n_(l+1), n_l), see index()
-    feedback: list = None   # BlockConnections of B_l, (block, n_l, n_(l+1))
+    forward: list = None    # BlockWeights of W_l, (block, n_(l+1), n_l), see index()
+    feedback: list = None   # BlockWeights of B_l, (block, n_l, n_(l+1))
     _pending: list = None   # B of the last update_feedback, written when the phase next simulates (flush)
 
     def index(self) -> None:
@@ -51,12 +51,12 @@ class SALPhase:
         model lapse when more of that model are made, and a write would then land elsewhere."""
         blocks = self.replicas * self.copies
         n, layers = self.sizes, self.layers
-        self.forward = [BlockConnections.between(layers[l], layers[l + 1], n[l], n[l + 1], blocks)
+        self.forward = [BlockWeights(layers[l], layers[l + 1], n[l], n[l + 1], blocks)
                         for l in range(len(n) - 1)]
-        self.feedback = [BlockConnections.between(layers[l + 1], layers[l], n[l + 1], n[l], blocks)
+        self.feedback = [BlockWeights(layers[l + 1], layers[l], n[l + 1], n[l], blocks)
                          for l in range(len(n) - 1)]
 
-    def _write(self, conns: BlockConnections, x: np.ndarray, shape: tuple[int, int]) -> None:
+    def _write(self, conns: BlockWeights, x: np.ndarray, shape: tuple[int, int]) -> None:
         """Write the weights ``x`` ([replica,] n_post, n_pre) into every copy in one call."""
         x = np.asarray(x, dtype=float)
         x = np.broadcast_to(x, (self.replicas, *shape)) if x.ndim == len(shape) else x

@@ -141,7 +141,7 @@ def recorder_events(recorder, names=("senders", "times")) -> dict[str, np.ndarra
     return {k: v[order] for k, v in merged.items()}
 
 
-def _sources_and_targets(conns, chunk: int = 1 << 19) -> tuple[np.ndarray, np.ndarray]:
+def sources_and_targets(conns, chunk: int = 1 << 19) -> tuple[np.ndarray, np.ndarray]:
     """Source and target node ids of the connections of ``conns`` (this rank's), in its order.
 
     PyNEST reads connections as one dictionary of every attribute per connection (about 1 kB and
@@ -173,7 +173,7 @@ class Synapses:
     def __init__(self, conns):
         self.conns = conns
         self._n_local = len(conns)
-        src, tgt = _sources_and_targets(conns)
+        src, tgt = sources_and_targets(conns)
         parts = allgather((src, tgt))
         all_src = np.concatenate([p[0] for p in parts])
         all_tgt = np.concatenate([p[1] for p in parts])

@@ -1,8 +1,9 @@
 """Replicas side by side: connection lists and the (replica, post, pre) index of a projection's connections."""
 
 import numpy as np
+import pytest
 
-from salnest.networks.blocks import BlockConnections, connect_blocks, connection_rows
+from salnest.networks.blocks import BlockConnections, BlockWeights, connect_blocks, connection_rows
 
 
 def test_rows_stay_within_their_replica_and_skip_self_connections():
@@ -68,3 +69,19 @@ def test_an_index_made_before_more_connections_lapses_and_index_after_them_holds
     late.set(weight=w)
     np.testing.assert_array_equal(BlockConnections.between(a, b, 3, 3, 2).get(), w)
     assert not np.array_equal(early.get(), w)
+
+
+def test_block_weights_write_every_copy_of_a_replica_as_the_full_index_reads_them(pynn_sim):
+    """BlockWeights (no handle per connection kept) against BlockConnections (a handle each)."""
+    sim = pynn_sim
+    from salnest.pynn.nest import SamplingNeuron
+
+    pre, post = sim.Population(4 * 4, SamplingNeuron()), sim.Population(4 * 3, SamplingNeuron())
+    connect_blocks(pre, post, 4, 3, 4, delay=1.0)
+    weights = BlockWeights(pre, post, 4, 3, 4)
+    w = np.random.default_rng(5).uniform(-1, 1, (2, 3, 4))  # 2 replicas x 2 copies
+    weights.write("weight", w, copies=2)
+    np.testing.assert_array_equal(BlockConnections.between(pre, post, 4, 3, 4).get(), np.repeat(w, 2, axis=0))
+    np.testing.assert_array_equal(weights.get(), np.repeat(w, 2, axis=0))
+    with pytest.raises(ValueError, match=r"expected \(4, 3, 4\)"):
+        weights.write("weight", w)
