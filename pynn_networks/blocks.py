@@ -182,14 +182,15 @@ class BlockConnections:
 
 class BlockWeights:
     """The weights of the NEST connections between blocks of replicated layers (those of
-    :func:`connect_blocks`), written block by block from arrays (block, post, pre): for networks
-    too large to hold a handle per connection in Python (a :class:`BlockConnections` holds two, of
-    about 200 bytes each, for every connection of every rank).
+    :func:`connect_blocks`), written block by block from arrays (block, post, pre), on every MPI
+    rank its own connections: for the large networks of the deep-network phases, whose weights are
+    only written.
 
-    Only where each of this rank's connections reads in a block's array is kept (4 bytes per
-    connection); a write finds the block's connections again with ``GetConnections`` (about 0.4 us
-    per connection) and writes them in one call. Make it once every connection of the kernel is
-    made (see :meth:`BlockConnections.between`): the order of the connections is NEST's.
+    It keeps, per block, PyNEST's handles of this rank's connections (about 170 bytes each) and
+    where each reads in the block's array (4 bytes), not the global order of every connection that
+    :class:`BlockConnections` keeps for reading and writing in it (about 80 bytes more per
+    connection); a write is one call per block. Make it once every connection of the kernel is made
+    (see :meth:`BlockConnections.between`).
 
     Parameters
     ----------
@@ -198,22 +199,20 @@ class BlockWeights:
     """
 
     def __init__(self, pre, post, n_pre: int, n_post: int, blocks: int):
+        import nest
+
         from salnest.parallel import sources_and_targets
 
         self.pre, self.post = pre.node_collection, post.node_collection
         self.shape = (blocks, n_post, n_pre)
-        self.positions = []  # per block: flat index post * n_pre + pre of each of this rank's connections
+        self.connections, self.positions = [], []  # per block: handles, and post * n_pre + pre of each
         for k in range(blocks):
-            src, tgt = sources_and_targets(self._connections(k))
+            conns = nest.GetConnections(source=self.pre[k * n_pre:(k + 1) * n_pre],
+                                        target=self.post[k * n_post:(k + 1) * n_post])
+            src, tgt = sources_and_targets(conns)
+            self.connections.append(conns)
             self.positions.append(((tgt - post.first_id - k * n_post) * n_pre
                                    + (src - pre.first_id - k * n_pre)).astype(np.int32))
-
-    def _connections(self, k: int):
-        import nest
-
-        _, n_post, n_pre = self.shape
-        return nest.GetConnections(source=self.pre[k * n_pre:(k + 1) * n_pre],
-                                   target=self.post[k * n_post:(k + 1) * n_post])
 
     def write(self, name: str, x: np.ndarray, copies: int = 1) -> None:
         """Set attribute ``name`` of every connection from ``x`` (blocks // copies, post, pre): blocks
@@ -224,7 +223,7 @@ class BlockWeights:
             raise ValueError(f"{name} of shape {x.shape}, expected {(blocks // copies, n_post, n_pre)}")
         for k, at in enumerate(self.positions):
             if len(at):  # one dictionary per connection: PyNEST takes arrays only without MPI
-                self._connections(k).set([{name: v} for v in x[k // copies].reshape(-1)[at].tolist()])
+                self.connections[k].set([{name: v} for v in x[k // copies].reshape(-1)[at].tolist()])
 
     def get(self, name: str = "weight") -> np.ndarray:
         """Attribute ``name`` of every connection (all ranks), as an array (block, post, pre)."""
@@ -232,7 +231,7 @@ class BlockWeights:
 
         out = np.zeros(self.shape)
         for k, at in enumerate(self.positions):
-            mine = np.reshape(self._connections(k).get(name), -1) if len(at) else np.empty(0)
+            mine = np.reshape(self.connections[k].get(name), -1) if len(at) else np.empty(0)
             for positions, values in allgather((at, np.asarray(mine, dtype=float))):
                 out[k].reshape(-1)[positions] = values
         return out
