@@ -104,28 +104,11 @@ def salnest_rdd(sizes: list[int], seconds: int, seed: int) -> tuple[float, float
 
 def authors_sal(repo: Path, sizes: list[int], copies: int, steps: int, seed: int) -> float:
     """Wall time (s) of one SAL phase of sal-code's ``SALNetBase`` (batch ``copies``), as ``train_sal``."""
-    sys.path.insert(0, str(repo / "symmnet" / "src"))
-    import torch
-    from symmnet.sal_net import SALNetBase
+    from _sal_code import sal_code_network, sal_code_phase
 
-    torch.set_num_threads(1)
-    torch.manual_seed(seed)
-    W, B, b = weights(sizes, seed)
-    net = SALNetBase(sizes, TAU_REF, ETA_SAL, batch_size=copies, buffer_length=2)
+    net = sal_code_network(repo, sizes, *weights(sizes, seed), copies, TAU_REF, ETA_SAL, seed, buffer_length=2)
     started = time.perf_counter()
-    with torch.no_grad():
-        for l in range(len(sizes)):
-            layer = net.layers[l]
-            if l > 0:
-                layer.weight.copy_(torch.from_numpy(W[l - 1]))
-            if l < len(sizes) - 1:
-                layer.fb_weight.copy_(torch.from_numpy(B[l]))
-            layer.bias.copy_(torch.from_numpy(b[l]))
-        for _ in range(steps):
-            net.update_mempot()
-            net.update_spikes()
-            net.fb_stdp_online()
-        net.apply_fb_weight_update()
+    sal_code_phase(net, steps)
     return time.perf_counter() - started
 
 

@@ -91,26 +91,13 @@ def salnest_wall(method: str, n: int, seconds: int, segment: int, seed: int) -> 
 def authors_sal(repo: Path, n: int, seconds: int, seed: int, copies: int = 8, steps: int = 1250,
                 tau_ref: int = 10, eta: float = 0.05) -> float:
     """Wall time (s) of sal-code's SAL network [n, n], batch ``copies``, ``steps`` steps per second."""
-    sys.path.insert(0, str(repo / "symmnet" / "src"))
-    import torch
-    from symmnet.sal_net import SALNetBase
+    from _sal_code import sal_code_network, sal_code_phase
 
-    torch.set_num_threads(1)
-    torch.manual_seed(seed)
     W, B0, b_in, b_out = layer(n, seed)
-    net = SALNetBase([n, n], tau_ref, eta, batch_size=copies)
+    net = sal_code_network(repo, [n, n], [W], [B0], [b_in, b_out], copies, tau_ref, eta, seed)
     started = time.perf_counter()
-    with torch.no_grad():
-        net.layers[1].weight.copy_(torch.from_numpy(W))
-        net.layers[0].fb_weight.copy_(torch.from_numpy(B0))
-        net.layers[0].bias.copy_(torch.from_numpy(b_in))
-        net.layers[1].bias.copy_(torch.from_numpy(b_out))
-        for _ in range(seconds):
-            for _ in range(steps):
-                net.update_mempot()
-                net.update_spikes()
-                net.fb_stdp_online()
-            net.apply_fb_weight_update()
+    for _ in range(seconds):
+        sal_code_phase(net, steps)
     return time.perf_counter() - started
 
 
