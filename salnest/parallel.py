@@ -22,6 +22,8 @@ import traceback
 
 import numpy as np
 
+from salnest.compat.nest import connection_values
+
 
 def num_processes() -> int:
     """Number of MPI ranks of the NEST kernel (1 without MPI)."""
@@ -149,8 +151,8 @@ def sources_and_targets(conns, chunk: int = 1 << 19) -> tuple[np.ndarray, np.nda
     """
     ids = np.empty((2, len(conns)), dtype=np.int64)
     for start in range(0, len(conns), chunk):
-        part = conns[start:start + chunk].get(["source", "target"])
-        ids[:, start:start + chunk] = [np.reshape(part["source"], -1), np.reshape(part["target"], -1)]
+        part = connection_values(conns[start:start + chunk], ["source", "target"])
+        ids[:, start:start + chunk] = [part["source"], part["target"]]
     return ids[0], ids[1]
 
 
@@ -198,8 +200,8 @@ class Synapses:
         """Several attributes with one status read per connection (each read builds a dictionary)."""
         mine = np.empty((len(names), 0))
         if self._n_local:
-            values = self.conns.get(list(names))
-            mine = np.array([np.asarray(values[k], float).reshape(-1) for k in names])
+            values = connection_values(self.conns, list(names))
+            mine = np.array([values[k].astype(float) for k in names])
         out = np.empty((len(names), len(self)))
         if num_processes() == 1:
             out[:, self._local] = mine

@@ -42,3 +42,42 @@ def test_pynest_local_nodes_of_one_node_fail(plain_kernel):
     assert local_node_ids(one) == one.tolist()
     three = nest.Create("iaf_psc_alpha", 3)
     assert local_node_ids(three) == three.tolist()
+
+
+def _python_calls(read) -> int:
+    """Python-level function calls made while ``read()`` runs (C calls, e.g. through ``map``, not counted)."""
+    import sys
+
+    calls = 0
+
+    def count(frame, event, arg):
+        nonlocal calls
+        calls += event == "call"
+
+    sys.setprofile(count)
+    try:
+        read()
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+def test_pynest_reads_connections_one_python_call_each(plain_kernel):
+    import numpy as np
+
+    from salnest.compat.nest import connection_values
+
+    nest = plain_kernel
+    pre, post = nest.Create("iaf_psc_alpha", 40), nest.Create("iaf_psc_alpha", 30)
+    nest.Connect(pre, post, "all_to_all", {"weight": nest.random.uniform(-1.0, 1.0), "delay": 1.5})
+    conns = nest.GetConnections(pre, post)
+    names = ["source", "target", "weight", "delay"]
+    expected = conns.get(names)
+    got = connection_values(conns, names)  # (its first call also checks NEST's version)
+    for name in names:  # the same values, in the same order
+        assert np.array_equal(got[name], expected[name]), name
+    # the defect: a Python list per connection (PyNEST's list comprehension over the status dicts)
+    assert _python_calls(lambda: conns.get(names)) >= len(conns) == 1200
+    assert _python_calls(lambda: connection_values(conns, names)) < 50  # per call, not per connection
+    assert got["source"].dtype == np.int64 and got["weight"].dtype == np.float64
+    assert [len(v) for v in connection_values(conns[:0], names).values()] == [0] * 4
