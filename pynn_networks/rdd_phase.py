@@ -28,7 +28,7 @@ from typing import Callable
 import numpy as np
 
 from salnest.networks.blocks import BlockWeights
-from salnest.networks.weight_inference import forward_scale
+from salnest.networks.weight_inference import forward_scale, run_rdd_layers
 
 
 @dataclass
@@ -61,14 +61,7 @@ class RDDPhase:
         """Simulate one stretch with driving counts ``drive_counts[l]`` (steps, replica * n_l)."""
         for pair, counts in zip(self.pairs, drive_counts):
             pair.drive.feed(counts)
-        from salnest.networks.weight_inference import kernel_step
-
-        start = kernel_step()
-        self.sim.run(float(len(drive_counts[0])) * self.sim.get_time_step())
-        stop = kernel_step()
-        for pair in self.pairs:
-            if pair.estimator is not None:
-                pair.estimate(start, stop)
+        run_rdd_layers(self.sim, len(drive_counts[0]), self.pairs)
 
     def estimates(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """``beta[l]`` (replica, n_l, n_(l+1)) and ``fits[l]`` (replica, n_l, n_(l+1), 4) now."""

@@ -233,10 +233,7 @@ class RDDLayers:
 
     def run(self, steps: int) -> None:
         """Simulate ``steps`` steps with the drive already fed, and take them into the estimator."""
-        start = kernel_step()
-        self.sim.run(float(steps) * self.sim.get_time_step())
-        if self.estimator is not None:
-            self.estimate(start, kernel_step())
+        run_rdd_layers(self.sim, steps, [self])
 
     def estimate(self, start: int, stop: int) -> None:
         """Give the estimator NEST's steps ``start ... stop - 1``: the upper spikes and windows in them."""
@@ -278,6 +275,17 @@ def kernel_step() -> int:
     import nest
 
     return int(round(nest.biological_time / nest.resolution))
+
+
+def run_rdd_layers(sim, steps: int, layers: list[RDDLayers]) -> None:
+    """Simulate ``steps`` steps of the kernel of ``layers`` (their drive already fed) and give each
+    layer's estimator those steps (``estimator="neuron"``: the neurons estimate while they run)."""
+    start = kernel_step()
+    sim.run(float(steps) * sim.get_time_step())
+    stop = kernel_step()
+    for layer in layers:
+        if layer.estimator is not None:
+            layer.estimate(start, stop)
 
 
 def build_rdd_layers(sim, W: np.ndarray, fits: np.ndarray | None = None, drive_weight: float = 4.0,
