@@ -113,7 +113,7 @@ def local_node_ids(nodes) -> list[int]:
 @workaround("pynest-connection-reads", *NEST, once=False,
             symptom="SynapseCollection.get(keys) picks the keys out of each connection's dictionary in a "
                     "Python list per connection and regroups them: 45 % of reading 5e5 connections' ids",
-            upstream="tests/compat/test_nest.py::test_pynest_reads_connections_one_python_call_each")
+            upstream="tests/compat/test_nest.py::test_pynest_reads_connections_in_python_per_connection")
 def connection_values(conns, names: list[str]) -> dict[str, np.ndarray]:
     """``names`` of every connection of the ``nest.SynapseCollection`` ``conns`` (this rank's), in its order.
 
